@@ -1,0 +1,42 @@
+import { Sequelize } from 'sequelize';
+import { SequelizeStorage, Umzug } from 'umzug';
+import type { Logger } from '../logging';
+import { initComputeModels } from './models/compute';
+import { initContainerModels } from './models/container';
+import { initIdentityModels } from './models/identity';
+import * as m001 from './migrations/001-initial';
+
+export * from './models/compute';
+export * from './models/container';
+export * from './models/identity';
+
+/** Migrations in order; each is a module with up/down taking the query interface. */
+const MIGRATIONS = [{ name: '001-initial', mod: m001 }];
+
+export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {
+  const sequelize = new Sequelize(connection, {
+    dialect: 'postgres',
+    logging: false,
+    pool: { max: opts.poolMax ?? 10, min: 0, idle: 10_000 },
+  });
+  initIdentityModels(sequelize);
+  initComputeModels(sequelize);
+  initContainerModels(sequelize);
+  return sequelize;
+}
+
+export async function migrate(sequelize: Sequelize, logger?: Logger): Promise<string[]> {
+  const umzug = new Umzug({
+    migrations: MIGRATIONS.map(({ name, mod }) => ({
+      name,
+      up: async () => mod.up(sequelize.getQueryInterface()),
+      down: async () => mod.down(sequelize.getQueryInterface()),
+    })),
+    context: sequelize.getQueryInterface(),
+    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
+    logger: undefined,
+  });
+  const applied = await umzug.up();
+  if (applied.length && logger) logger.info('database migrated', { applied: applied.map((m) => m.name) });
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,6 @@
+export * from './config';
+export * from './contract';
+export * from './errors';
+export * from './logging';
+export * from './states';
+export * from './db';
