@@ -1,0 +1,96 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import cron, { type ScheduledTask } from 'node-cron';
+import { openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import { DockerodeEngine, type EngineClient } from './docker/engine';
+import { HostRegistration } from './host/registration';
+import { DockerImageDriver } from './image/docker-image-driver';
+import { ActionRecorder } from './manager/actions';
+import { ResourceTracker } from './manager/claims';
+import type { ManagerContext } from './manager/context';
+import { TaskRunner } from './manager/task-runner';
+import { createAgentApp } from './server';
+import { StateSync } from './sync/state-sync';
+
+export interface RunningAgent {
+  endpoint: string;
+  runner: TaskRunner;
+  sync: StateSync;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts zun-compute for one host: registers the service and node, serves the API on the
+ * agent endpoint, drains pending tasks (including those accepted while it was down), follows
+ * Docker events and heartbeats/reconciles on a schedule.
+ */
+export async function startAgent(config: ZunConfig, logger: Logger, engine?: EngineClient): Promise<RunningAgent> {
+  if (!config.compute.serviceToken) {
+    throw new Error('[compute] service_token must be set: the agent refuses to serve without a credential');
+  }
+  const sequelize = openDatabase(config.database.connection);
+  await sequelize.authenticate();
+  const eng = engine ?? new DockerodeEngine(config.docker.socketPath);
+  const tracker = new ResourceTracker(sequelize, config.host);
+  const ctx: ManagerContext = {
+    host: config.host,
+    config,
+    sequelize,
+    engine: eng,
+    images: new DockerImageDriver(eng),
+    tracker,
+    actions: new ActionRecorder(),
+    logger,
+  };
+  const runner = new TaskRunner(ctx);
+  const sync = new StateSync(eng, config.host, tracker, logger);
+
+  const app = createAgentApp({ serviceToken: config.compute.serviceToken, host: config.host, engine: eng, runner, logger });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.compute.listenPort, config.compute.listenHost, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;
+
+  const registration = new HostRegistration(config, eng, endpoint, logger);
+  await registration.register();
+  sync.startEvents();
+  await sync.reconcile();
+  await runner.recover();
+  runner.wake();
+
+  const jobs: ScheduledTask[] = [
+    cron.schedule(`*/${Math.max(1, config.compute.heartbeatInterval)} * * * * *`, async () => {
+      try {
+        await registration.heartbeat();
+        await registration.refreshNode();
+      } catch (err) {
+        logger.warn('heartbeat failed', { error: String(err) });
+      }
+    }),
+    cron.schedule(`*/${Math.max(1, config.compute.syncContainerStateInterval)} * * * * *`, async () => {
+      await sync.reconcile().catch((err: unknown) => logger.warn('reconcile failed', { error: String(err) }));
+    }),
+    // A safety net for a lost wake-up call; wake-ups make this rarely find anything.
+    cron.schedule(`*/${Math.max(1, config.compute.taskPollInterval)} * * * * *`, () => runner.wake()),
+  ];
+  logger.info('zun-compute started', { host: config.host, endpoint });
+
+  return {
+    endpoint,
+    runner,
+    sync,
+    async stop() {
+      for (const j of jobs) await j.stop();
+      runner.stop();
+      sync.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await runner.idle();
+      await registration.markDown().catch(() => undefined);
+      await sequelize.close();
+      logger.info('zun-compute stopped', { host: config.host });
+    },
+  };
+}

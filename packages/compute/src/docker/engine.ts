@@ -1,0 +1,302 @@
+import Docker from 'dockerode';
+
+/**
+ * The small typed surface of the Docker engine that the agent uses. Everything goes through
+ * here so the rest of the agent never sees dockerode, and errors are classified by HTTP status
+ * (err.statusCode), never by message text.
+ */
+export interface EngineInfo {
+  ncpu: number;
+  memTotalBytes: number;
+  architecture: string;
+  osType: string;
+  operatingSystem: string;
+  kernelVersion: string;
+  dockerRootDir: string;
+  driver: string;
+  runtimes: string[];
+  labels: Record<string, string>;
+  containers: number;
+  containersRunning: number;
+  containersPaused: number;
+  containersStopped: number;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  cmd: string[] | null;
+  entrypoint: string[] | null;
+  env: Record<string, string>;
+  workdir: string | null;
+  labels: Record<string, string>;
+  tty: boolean;
+  openStdin: boolean;
+  hostname: string | null;
+  memoryMiB: number | null;
+  cpu: number | null;
+  restartPolicy: { Name: string; MaximumRetryCount: number } | null;
+  autoRemove: boolean;
+  runtime: string | null;
+}
+
+export interface LogOptions {
+  stdout: boolean;
+  stderr: boolean;
+  timestamps: boolean;
+  tail: number | 'all';
+  since: number | null;
+}
+
+export type ContainerInspect = Docker.ContainerInspectInfo;
+export type ImageInspect = Docker.ImageInspectInfo;
+
+export interface EngineEvent {
+  action: string;
+  id: string;
+  labels: Record<string, string>;
+}
+
+export interface EngineClient {
+  info(): Promise<EngineInfo>;
+  inspectImage(ref: string): Promise<ImageInspect | null>;
+  pullImage(ref: string): Promise<void>;
+  createContainer(spec: ContainerSpec): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  stopContainer(id: string, timeoutSeconds: number | null): Promise<void>;
+  removeContainer(id: string, force: boolean): Promise<void>;
+  inspectContainer(id: string): Promise<ContainerInspect | null>;
+  listContainers(labels: string[]): Promise<Docker.ContainerInfo[]>;
+  containerLogs(id: string, opts: LogOptions): Promise<string>;
+  /** Streams container events with the given labels until the returned function is called. */
+  subscribeEvents(labels: string[], onEvent: (e: EngineEvent) => void, onError: (err: Error) => void): () => void;
+}
+
+/** An error from the engine, with its HTTP status and the engine's own message. */
+export class EngineError extends Error {
+  constructor(
+    message: string,
+    readonly statusCode: number | undefined,
+  ) {
+    super(message);
+    this.name = 'EngineError';
+  }
+}
+
+interface DockerodeError {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  message?: string;
+}
+
+export function toEngineError(err: unknown): EngineError {
+  if (err instanceof EngineError) return err;
+  const e = err as DockerodeError;
+  const message = e?.json?.message ?? e?.message ?? String(err);
+  return new EngineError(message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, ''), e?.statusCode);
+}
+
+export const isNotFound = (err: unknown): boolean => toEngineError(err).statusCode === 404;
+/** 304: the container was already in the requested state (started/stopped). */
+export const isNotModified = (err: unknown): boolean => toEngineError(err).statusCode === 304;
+
+/** Splits Docker's multiplexed stdout/stderr framing (8-byte headers) into one text. */
+export function demuxLogs(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  let off = 0;
+  while (off + 8 <= buf.length) {
+    const kind = buf[off];
+    const size = buf.readUInt32BE(off + 4);
+    if (kind > 2 || buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] !== 0) {
+      // Not framed (a TTY container): the stream is raw text.
+      return buf.toString('utf8');
+    }
+    parts.push(buf.subarray(off + 8, off + 8 + size));
+    off += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+export class DockerodeEngine implements EngineClient {
+  private readonly docker: Docker;
+
+  constructor(socketPath: string) {
+    this.docker = new Docker({ socketPath });
+  }
+
+  async info(): Promise<EngineInfo> {
+    const i = (await this.docker.info().catch((e: unknown) => {
+      throw toEngineError(e);
+    })) as Record<string, unknown>;
+    const labels: Record<string, string> = {};
+    for (const l of (i.Labels as string[] | null) ?? []) {
+      const eq = l.indexOf('=');
+      if (eq > 0) labels[l.slice(0, eq)] = l.slice(eq + 1);
+    }
+    return {
+      ncpu: Number(i.NCPU),
+      memTotalBytes: Number(i.MemTotal),
+      architecture: String(i.Architecture ?? ''),
+      osType: String(i.OSType ?? ''),
+      operatingSystem: String(i.OperatingSystem ?? ''),
+      kernelVersion: String(i.KernelVersion ?? ''),
+      dockerRootDir: String(i.DockerRootDir ?? '/var/lib/docker'),
+      driver: String(i.Driver ?? ''),
+      runtimes: Object.keys((i.Runtimes as Record<string, unknown> | undefined) ?? { runc: {} }),
+      labels,
+      containers: Number(i.Containers ?? 0),
+      containersRunning: Number(i.ContainersRunning ?? 0),
+      containersPaused: Number(i.ContainersPaused ?? 0),
+      containersStopped: Number(i.ContainersStopped ?? 0),
+    };
+  }
+
+  async inspectImage(ref: string): Promise<ImageInspect | null> {
+    try {
+      return await this.docker.getImage(ref).inspect();
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw toEngineError(err);
+    }
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker.pull(ref)) as NodeJS.ReadableStream;
+    } catch (err) {
+      throw toEngineError(err);
+    }
+    await new Promise<void>((resolve, reject) => {
+      // Errors after the HTTP 200 (e.g. a failing layer download) arrive inside the stream.
+      this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+        const failed = events?.find((e) => e.error);
+        if (err) reject(toEngineError(err));
+        else if (failed) reject(new EngineError(String(failed.error), 500));
+        else resolve();
+      });
+    });
+  }
+
+  async createContainer(spec: ContainerSpec): Promise<string> {
+    const env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`);
+    try {
+      const c = await this.docker.createContainer({
+        name: spec.name,
+        Image: spec.image,
+        ...(spec.cmd && spec.cmd.length ? { Cmd: spec.cmd } : {}),
+        ...(spec.entrypoint && spec.entrypoint.length ? { Entrypoint: spec.entrypoint } : {}),
+        Env: env,
+        ...(spec.workdir ? { WorkingDir: spec.workdir } : {}),
+        Labels: spec.labels,
+        Tty: spec.tty,
+        OpenStdin: spec.openStdin,
+        AttachStdin: false,
+        ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+        HostConfig: {
+          ...(spec.memoryMiB ? { Memory: spec.memoryMiB * 1024 * 1024 } : {}),
+          // Shares keep upstream's relative weighting; NanoCpus makes "cpu" a real ceiling.
+          ...(spec.cpu ? { CpuShares: Math.round(1024 * spec.cpu), NanoCpus: Math.round(spec.cpu * 1e9) } : {}),
+          ...(spec.restartPolicy ? { RestartPolicy: spec.restartPolicy } : {}),
+          AutoRemove: spec.autoRemove,
+          ...(spec.runtime ? { Runtime: spec.runtime } : {}),
+        },
+      });
+      return c.id;
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (!isNotModified(err)) throw toEngineError(err);
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds: number | null): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop(timeoutSeconds === null ? {} : { t: timeoutSeconds });
+    } catch (err) {
+      if (!isNotModified(err)) throw toEngineError(err);
+    }
+  }
+
+  async removeContainer(id: string, force: boolean): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force, v: true });
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async inspectContainer(id: string): Promise<ContainerInspect | null> {
+    try {
+      return await this.docker.getContainer(id).inspect();
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw toEngineError(err);
+    }
+  }
+
+  async listContainers(labels: string[]): Promise<Docker.ContainerInfo[]> {
+    try {
+      return await this.docker.listContainers({ all: true, filters: { label: labels } });
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async containerLogs(id: string, opts: LogOptions): Promise<string> {
+    try {
+      const buf = (await this.docker.getContainer(id).logs({
+        follow: false,
+        stdout: opts.stdout,
+        stderr: opts.stderr,
+        timestamps: opts.timestamps,
+        tail: opts.tail === 'all' ? undefined : opts.tail,
+        since: opts.since ?? undefined,
+      })) as unknown as Buffer;
+      return demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  subscribeEvents(labels: string[], onEvent: (e: EngineEvent) => void, onError: (err: Error) => void): () => void {
+    let stream: NodeJS.ReadableStream & { destroy?: () => void } = null as never;
+    let closed = false;
+    this.docker.getEvents({ filters: { type: ['container'], label: labels } }, (err, s) => {
+      if (err || !s) {
+        onError(toEngineError(err));
+        return;
+      }
+      stream = s as typeof stream;
+      if (closed) stream.destroy?.();
+      let pending = '';
+      s.on('data', (chunk: Buffer) => {
+        pending += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = pending.indexOf('\n')) >= 0) {
+          const line = pending.slice(0, nl).trim();
+          pending = pending.slice(nl + 1);
+          if (!line) continue;
+          try {
+            const ev = JSON.parse(line) as { Action?: string; id?: string; Actor?: { Attributes?: Record<string, string> } };
+            onEvent({ action: ev.Action ?? '', id: ev.id ?? '', labels: ev.Actor?.Attributes ?? {} });
+          } catch {
+            // A malformed event line is skipped; the periodic reconcile covers anything missed.
+          }
+        }
+      });
+      s.on('error', (e: Error) => !closed && onError(e));
+      s.on('end', () => !closed && onError(new Error('docker event stream ended')));
+    });
+    return () => {
+      closed = true;
+      stream?.destroy?.();
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './agent';
+export * from './docker/engine';
+export * from './docker/status';
+export * from './image/reference';

@@ -1,0 +1,111 @@
+import {
+  Container,
+  ContainerStatus,
+  LABEL_HOST,
+  LABEL_MANAGED,
+  LABEL_PROJECT,
+  LABEL_UUID,
+  TaskState,
+  dockerName,
+  type CreateTaskParams,
+} from '@zun/common';
+import { isNotFound } from '../../docker/engine';
+import { applyInspect, reasonOf, type ManagerContext } from '../context';
+import { InsufficientResourcesError } from '../claims';
+import { startContainer } from './start';
+
+/**
+ * Create (and with run=true, start) a container: claim → pull → docker create → [start].
+ * Any failure leaves the row in Error with the reason, no Docker container and no claim.
+ */
+export async function createContainer(
+  ctx: ManagerContext,
+  c: Container,
+  params: CreateTaskParams,
+  requestId: string | null,
+): Promise<void> {
+  if (c.status !== ContainerStatus.Creating) {
+    ctx.logger.info('create skipped: container is no longer Creating', { uuid: c.uuid, status: c.status });
+    return;
+  }
+  const ev = await ctx.actions.startEvent(c.uuid, requestId, 'compute__do_container_create');
+  try {
+    // A create retried after an agent crash starts from a clean slate.
+    if (c.container_id) await removeQuietly(ctx, c.container_id);
+    await ctx.tracker.claim(c);
+    await c.update({ host: ctx.host, task_state: TaskState.ImagePulling });
+
+    const { ref, inspect: image } = await ctx.images.ensureImage(c.image, c.image_pull_policy);
+    await c.update({ task_state: TaskState.ContainerCreating, image_driver: c.image_driver ?? 'docker' });
+
+    const id = await ctx.engine.createContainer({
+      name: dockerName(c.uuid),
+      image: ref,
+      cmd: c.command,
+      entrypoint: c.entrypoint,
+      env: c.environment ?? {},
+      workdir: c.workdir,
+      labels: {
+        ...(c.labels ?? {}),
+        [LABEL_MANAGED]: 'true',
+        [LABEL_UUID]: c.uuid,
+        [LABEL_PROJECT]: c.project_id,
+        [LABEL_HOST]: ctx.host,
+      },
+      tty: c.tty,
+      openStdin: c.interactive,
+      hostname: c.hostname,
+      memoryMiB: c.memory ? Number(c.memory) : null,
+      cpu: c.cpu,
+      restartPolicy: c.restart_policy
+        ? { Name: c.restart_policy.Name, MaximumRetryCount: Number(c.restart_policy.MaximumRetryCount || 0) }
+        : null,
+      autoRemove: c.auto_remove,
+      runtime: c.runtime,
+    });
+    await c.update({
+      container_id: id,
+      command: c.command && c.command.length ? c.command : asList(image.Config?.Cmd),
+      entrypoint: c.entrypoint && c.entrypoint.length ? c.entrypoint : asList(image.Config?.Entrypoint),
+    });
+    const info = await ctx.engine.inspectContainer(id);
+    if (info) await applyInspect(c, info);
+    await c.update({ status: ContainerStatus.Created, task_state: null });
+    await ctx.actions.finishEvent(ev);
+  } catch (err) {
+    await failCreate(ctx, c, err);
+    await ctx.actions.finishEvent(ev, err as Error);
+    await ctx.actions.finishAction(c.uuid, requestId, true);
+    return;
+  }
+  if (params.run) {
+    const failed = await startContainer(ctx, c, requestId, { asPartOfCreate: true });
+    await ctx.actions.finishAction(c.uuid, requestId, failed);
+    return;
+  }
+  await ctx.actions.finishAction(c.uuid, requestId, false);
+}
+
+async function failCreate(ctx: ManagerContext, c: Container, err: unknown): Promise<void> {
+  const reason = reasonOf(err);
+  ctx.logger.warn('container create failed', { uuid: c.uuid, reason, insufficient: err instanceof InsufficientResourcesError });
+  await c.reload().catch(() => undefined);
+  if (c.container_id) await removeQuietly(ctx, c.container_id);
+  await ctx.sequelize.transaction(async (transaction) => {
+    await ctx.tracker.release(c.uuid, transaction);
+    await c.update(
+      { status: ContainerStatus.Error, status_reason: reason, task_state: null, host: null, container_id: null },
+      { transaction },
+    );
+  });
+}
+
+async function removeQuietly(ctx: ManagerContext, id: string): Promise<void> {
+  try {
+    await ctx.engine.removeContainer(id, true);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+const asList = (v: string | string[] | null | undefined): string[] => (v ? (Array.isArray(v) ? v : [v]) : []);

@@ -1,0 +1,51 @@
+import type { Sequelize } from 'sequelize';
+import { Container, ContainerStatus, type Logger, type ZunConfig } from '@zun/common';
+import type { ContainerInspect, EngineClient } from '../docker/engine';
+import { observeState } from '../docker/status';
+import type { DockerImageDriver } from '../image/docker-image-driver';
+import type { ActionRecorder } from './actions';
+import type { ResourceTracker } from './claims';
+
+/** What every compute command needs. */
+export interface ManagerContext {
+  host: string;
+  config: ZunConfig;
+  sequelize: Sequelize;
+  engine: EngineClient;
+  images: DockerImageDriver;
+  tracker: ResourceTracker;
+  actions: ActionRecorder;
+  logger: Logger;
+}
+
+/** Writes status (and detail/reason) observed in the engine, plus fields Docker fills in. */
+export async function applyInspect(c: Container, info: ContainerInspect): Promise<void> {
+  const observed = observeState(info, c.status);
+  const networks = info.NetworkSettings?.Networks ?? {};
+  const addresses: Record<string, unknown[]> = {};
+  for (const [name, n] of Object.entries(networks)) {
+    if (n.IPAddress) {
+      addresses[name] = [{ addr: n.IPAddress, version: 4, port: n.EndpointID || null, subnet_id: null, preserve_on_delete: false }];
+    }
+  }
+  const ports = Object.keys(info.Config?.ExposedPorts ?? {})
+    .map((p) => Number.parseInt(p, 10))
+    .filter((n) => Number.isFinite(n));
+  await c.update({
+    status: observed.status,
+    status_detail: observed.statusDetail,
+    status_reason: observed.statusReason,
+    hostname: c.hostname ?? info.Config?.Hostname ?? null,
+    runtime: info.HostConfig?.Runtime ?? c.runtime,
+    ports,
+    addresses,
+    ...(observed.status === ContainerStatus.Running && info.State?.StartedAt
+      ? { started_at: new Date(info.State.StartedAt) }
+      : {}),
+  });
+}
+
+/** An error text a human can act on: the engine's own message when there is one. */
+export function reasonOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

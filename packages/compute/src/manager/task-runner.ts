@@ -1,0 +1,120 @@
+import { Op } from 'sequelize';
+import {
+  ComputeTask,
+  Container,
+  type CreateTaskParams,
+  type DeleteTaskParams,
+  type StopTaskParams,
+} from '@zun/common';
+import type { ManagerContext } from './context';
+import { createContainer } from './commands/create';
+import { deleteContainer } from './commands/delete';
+import { startContainer } from './commands/start';
+import { stopContainer } from './commands/stop';
+
+/**
+ * Drains this host's pending compute_tasks. Tasks of one container run one after another in
+ * the order they were accepted; different containers run concurrently. A task left 'running'
+ * by a crashed agent is run again at start-up: every command is written to be re-runnable.
+ */
+export class TaskRunner {
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queued = new Set<string>();
+  private draining: Promise<void> | null = null;
+  private again = false;
+  private stopped = false;
+
+  constructor(private readonly ctx: ManagerContext) {}
+
+  async recover(): Promise<number> {
+    const [n] = await ComputeTask.update(
+      { state: 'pending' },
+      { where: { host: this.ctx.host, state: 'running' } },
+    );
+    if (n) this.ctx.logger.warn('re-queued tasks interrupted by an agent restart', { count: n });
+    return n;
+  }
+
+  /** Coalesces wake-ups: at most one drain runs, and one more follows if woken meanwhile. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((err: unknown) => {
+        this.ctx.logger.error('task drain failed', { error: String(err) });
+      })
+      .finally(() => {
+        this.draining = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  /** Waits for every queued task to finish (used on shutdown and by tests). */
+  async idle(): Promise<void> {
+    while (this.draining || this.chains.size) {
+      await Promise.all([this.draining, ...this.chains.values()]);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private async drain(): Promise<void> {
+    const tasks = await ComputeTask.findAll({
+      where: { host: this.ctx.host, state: 'pending', id: { [Op.notIn]: [...this.queued].map(Number).concat([0]) } },
+      order: [['id', 'ASC']],
+    });
+    for (const task of tasks) {
+      this.queued.add(String(task.id));
+      const prev = this.chains.get(task.container_uuid) ?? Promise.resolve();
+      const next = prev.then(() => this.execute(task));
+      this.chains.set(task.container_uuid, next);
+      void next.finally(() => {
+        this.queued.delete(String(task.id));
+        if (this.chains.get(task.container_uuid) === next) this.chains.delete(task.container_uuid);
+      });
+    }
+  }
+
+  private async execute(task: ComputeTask): Promise<void> {
+    const log = this.ctx.logger.child({ request_id: task.request_id, uuid: task.container_uuid, action: task.action });
+    const [claimed] = await ComputeTask.update({ state: 'running' }, { where: { id: task.id, state: 'pending' } });
+    if (!claimed) return;
+    try {
+      const c = await Container.findOne({ where: { uuid: task.container_uuid } });
+      if (!c) {
+        log.info('task skipped: container no longer exists');
+      } else {
+        const ctx = { ...this.ctx, logger: log };
+        switch (task.action) {
+          case 'create':
+            await createContainer(ctx, c, task.params as unknown as CreateTaskParams, task.request_id);
+            break;
+          case 'start':
+            await startContainer(ctx, c, task.request_id);
+            break;
+          case 'stop':
+            await stopContainer(ctx, c, task.params as unknown as StopTaskParams, task.request_id);
+            break;
+          case 'delete':
+            await deleteContainer(ctx, c, task.params as unknown as DeleteTaskParams, task.request_id);
+            break;
+          default:
+            throw new Error(`unknown task action ${task.action}`);
+        }
+      }
+      await ComputeTask.update({ state: 'done' }, { where: { id: task.id } });
+      log.info('task done');
+    } catch (err) {
+      log.error('task failed', { error: (err as Error).stack ?? String(err) });
+      await ComputeTask.update({ state: 'failed', error: String(err) }, { where: { id: task.id } });
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import {
+  REQUEST_ID_HEADER,
+  SERVICE_TOKEN_HEADER,
+  credentialMatches,
+  isActionAllowed,
+  Container,
+  NotFoundError,
+  InvalidStateError,
+  ZunError,
+  type AgentErrorBody,
+  type Logger,
+} from '@zun/common';
+import type { EngineClient } from './docker/engine';
+import type { TaskRunner } from './manager/task-runner';
+
+/**
+ * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
+ * offers task wake-ups and synchronous reads, never the Docker socket itself.
+ */
+export function createAgentApp(deps: {
+  serviceToken: string;
+  host: string;
+  engine: EngineClient;
+  runner: TaskRunner;
+  logger: Logger;
+}): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if (!credentialMatches(req.header(SERVICE_TOKEN_HEADER), deps.serviceToken)) {
+      res.status(401).json(errorBody(401, 'unauthorized', 'A valid service credential is required.'));
+      return;
+    }
+    next();
+  });
+
+  app.get('/v1/health', (_req, res) => {
+    res.json({ host: deps.host });
+  });
+
+  app.post('/v1/tasks/wakeup', (_req, res) => {
+    deps.runner.wake();
+    res.status(204).end();
+  });
+
+  app.get('/v1/containers/:uuid/logs', async (req, res) => {
+    const c = await Container.findOne({ where: { uuid: req.params.uuid, host: deps.host } });
+    if (!c) throw new NotFoundError(`Container ${req.params.uuid} could not be found on ${deps.host}.`, 'container-not-found');
+    if (!isActionAllowed('logs', c.status)) throw new InvalidStateError('logs', c.uuid, c.status);
+    if (!c.container_id) {
+      res.json({ logs: '' });
+      return;
+    }
+    const q = req.query as Record<string, string | undefined>;
+    const tail = q.tail === undefined || q.tail === 'all' ? 'all' : Number(q.tail);
+    const logs = await deps.engine.containerLogs(c.container_id, {
+      stdout: q.stdout !== 'false',
+      stderr: q.stderr !== 'false',
+      timestamps: q.timestamps === 'true',
+      tail: Number.isFinite(tail) ? tail : 'all',
+      since: q.since ? Number(q.since) : null,
+    });
+    res.json({ logs });
+  });
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const requestId = req.header(REQUEST_ID_HEADER);
+    if (err instanceof ZunError && err.status < 500) {
+      res.status(err.status).json(errorBody(err.status, err.code, err.message));
+      return;
+    }
+    deps.logger.error('agent request failed', { request_id: requestId, path: req.path, error: (err as Error).stack ?? String(err) });
+    const status = err instanceof ZunError ? err.status : 500;
+    res.status(status).json(errorBody(status, 'compute-error', (err as Error).message ?? 'compute agent error'));
+  });
+  return app;
+}
+
+function errorBody(status: number, code: string, message: string): AgentErrorBody {
+  return { error: { status, code, message } };
+}

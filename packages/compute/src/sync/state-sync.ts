@@ -1,0 +1,103 @@
+import { Op } from 'sequelize';
+import { Container, ContainerStatus, LABEL_HOST, LABEL_MANAGED, LABEL_UUID, type Logger } from '@zun/common';
+import type { EngineClient } from '../docker/engine';
+import { statusFromListState } from '../docker/status';
+import type { ResourceTracker } from '../manager/claims';
+import { applyInspect } from '../manager/context';
+
+const SKIP: ContainerStatus[] = [ContainerStatus.Creating, ContainerStatus.Deleting, ContainerStatus.Deleted];
+
+/**
+ * Keeps rows truthful when containers change outside the service (exit, OOM, `docker rm`):
+ * Docker events give an update within a moment; a periodic reconcile catches anything missed
+ * (events lost while the agent was down or the stream reconnecting). Rows with a task in
+ * flight are left alone: the task owns them.
+ */
+export class StateSync {
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  private retry: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly host: string,
+    private readonly tracker: ResourceTracker,
+    private readonly logger: Logger,
+  ) {}
+
+  startEvents(): void {
+    if (this.stopped) return;
+    this.unsubscribe = this.engine.subscribeEvents(
+      [`${LABEL_MANAGED}=true`, `${LABEL_HOST}=${this.host}`],
+      (e) => {
+        const uuid = e.labels[LABEL_UUID];
+        if (uuid) void this.refresh(uuid, e.action).catch((err: unknown) => this.logger.warn('event sync failed', { uuid, error: String(err) }));
+      },
+      (err) => {
+        if (this.stopped) return;
+        this.logger.warn('docker event stream lost; reconnecting', { error: err.message });
+        this.retry = setTimeout(() => {
+          this.startEvents();
+          void this.reconcile().catch(() => undefined);
+        }, 2_000);
+      },
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.unsubscribe?.();
+  }
+
+  async refresh(uuid: string, action = 'inspect'): Promise<void> {
+    const c = await Container.findOne({ where: { uuid } });
+    if (!c || c.task_state || SKIP.includes(c.status) || !c.container_id) return;
+    const info = await this.engine.inspectContainer(c.container_id);
+    if (info) await applyInspect(c, info);
+    else await this.vanished(c);
+    this.logger.debug('container synced from engine', { uuid, action, status: c.status });
+  }
+
+  /** One pass over everything on this host: engine list vs. rows. */
+  async reconcile(): Promise<void> {
+    const listed = await this.engine.listContainers([`${LABEL_MANAGED}=true`, `${LABEL_HOST}=${this.host}`]);
+    const byId = new Map(listed.map((d) => [d.Id, d]));
+    const rows = await Container.findAll({
+      where: { host: this.host, status: { [Op.notIn]: SKIP }, task_state: null },
+    });
+    for (const c of rows) {
+      if (!c.container_id) continue;
+      const d = byId.get(c.container_id);
+      if (!d) {
+        await this.vanished(c);
+        continue;
+      }
+      if (statusFromListState(d.State, c.status) !== c.status) await this.refresh(c.uuid, 'reconcile');
+    }
+    await this.purgeDeleted();
+  }
+
+  /** auto_remove containers whose Docker container is gone: the row and claim go too. */
+  private async purgeDeleted(): Promise<void> {
+    const gone = await Container.findAll({ where: { host: this.host, status: ContainerStatus.Deleted, task_state: null } });
+    for (const c of gone) {
+      await Container.sequelize!.transaction(async (transaction) => {
+        await this.tracker.release(c.uuid, transaction);
+        await c.destroy({ transaction });
+      });
+    }
+  }
+
+  private async vanished(c: Container): Promise<void> {
+    if (c.auto_remove) {
+      await c.update({ status: ContainerStatus.Deleted, status_detail: null });
+    } else if (c.status !== ContainerStatus.Error) {
+      await c.update({
+        status: ContainerStatus.Error,
+        status_reason: `No such container: ${c.container_id} in docker (removed outside the service)`,
+        status_detail: null,
+      });
+    }
+  }
+}
