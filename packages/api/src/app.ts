@@ -1,0 +1,68 @@
+import express, { type Request } from 'express';
+import type { Sequelize } from 'sequelize';
+import type { ComputeAgentClient, Logger, ZunConfig } from '@zun/common';
+import type { FilterScheduler } from '@zun/scheduler';
+import type { ComputeDeps } from './compute/deps';
+import { containersRouter } from './controllers/containers/router';
+import { hostsRouter } from './controllers/hosts';
+import { rootRouter } from './controllers/root';
+import { servicesRouter } from './controllers/services';
+import './http-types';
+import { identityRouter, type LocalAuthProvider } from './identity';
+import { authenticate } from './middleware/auth';
+import { errorHandler, notFoundHandler } from './middleware/errors';
+import { microversion } from './middleware/microversion';
+import { requestId } from './middleware/request-id';
+
+export interface ApiDeps {
+  config: ZunConfig;
+  sequelize: Sequelize;
+  scheduler: FilterScheduler;
+  agents: ComputeAgentClient;
+  identity: LocalAuthProvider;
+  logger: Logger;
+}
+
+/**
+ * zun-api: version documents and the built-in identity service are public; everything under
+ * /v1 needs a token, negotiates a microversion and answers errors in Zun's envelope.
+ */
+export function createApiApp(deps: ApiDeps): express.Express {
+  const { config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  // Default query parser ("simple") keeps repeated keys as arrays, which then fail validation.
+  app.use(requestId);
+
+  const baseUrl = (req: Request): string =>
+    config.api.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host') ?? `${config.api.host}:${config.api.port}`}`;
+  const authUrl = (req: Request): string => `${baseUrl(req)}/identity/v3`;
+  const compute: ComputeDeps = {
+    config,
+    sequelize: deps.sequelize,
+    scheduler: deps.scheduler,
+    agents: deps.agents,
+    logger,
+  };
+
+  app.use('/identity', identityRouter({ config, provider: deps.identity, logger }));
+  app.use(rootRouter(baseUrl));
+  app.get('/healthcheck', (_req, res) => {
+    res.type('text/plain').send('OK');
+  });
+
+  const v1 = express.Router();
+  v1.use(authenticate(deps.identity, authUrl));
+  v1.use(microversion);
+  // Zun action calls send an empty JSON body with Content-Length: 0; both are fine.
+  v1.use(express.json({ type: () => true, strict: false }));
+  v1.use('/containers', containersRouter(compute, baseUrl));
+  v1.use('/services', servicesRouter(config));
+  v1.use('/hosts', hostsRouter(config, deps.sequelize, baseUrl));
+  v1.use(notFoundHandler);
+  app.use('/v1', v1);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

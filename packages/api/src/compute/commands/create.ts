@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { Container, ContainerAction, ContainerStatus, NotFoundError } from '@zun/common';
+import type { CreateParams } from '../../controllers/containers/params';
+import type { RequestContext } from '../../identity/context';
+import type { ComputeDeps } from '../deps';
+import { recordAndQueue } from '../dispatch';
+import { loadHostStates } from '../host-states';
+import { generateContainerName } from '../names';
+
+/**
+ * POST /v1/containers: schedule in-process, then in one transaction insert the row (Creating),
+ * the `create` action and the durable task for the chosen host; wake that host's agent after
+ * commit. With no valid host the row is kept in Error with the scheduler's explanation (202,
+ * as upstream), and no task or claim exists.
+ */
+export async function createContainer(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  p: CreateParams,
+  run: boolean,
+  requestId: string,
+): Promise<Container> {
+  const hosts = await loadHostStates(deps.sequelize, deps.config);
+  if (p.requestedHost && !hosts.some((h) => h.state.hostname === p.requestedHost)) {
+    throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
+  }
+  const result = deps.scheduler.schedule(
+    hosts.map((h) => h.state),
+    {
+      cpu: p.cpu,
+      memory: Number(p.memory),
+      disk: p.disk,
+      runtime: p.runtime,
+      availabilityZone: p.availabilityZone,
+      requestedHost: p.requestedHost,
+      hints: p.hints,
+    },
+  );
+  const values = {
+    uuid: randomUUID(),
+    name: p.name ?? generateContainerName(),
+    project_id: ctx.projectId,
+    user_id: ctx.userId,
+    image: p.image,
+    command: p.command,
+    entrypoint: p.entrypoint,
+    cpu: p.cpu,
+    memory: p.memory,
+    disk: p.disk,
+    environment: p.environment,
+    workdir: p.workdir,
+    hostname: p.hostname,
+    labels: p.labels,
+    image_pull_policy: p.imagePullPolicy,
+    restart_policy: p.restartPolicy,
+    interactive: p.interactive,
+    tty: p.tty,
+    auto_remove: p.autoRemove,
+    auto_heal: p.autoHeal,
+    image_driver: 'docker',
+    runtime: p.runtime,
+  };
+
+  if (!result.ok) {
+    deps.logger.info('no valid host', { request_id: requestId, explanation: result.explanation });
+    return deps.sequelize.transaction(async (t) => {
+      const c = await Container.create(
+        {
+          ...values,
+          status: ContainerStatus.Error,
+          status_reason: `There are not enough hosts available. ${result.explanation}`,
+        },
+        { transaction: t },
+      );
+      const now = new Date();
+      await ContainerAction.create(
+        {
+          container_uuid: c.uuid,
+          action: 'create',
+          request_id: requestId,
+          user_id: ctx.userId,
+          project_id: ctx.projectId,
+          start_time: now,
+          finish_time: now,
+          message: 'Error',
+        },
+        { transaction: t },
+      );
+      return c;
+    });
+  }
+
+  const target = result.hosts[0];
+  const c = await deps.sequelize.transaction(async (t) => {
+    const row = await Container.create({ ...values, status: ContainerStatus.Creating }, { transaction: t });
+    await recordAndQueue(t, row, target.hostname, 'create', { run }, ctx, requestId);
+    return row;
+  });
+  const endpoint = hosts.find((h) => h.state.uuid === target.uuid)?.endpoint;
+  if (endpoint) await deps.agents.wakeup(endpoint, requestId);
+  return c;
+}

@@ -1,0 +1,47 @@
+import { Op } from 'sequelize';
+import {
+  ComputeTask,
+  ContainerStatus,
+  InvalidStateError,
+  isActionAllowed,
+  type Container,
+  type DeleteTaskParams,
+} from '@zun/common';
+import type { RequestContext } from '../../identity/context';
+import type { ComputeDeps } from '../deps';
+import { recordAndQueue, wakeHost } from '../dispatch';
+
+/**
+ * DELETE /v1/containers/{id}: Deleting + a delete task on the host that holds (or is about to
+ * hold) the container. A container no host ever took (scheduling failed, create failed) has
+ * nothing on any engine, so its row goes at once.
+ */
+export async function deleteContainer(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  c: Container,
+  params: DeleteTaskParams,
+  requestId: string,
+): Promise<void> {
+  const rule = params.stop ? 'delete_after_stop' : params.force ? 'delete_force' : 'delete';
+  if (!isActionAllowed(rule, c.status)) throw new InvalidStateError('delete', c.uuid, c.status);
+
+  // A create may still be queued or running for a container without a host yet: the delete
+  // must run after it, on the same host, or it would leave an orphan on the engine.
+  const inFlight = c.host
+    ? null
+    : await ComputeTask.findOne({
+        where: { container_uuid: c.uuid, state: { [Op.in]: ['pending', 'running'] } },
+        order: [['id', 'DESC']],
+      });
+  const host = c.host ?? inFlight?.host ?? null;
+  if (!host) {
+    await c.destroy();
+    return;
+  }
+  await deps.sequelize.transaction(async (t) => {
+    await c.update({ status: ContainerStatus.Deleting }, { transaction: t });
+    await recordAndQueue(t, c, host, 'delete', params, ctx, requestId);
+  });
+  await wakeHost(deps.agents, host, requestId);
+}

@@ -1,0 +1,31 @@
+import { InvalidStateError, isActionAllowed, InputError, type Container } from '@zun/common';
+import type { RequestContext } from '../../identity/context';
+import type { ComputeDeps } from '../deps';
+import { recordAndQueue, wakeHost } from '../dispatch';
+
+function hostOf(c: Container): string {
+  if (!c.host) throw new InputError(`Container ${c.uuid} has no host: it was never created on a compute host.`, 'invalid');
+  return c.host;
+}
+
+/** POST /v1/containers/{id}/start: checked against the state table, queued on the host. */
+export async function startContainer(deps: ComputeDeps, ctx: RequestContext, c: Container, requestId: string): Promise<void> {
+  if (!isActionAllowed('start', c.status)) throw new InvalidStateError('start', c.uuid, c.status);
+  const host = hostOf(c);
+  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'start', {}, ctx, requestId));
+  await wakeHost(deps.agents, host, requestId);
+}
+
+/** POST /v1/containers/{id}/stop?timeout=N */
+export async function stopContainer(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  c: Container,
+  timeout: number | null,
+  requestId: string,
+): Promise<void> {
+  if (!isActionAllowed('stop', c.status)) throw new InvalidStateError('stop', c.uuid, c.status);
+  const host = hostOf(c);
+  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'stop', { timeout }, ctx, requestId));
+  await wakeHost(deps.agents, host, requestId);
+}

@@ -1,0 +1,12 @@
+import type { Sequelize } from 'sequelize';
+import type { ComputeAgentClient, Logger, ZunConfig } from '@zun/common';
+import type { FilterScheduler } from '@zun/scheduler';
+
+/** What the compute API layer (schedule, record, dispatch) needs from the process. */
+export interface ComputeDeps {
+  config: ZunConfig;
+  sequelize: Sequelize;
+  scheduler: FilterScheduler;
+  agents: ComputeAgentClient;
+  logger: Logger;
+}

@@ -1,0 +1,61 @@
+import type { Transaction } from 'sequelize';
+import {
+  ComputeAgentClient,
+  ComputeTask,
+  ContainerAction,
+  Service,
+  COMPUTE_BINARY,
+  type Container,
+  type TaskAction,
+  type TaskParamsByAction,
+} from '@zun/common';
+import type { RequestContext } from '../identity/context';
+
+/**
+ * Writes the audit row and the durable task for an action inside the caller's transaction.
+ * The task is what the agent executes; writing both together means an accepted request is
+ * always both visible in `zun action-list` and eventually carried out.
+ */
+export async function recordAndQueue<A extends TaskAction>(
+  t: Transaction,
+  c: Container,
+  host: string,
+  action: A,
+  params: TaskParamsByAction[A],
+  ctx: RequestContext,
+  requestId: string,
+): Promise<void> {
+  await ContainerAction.create(
+    {
+      container_uuid: c.uuid,
+      action,
+      request_id: requestId,
+      user_id: ctx.userId,
+      project_id: ctx.projectId,
+      start_time: new Date(),
+    },
+    { transaction: t },
+  );
+  await ComputeTask.create(
+    {
+      container_uuid: c.uuid,
+      host,
+      action,
+      params: params as unknown as Record<string, unknown>,
+      request_id: requestId,
+      state: 'pending',
+    },
+    { transaction: t },
+  );
+}
+
+/** Nudges the host's agent after commit; if it is down it will find the task when it starts. */
+export async function wakeHost(agents: ComputeAgentClient, host: string, requestId: string): Promise<void> {
+  const service = await Service.findOne({ where: { host, binary: COMPUTE_BINARY }, attributes: ['endpoint'] });
+  if (service?.endpoint) await agents.wakeup(service.endpoint, requestId);
+}
+
+export async function agentEndpoint(host: string): Promise<string | null> {
+  const service = await Service.findOne({ where: { host, binary: COMPUTE_BINARY }, attributes: ['endpoint'] });
+  return service?.endpoint ?? null;
+}

@@ -1,0 +1,84 @@
+import { QueryTypes, type Sequelize } from 'sequelize';
+import { COMPUTE_BINARY, type ZunConfig } from '@zun/common';
+import type { HostState } from '@zun/scheduler';
+
+export interface HostRow {
+  state: HostState;
+  endpoint: string | null;
+}
+
+interface Row {
+  uuid: string;
+  hostname: string;
+  cpus: number;
+  mem_total: number;
+  disk_total: number;
+  disk_quota_supported: boolean;
+  cpu_limit: number;
+  mem_limit: number;
+  disk_limit: number;
+  runtimes: string[] | null;
+  labels: Record<string, string> | null;
+  enable_cpu_pinning: boolean;
+  disabled: boolean;
+  forced_down: boolean;
+  last_seen_up: Date | null;
+  updated_at: Date | null;
+  created_at: Date | null;
+  availability_zone: string | null;
+  endpoint: string | null;
+  cpu_used: number | null;
+  mem_used: string | null;
+  disk_used: string | null;
+}
+
+/** Service liveness as upstream computes it (other-resources.md §3.3). */
+export function serviceIsUp(
+  s: { forced_down: boolean; last_seen_up: Date | null; updated_at: Date | null; created_at: Date | null },
+  downTimeSeconds: number,
+  now = Date.now(),
+): boolean {
+  if (s.forced_down) return false;
+  const seen = s.last_seen_up ?? s.updated_at ?? s.created_at;
+  return !!seen && Math.abs(now - new Date(seen).getTime()) <= downTimeSeconds * 1000;
+}
+
+/** One query: every compute host with its service and claimed usage. */
+export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): Promise<HostRow[]> {
+  const rows = await sequelize.query<Row>(
+    `SELECT n.uuid, n.hostname, n.cpus, n.mem_total, n.disk_total, n.disk_quota_supported, n.cpu_limit,
+            n.mem_limit, n.disk_limit, n.runtimes, n.labels, n.enable_cpu_pinning,
+            s.disabled, s.forced_down, s.last_seen_up, s.updated_at, s.created_at, s.availability_zone, s.endpoint,
+            u.cpu AS cpu_used, u.memory AS mem_used, u.disk AS disk_used
+       FROM compute_nodes n
+       JOIN services s ON s.host = n.hostname AND s.binary = :binary
+       LEFT JOIN (SELECT host, SUM(cpu) AS cpu, SUM(memory) AS memory, SUM(disk) AS disk
+                    FROM resource_claims GROUP BY host) u ON u.host = n.hostname
+      ORDER BY n.uuid`,
+    { replacements: { binary: COMPUTE_BINARY }, type: QueryTypes.SELECT },
+  );
+  const now = Date.now();
+  return rows.map((r) => ({
+    endpoint: r.endpoint,
+    state: {
+      uuid: r.uuid,
+      hostname: r.hostname,
+      availabilityZone: r.availability_zone || config.defaultAvailabilityZone,
+      serviceUp: serviceIsUp(r, config.serviceDownTime, now),
+      disabled: r.disabled,
+      cpus: r.cpus,
+      cpuUsed: Number(r.cpu_used ?? 0),
+      cpuLimit: r.cpu_limit,
+      memTotal: r.mem_total,
+      memUsed: Number(r.mem_used ?? 0),
+      memLimit: r.mem_limit,
+      diskTotal: r.disk_total,
+      diskUsed: Number(r.disk_used ?? 0),
+      diskLimit: r.disk_limit,
+      diskQuotaSupported: r.disk_quota_supported,
+      runtimes: r.runtimes ?? ['runc'],
+      labels: r.labels ?? {},
+      enableCpuPinning: r.enable_cpu_pinning,
+    },
+  }));
+}

@@ -1,0 +1,132 @@
+import { parse as shellSplit } from 'shell-quote';
+import { InputError, InvalidParamInVersion, type RestartPolicy, type ZunConfig } from '@zun/common';
+import type { ApiVersion } from '../../api-version';
+import type { RequestContext } from '../../identity/context';
+import { enforce } from '../../policy';
+import { parseBool } from '../../validation/schema';
+
+/** A validated create request: what the row will hold plus request-only scheduling inputs. */
+export interface CreateParams {
+  name: string | null;
+  image: string;
+  command: string[] | null;
+  entrypoint: string[] | null;
+  cpu: number;
+  memory: string;
+  disk: number;
+  environment: Record<string, string>;
+  workdir: string | null;
+  labels: Record<string, string>;
+  imagePullPolicy: string | null;
+  restartPolicy: RestartPolicy | null;
+  interactive: boolean;
+  tty: boolean;
+  autoRemove: boolean;
+  autoHeal: boolean;
+  hostname: string | null;
+  runtime: string | null;
+  availabilityZone: string | null;
+  requestedHost: string | null;
+  hints: Record<string, unknown>;
+}
+
+type Body = Record<string, unknown>;
+
+function requireVersion(v: ApiVersion, field: string, min: string, present: boolean): void {
+  if (present && !v.atLeast(min)) throw new InvalidParamInVersion(field, v.toString(), min);
+}
+
+function rangeCheck(field: string, value: number, min: number, max: number, unit = ''): void {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new InputError(
+      `Invalid input for field/attribute ${field}. Value: ${value}. ${field} must be between ${min} and ${max}${unit}.`,
+    );
+  }
+}
+
+/** Features whose back ends come with later work: refused clearly rather than silently ignored. */
+function refuseUnsupported(body: Body): void {
+  const nonEmpty = (k: string) => {
+    const v = body[k];
+    return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0);
+  };
+  for (const k of ['nets', 'mounts', 'security_groups', 'exposed_ports', 'healthcheck', 'registry']) {
+    if (nonEmpty(k)) throw new InputError(`The "${k}" option is not supported by this deployment yet.`);
+  }
+  if (body.image_driver === 'glance') throw new InputError('The glance image driver is not enabled on this deployment.');
+}
+
+export function createParams(body: Body, v: ApiVersion, ctx: RequestContext, config: ZunConfig): CreateParams {
+  const c = config.container;
+  requireVersion(v, 'auto_remove', '1.3', body.auto_remove !== undefined);
+  requireVersion(v, 'runtime', '1.5', body.runtime !== undefined);
+  requireVersion(v, 'hostname', '1.9', body.hostname !== undefined);
+  requireVersion(v, 'healthcheck', '1.22', !!body.healthcheck && Object.keys(body.healthcheck).length > 0);
+  requireVersion(v, 'mounts', '1.11', Array.isArray(body.mounts) && body.mounts.length > 0);
+  requireVersion(v, 'privileged', '1.21', body.privileged !== undefined);
+  requireVersion(v, 'exposed_ports', '1.24', body.exposed_ports !== undefined);
+  requireVersion(v, 'registry', '1.31', body.registry !== undefined);
+  if (body.runtime) enforce(ctx, 'container:create:runtime');
+  if (parseBool('privileged', body.privileged, false)) enforce(ctx, 'container:create:privileged');
+  if (body.image_pull_policy) enforce(ctx, 'container:create:image_pull_policy');
+  if (body.host) enforce(ctx, 'container:create:requested_destination');
+  refuseUnsupported(body);
+
+  const cpu = body.cpu === undefined || body.cpu === null || body.cpu === '' ? c.defaultCpu : Number(body.cpu);
+  rangeCheck('cpu', cpu, c.minimumCpus, c.maximumCpus);
+  const memory = body.memory === undefined || body.memory === null ? c.defaultMemory : Number(body.memory);
+  rangeCheck('memory', memory, c.minimumMemory, c.maximumMemory, ' MiB');
+  let disk = 0;
+  if (body.disk !== undefined && body.disk !== null) {
+    disk = Number(body.disk);
+    rangeCheck('disk', disk, c.minimumDisk, c.maximumDisk, ' GiB');
+  }
+
+  let command: string[] | null = null;
+  if (Array.isArray(body.command)) command = body.command.map(String);
+  else if (typeof body.command === 'string') command = splitCommand(body.command);
+
+  const interactive = parseBool('interactive', body.interactive, false);
+  // 1.20–1.35: the server derives tty from interactive; from 1.36 the client sends tty itself.
+  const tty = v.atLeast('1.20') && !v.atLeast('1.36') ? interactive : parseBool('tty', body.tty, false);
+
+  return {
+    name: (body.name as string | null | undefined) ?? null,
+    image: body.image as string,
+    command,
+    entrypoint: Array.isArray(body.entrypoint) ? body.entrypoint.map(String) : null,
+    cpu,
+    memory: String(memory),
+    disk,
+    environment: (body.environment as Record<string, string> | null) ?? {},
+    workdir: (body.workdir as string | null | undefined) ?? null,
+    labels: Object.fromEntries(Object.entries((body.labels as Body | null) ?? {}).map(([k, val]) => [k, String(val)])),
+    imagePullPolicy: body.image_pull_policy ? String(body.image_pull_policy).toLowerCase() : null,
+    restartPolicy: restartPolicy(body.restart_policy as Body | null | undefined),
+    interactive,
+    tty,
+    autoRemove: body.auto_remove === true,
+    autoHeal: parseBool('auto_heal', body.auto_heal, false),
+    hostname: (body.hostname as string | undefined) ?? null,
+    runtime: (body.runtime as string | null | undefined) ?? null,
+    availabilityZone: (body.availability_zone as string | null | undefined) ?? null,
+    requestedHost: (body.host as string | undefined) ?? null,
+    hints: (body.hints as Record<string, unknown> | null) ?? {},
+  };
+}
+
+function restartPolicy(rp: Body | null | undefined): RestartPolicy | null {
+  if (!rp) return null;
+  const name = String(rp.Name);
+  let count = rp.MaximumRetryCount === undefined || rp.MaximumRetryCount === null ? '0' : String(rp.MaximumRetryCount);
+  if (name === 'no') count = '0';
+  if ((name === 'always' || name === 'unless-stopped') && count !== '0') {
+    throw new InputError(`maximum retry count not valid with restart policy of ${name}`);
+  }
+  return { Name: name, MaximumRetryCount: count };
+}
+
+/** Below 1.20 the command is one string that the server splits like a shell would. */
+export function splitCommand(cmd: string): string[] {
+  return shellSplit(cmd).map((t) => (typeof t === 'string' ? t : 'op' in t ? t.op : String(t)));
+}

@@ -1,0 +1,138 @@
+import { Router, type Request } from 'express';
+import { UnsupportedMediaTypeError, InvalidParamInVersion, NotAllowedError, InputError } from '@zun/common';
+import type { ComputeDeps } from '../../compute/deps';
+import { createContainer } from '../../compute/commands/create';
+import { deleteContainer } from '../../compute/commands/delete';
+import { containerLogs } from '../../compute/commands/logs';
+import { startContainer, stopContainer } from '../../compute/commands/start-stop';
+import { parseBool, validator } from '../../validation/schema';
+import { listContainers } from './list';
+import { findContainer } from './lookup';
+import { createParams } from './params';
+import {
+  createBodySchema,
+  createQuerySchema,
+  deleteQuerySchema,
+  emptyQuerySchema,
+  listQuerySchema,
+  logsQuerySchema,
+  stopQuerySchema,
+} from './schemas';
+import { containerView } from './views';
+import type { ApiVersion } from '../../api-version';
+
+type Query = Record<string, string>;
+
+/** /v1/containers — handlers for the container verbs; schemas in ./schemas, views in ./views. */
+export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => string): Router {
+  const r = Router();
+  const createBody = new Map<string, (d: unknown) => Record<string, unknown>>();
+  const bodyValidator = (v: ApiVersion) => {
+    const key = v.toString();
+    let fn = createBody.get(key);
+    if (!fn) {
+      fn = validator<Record<string, unknown>>(createBodySchema(v));
+      createBody.set(key, fn);
+    }
+    return fn;
+  };
+  const createQuery = validator<Query>(createQuerySchema);
+  const listQuery = validator<Query>(listQuerySchema);
+  const deleteQuery = validator<Query>(deleteQuerySchema);
+  const stopQuery = validator<Query>(stopQuerySchema);
+  const emptyQuery = validator<Query>(emptyQuerySchema);
+  const logsQuery = validator<Query>(logsQuerySchema);
+
+  r.post('/', async (req, res) => {
+    if (!req.is('application/json')) {
+      throw new UnsupportedMediaTypeError('The server could not comply with the request since it is either malformed or otherwise incorrect. Content-Type must be application/json.');
+    }
+    const q = createQuery({ ...(req.query as Query) });
+    const body = bodyValidator(req.apiVersion)(req.body ?? {});
+    const run = parseBool('run', q.run, false);
+    const params = createParams(body, req.apiVersion, req.context, deps.config);
+    const c = await createContainer(deps, req.context, params, run, req.requestId);
+    const base = baseUrl(req);
+    res.status(202).location(`${base}/v1/containers/${c.uuid}`).json(containerView(c, req.context, base));
+  });
+
+  r.get('/', async (req, res) => {
+    const q = listQuery({ ...(req.query as Query) });
+    const base = baseUrl(req);
+    const page = await listContainers(q, req.context, deps.config, base);
+    res.json({ containers: page.items.map((c) => containerView(c, req.context, null)), next: page.next });
+  });
+
+  r.get('/:ident', async (req, res) => {
+    const q = req.query as Query;
+    if (parseBool('all_projects', q.all_projects, false) && !req.context.isAdmin) {
+      throw new NotAllowedError("Policy doesn't allow container:get_one_all_projects to be performed.");
+    }
+    const c = await findContainer(req.params.ident, req.context);
+    res.json(containerView(c, req.context, baseUrl(req)));
+  });
+
+  r.delete('/:ident', async (req, res) => {
+    const q = deleteQuery({ ...(req.query as Query) });
+    const force = parseBool('force', q.force, false);
+    const stop = parseBool('stop', q.stop, false);
+    const allProjects = parseBool('all_projects', q.all_projects, false);
+    const v = req.apiVersion;
+    if (stop && !v.atLeast('1.12')) throw new InvalidParamInVersion('stop', v.toString(), '1.12');
+    if (force && !stop && !v.atLeast('1.7')) throw new InvalidParamInVersion('force', v.toString(), '1.7');
+    if (force && !stop && !req.context.isAdmin) {
+      throw new NotAllowedError("Policy doesn't allow container:delete_force to be performed.");
+    }
+    if (allProjects && !req.context.isAdmin) {
+      throw new NotAllowedError("Policy doesn't allow container:delete_all_projects to be performed.");
+    }
+    const c = await findContainer(req.params.ident, req.context);
+    await deleteContainer(deps, req.context, c, { force, stop }, req.requestId);
+    res.status(204).end();
+  });
+
+  r.post('/:ident/start', async (req, res) => {
+    emptyQuery({ ...(req.query as Query) });
+    const c = await findContainer(req.params.ident, req.context);
+    await startContainer(deps, req.context, c, req.requestId);
+    res.status(202).json(null);
+  });
+
+  r.post('/:ident/stop', async (req, res) => {
+    const q = stopQuery({ ...(req.query as Query) });
+    const c = await findContainer(req.params.ident, req.context);
+    await stopContainer(deps, req.context, c, q.timeout === undefined ? null : Number(q.timeout), req.requestId);
+    res.status(202).json(null);
+  });
+
+  r.get('/:ident/logs', async (req, res) => {
+    const q = logsQuery({ ...(req.query as Query) });
+    let tail: number | 'all' = 'all';
+    if (q.tail !== undefined && /^\d+$/.test(q.tail)) tail = Number(q.tail);
+    let since: number | null = null;
+    if (q.since !== undefined && q.since !== 'None') {
+      if (/^\d+$/.test(q.since)) since = Number(q.since);
+      else {
+        const t = Date.parse(q.since.replace(',', '.').replace(' ', 'T') + 'Z');
+        if (Number.isNaN(t)) throw new InputError(`Invalid since value: ${q.since}`);
+        since = Math.floor(t / 1000);
+      }
+    }
+    const c = await findContainer(req.params.ident, req.context);
+    const text = await containerLogs(
+      deps,
+      c,
+      {
+        stdout: parseBool('stdout', q.stdout, true),
+        stderr: parseBool('stderr', q.stderr, true),
+        timestamps: parseBool('timestamps', q.timestamps, false),
+        tail,
+        since,
+      },
+      req.requestId,
+    );
+    res.json(text);
+  });
+
+  return r;
+}

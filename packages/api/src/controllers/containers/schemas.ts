@@ -1,0 +1,102 @@
+import type { ApiVersion } from '../../api-version';
+import type { JsonSchema } from '../../validation/schema';
+
+/**
+ * Request schemas for /v1/containers (containers.md §3.1, §4, §7, §8). Numeric ranges are
+ * checked after the schema (they come from settings) by ./params.ts.
+ */
+const extBool = { oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['True', 'true', 'False', 'false'] }] };
+const nameSchema = { type: ['string', 'null'], minLength: 2, maxLength: 255, pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$' };
+const cpuSchema = { oneOf: [{ type: 'number' }, { type: 'string', pattern: '^[0-9]*(\\.([0-9]+))?$' }, { type: 'null' }] };
+const intLike = { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }] };
+const stringMap = { type: ['object', 'null'], additionalProperties: { type: 'string' } };
+
+export function createBodySchema(v: ApiVersion): JsonSchema {
+  const props: Record<string, unknown> = {
+    image: { type: 'string', minLength: 2, maxLength: 255, pattern: '[a-zA-Z0-9_.-]{2}' },
+    name: nameSchema,
+    command: v.atLeast('1.20') ? { type: ['array', 'null'] } : { type: ['string', 'null'] },
+    cpu: cpuSchema,
+    memory: intLike,
+    disk: intLike,
+    cpu_policy: { type: 'string', enum: ['dedicated', 'shared'] },
+    workdir: { type: ['string', 'null'] },
+    environment: stringMap,
+    labels: { type: ['object', 'null'] },
+    image_pull_policy: {
+      oneOf: [{ type: 'string', enum: ['never', 'always', 'ifnotpresent', 'Never', 'Always', 'IfNotPresent'] }, { type: 'null' }],
+    },
+    image_driver: { oneOf: [{ type: 'string', enum: ['glance', 'docker', 'None'] }, { type: 'null' }] },
+    restart_policy: {
+      type: ['object', 'null'],
+      properties: {
+        Name: { type: 'string', enum: ['no', 'always', 'on-failure', 'unless-stopped'] },
+        MaximumRetryCount: intLike,
+      },
+      required: ['Name'],
+      additionalProperties: false,
+    },
+    interactive: extBool,
+    tty: extBool,
+    security_groups: { type: ['array', 'null'], items: { type: 'string', minLength: 1, maxLength: 255 } },
+    hints: { type: ['object', 'null'] },
+    nets: { type: ['array', 'null'] },
+    mounts: { type: ['array', 'null'] },
+    runtime: { type: ['string', 'null'] },
+    hostname: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[a-zA-Z0-9-._]*$' },
+    auto_remove: { type: ['boolean', 'null'] },
+    auto_heal: extBool,
+    privileged: extBool,
+    healthcheck: { type: ['object', 'null'] },
+    exposed_ports: { type: ['object', 'null'] },
+    availability_zone: { type: ['string', 'null'], minLength: 1, maxLength: 255 },
+    registry: { type: 'string', minLength: 2, maxLength: 255, pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$' },
+  };
+  if (v.atLeast('1.39')) props.host = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9-._]*$' };
+  if (v.atLeast('1.40')) props.entrypoint = { type: ['array', 'null'] };
+  return { type: 'object', properties: props, required: ['image'], additionalProperties: false };
+}
+
+export const createQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { run: { type: 'string' } },
+  additionalProperties: false,
+};
+
+export const LIST_FILTERS = ['name', 'image', 'project_id', 'user_id', 'memory', 'task_state', 'status', 'auto_remove', 'host'];
+export const listQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: Object.fromEntries(
+    [...LIST_FILTERS, 'limit', 'marker', 'sort_key', 'sort_dir', 'all_projects', 'resource_url', 'expand'].map((k) => [
+      k,
+      { type: 'string' },
+    ]),
+  ),
+  additionalProperties: false,
+};
+
+export const deleteQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { force: { type: 'string' }, stop: { type: 'string' }, all_projects: { type: 'string' } },
+  additionalProperties: false,
+};
+
+export const stopQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { timeout: { type: 'string', pattern: '^[0-9]+$' } },
+  additionalProperties: false,
+};
+
+export const emptyQuerySchema: JsonSchema = { type: 'object', additionalProperties: false };
+
+export const logsQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    stdout: { type: 'string' },
+    stderr: { type: 'string' },
+    timestamps: { type: 'string' },
+    tail: { type: 'string' },
+    since: { type: 'string' },
+  },
+  additionalProperties: false,
+};

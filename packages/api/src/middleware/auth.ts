@@ -1,0 +1,22 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { AuthProvider } from '../identity/context';
+
+/**
+ * Token authentication for everything except the version documents. The 401 body is
+ * Keystone's format (README §7), which the client's error parser understands.
+ */
+export function authenticate(provider: AuthProvider, authUrl: (req: Request) => string) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const token = req.header('x-auth-token');
+    const ctx = token ? await provider.authenticate(token) : null;
+    if (!ctx) {
+      res.setHeader('WWW-Authenticate', `Keystone uri="${authUrl(req)}"`);
+      res.status(401).json({
+        error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' },
+      });
+      return;
+    }
+    req.context = ctx;
+    next();
+  };
+}

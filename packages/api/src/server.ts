@@ -1,0 +1,53 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ComputeAgentClient, migrate, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import { FilterScheduler } from '@zun/scheduler';
+import { createApiApp } from './app';
+import { bootstrapIdentity, LocalAuthProvider } from './identity';
+
+export interface RunningApi {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts zun-api: migrations, identity bootstrap, then the HTTP server. */
+export async function startApi(config: ZunConfig, logger: Logger, opts: { migrate?: boolean } = {}): Promise<RunningApi> {
+  if (!config.compute.serviceToken) {
+    throw new Error('[compute] service_token must be set: the API presents it to compute agents');
+  }
+  const sequelize = openDatabase(config.database.connection, { poolMax: 20 });
+  await sequelize.authenticate();
+  if (opts.migrate !== false) await migrate(sequelize, logger);
+  if (config.identity.adminPassword) {
+    await bootstrapIdentity(
+      { adminPassword: config.identity.adminPassword, demoPassword: config.identity.demoPassword },
+      logger,
+    );
+  }
+  const app = createApiApp({
+    config,
+    sequelize,
+    scheduler: new FilterScheduler({ enabledFilters: config.scheduler.enabledFilters }),
+    agents: new ComputeAgentClient(config.compute.serviceToken),
+    identity: new LocalAuthProvider({ config }),
+    logger,
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.api.port, config.api.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000;
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${config.api.host}:${port}`;
+  logger.info('zun-api listening', { url });
+  return {
+    url,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await sequelize.close();
+    },
+  };
+}
