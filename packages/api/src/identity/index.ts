@@ -1,0 +1,12 @@
+export type { AuthIdentity, AuthRequest, NamedRef } from './auth-request';
+export { bootstrapIdentity } from './bootstrap';
+export type { BootstrapOptions, BootstrapResult } from './bootstrap';
+export type { AuthProvider, RequestContext } from './context';
+export { DEFAULT_DOMAIN } from './domain';
+export { contextFromRecord, LocalAuthProvider } from './local-provider';
+export type { AuthResult, LocalAuthProviderOptions, ProjectSummary } from './local-provider';
+export { hashPassword, verifyPassword } from './passwords';
+export { identityRouter } from './router';
+export type { IdentityRouterDeps } from './router';
+export { hashToken, TokenStore } from './tokens';
+export type { IssuedToken, TokenRecord, TokenStoreOptions } from './tokens';
