@@ -55,8 +55,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   const v1 = express.Router();
   v1.use(authenticate(deps.identity, authUrl));
   v1.use(microversion);
-  // Zun action calls send an empty JSON body with Content-Length: 0; both are fine.
-  v1.use(express.json({ type: () => true, strict: false }));
+  // Only JSON bodies are parsed; create then answers 415 for anything else (README §9.6).
+  v1.use(express.json({ type: ['application/json', 'application/*+json'], strict: false }));
   v1.use('/containers', containersRouter(compute, baseUrl));
   v1.use('/services', servicesRouter(config));
   v1.use('/hosts', hostsRouter(config, deps.sequelize, baseUrl));

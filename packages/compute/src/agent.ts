@@ -85,8 +85,11 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
       for (const j of jobs) await j.stop();
       runner.stop();
       sync.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections?.();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Idle keep-alive connections from the API would otherwise hold close() open.
+        server.closeAllConnections();
+      });
       await runner.idle();
       await registration.markDown().catch(() => undefined);
       await sequelize.close();

@@ -6,15 +6,16 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 export type JsonSchema = Record<string, unknown>;
 
 /** Compiles a JSON schema into a validator that throws Zun's 400 with a readable message. */
-export function validator<T>(schema: JsonSchema): (data: unknown) => T {
+export function validator<T>(schema: JsonSchema, hints: Record<string, string> = {}): (data: unknown) => T {
   const fn: ValidateFunction = ajv.compile(schema);
   return (data: unknown): T => {
-    if (!fn(data)) throw new SchemaValidationError(describe(fn.errors?.[0], data));
+    if (!fn(data)) throw new SchemaValidationError(describe(fn.errors?.[0], data, hints));
     return data as T;
   };
 }
 
-function describe(err: ErrorObject | undefined, data: unknown): string {
+/** Hints replace ajv's wording for fields whose schema is a oneOf (e.g. cpu: number or numeric string). */
+function describe(err: ErrorObject | undefined, data: unknown, hints: Record<string, string>): string {
   if (!err) return 'Invalid input.';
   if (err.keyword === 'additionalProperties') {
     const extra = (err.params as { additionalProperty: string }).additionalProperty;
@@ -28,7 +29,8 @@ function describe(err: ErrorObject | undefined, data: unknown): string {
   const field = path[0] || 'body';
   let value: unknown = data;
   for (const p of path) value = p && value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : value;
-  return `Invalid input for field/attribute ${field}. Value: ${JSON.stringify(value)}. ${field} ${err.message ?? 'is invalid'}`;
+  const why = hints[field] ?? `${field} ${err.message ?? 'is invalid'}`;
+  return `Invalid input for field/attribute ${field}. Value: ${JSON.stringify(value)}. ${why}`;
 }
 
 /** Boolean-ish strings as Zun's strutils.bool_from_string(strict=True) accepts them. */

@@ -10,6 +10,7 @@ import { listContainers } from './list';
 import { findContainer } from './lookup';
 import { createParams } from './params';
 import {
+  CREATE_HINTS,
   createBodySchema,
   createQuerySchema,
   deleteQuerySchema,
@@ -31,7 +32,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     const key = v.toString();
     let fn = createBody.get(key);
     if (!fn) {
-      fn = validator<Record<string, unknown>>(createBodySchema(v));
+      fn = validator<Record<string, unknown>>(createBodySchema(v), CREATE_HINTS);
       createBody.set(key, fn);
     }
     return fn;

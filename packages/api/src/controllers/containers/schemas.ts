@@ -11,6 +11,21 @@ const cpuSchema = { oneOf: [{ type: 'number' }, { type: 'string', pattern: '^[0-
 const intLike = { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }] };
 const stringMap = { type: ['object', 'null'], additionalProperties: { type: 'string' } };
 
+/** Readable reasons for fields whose schema is a oneOf (ajv would only name the first branch). */
+export const CREATE_HINTS: Record<string, string> = {
+  cpu: 'cpu must be a positive number of vCPUs (e.g. 0.5 or "2").',
+  memory: 'memory must be a whole number of MiB (e.g. 512 or "512").',
+  disk: 'disk must be a whole number of GiB.',
+  interactive: 'interactive must be a boolean.',
+  tty: 'tty must be a boolean.',
+  auto_heal: 'auto_heal must be a boolean.',
+  privileged: 'privileged must be a boolean.',
+  image_pull_policy: 'image_pull_policy must be one of always, ifnotpresent, never.',
+  image_driver: 'image_driver must be one of docker, glance.',
+  image: 'image must be 2-255 characters naming an image, e.g. 127.0.0.1:5000/busybox:latest.',
+  name: 'name must be 2-255 characters of letters, digits, "_", "." or "-", starting with a letter or digit.',
+};
+
 export function createBodySchema(v: ApiVersion): JsonSchema {
   const props: Record<string, unknown> = {
     image: { type: 'string', minLength: 2, maxLength: 255, pattern: '[a-zA-Z0-9_.-]{2}' },

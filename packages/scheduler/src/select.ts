@@ -1,0 +1,103 @@
+import type { HostState } from './types';
+
+/**
+ * Ordering used by every weigher: a larger memory key wins, then a larger cpu key, then the smaller
+ * hostname (plain code-unit comparison, so the tie-break is locale-independent and deterministic).
+ * Weighers express "least free first" by negating the keys rather than by a second comparator.
+ */
+export function ranksBefore(
+  aMem: number,
+  aCpu: number,
+  aName: string,
+  bMem: number,
+  bCpu: number,
+  bName: string,
+): boolean {
+  if (aMem !== bMem) return aMem > bMem;
+  if (aCpu !== bCpu) return aCpu > bCpu;
+  return aName < bName;
+}
+
+/** Free fraction of a limit; a host with no capacity counts as full instead of producing NaN. */
+export function freeRatio(limit: number, used: number): number {
+  return limit > 0 ? (limit - used) / limit : 0;
+}
+
+/**
+ * Keeps the best `capacity` hosts seen so far, best first, in preallocated storage.
+ *
+ * A full sort of every surviving host costs O(n log n) comparisons plus an allocation per placement,
+ * which at 10k hosts alone exceeds the per-placement budget. Callers only ever use the first few
+ * candidates (the winner plus alternates for retries), so this does one comparison against the current
+ * worst for almost every host and an insertion shift of at most `capacity` for the rare better one:
+ * O(n * capacity) worst case, ~O(n) in practice.
+ */
+export class TopK {
+  private readonly hosts: (HostState | undefined)[];
+  private readonly mem: Float64Array;
+  private readonly cpu: Float64Array;
+  private count = 0;
+  // The last kept entry, copied out of the arrays so the common reject test reads plain fields.
+  private worstMem = 0;
+  private worstCpu = 0;
+  private worstName = '';
+
+  constructor(readonly capacity: number) {
+    this.hosts = new Array<HostState | undefined>(capacity).fill(undefined);
+    this.mem = new Float64Array(capacity);
+    this.cpu = new Float64Array(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  reset(): void {
+    for (let i = 0; i < this.count; i++) this.hosts[i] = undefined;
+    this.count = 0;
+  }
+
+  /** Kept small so V8 inlines it into the scheduler loop: nearly every host is rejected right here. */
+  offer(host: HostState, memKey: number, cpuKey: number): void {
+    if (
+      this.count < this.capacity ||
+      ranksBefore(memKey, cpuKey, host.hostname, this.worstMem, this.worstCpu, this.worstName)
+    ) {
+      this.insert(host, memKey, cpuKey);
+    }
+  }
+
+  private insert(host: HostState, memKey: number, cpuKey: number): void {
+    const name = host.hostname;
+    // When full, the current worst falls off the end.
+    const n = this.count === this.capacity ? this.count - 1 : this.count;
+    let i = n;
+    while (i > 0) {
+      const prev = this.hosts[i - 1] as HostState;
+      if (!ranksBefore(memKey, cpuKey, name, this.mem[i - 1], this.cpu[i - 1], prev.hostname)) break;
+      this.hosts[i] = prev;
+      this.mem[i] = this.mem[i - 1];
+      this.cpu[i] = this.cpu[i - 1];
+      i--;
+    }
+    this.hosts[i] = host;
+    this.mem[i] = memKey;
+    this.cpu[i] = cpuKey;
+    this.count = n + 1;
+    const last = this.count - 1;
+    this.worstMem = this.mem[last];
+    this.worstCpu = this.cpu[last];
+    this.worstName = (this.hosts[last] as HostState).hostname;
+  }
+
+  /** Returns the kept hosts best first and empties the buffer (dropping references to host states). */
+  drain(): HostState[] {
+    const out = new Array<HostState>(this.count);
+    for (let i = 0; i < this.count; i++) {
+      out[i] = this.hosts[i] as HostState;
+      this.hosts[i] = undefined;
+    }
+    this.count = 0;
+    return out;
+  }
+}

@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { createLogger, loadConfig, LABEL_HOST, type ZunConfig } from '@zun/common';
+import { startApi, type RunningApi } from '@zun/api';
+import type { TestDatabase } from './db';
+
+export const REGISTRY = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
+export const BUSYBOX = `${REGISTRY}/busybox`;
+const repo = path.resolve(__dirname, '..', '..');
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+/**
+ * zun-api in this process and zun-compute as a real child process (the built daemon), both on
+ * the test file's own database, against the real Docker engine. The host name is unique per
+ * stack so stacks of parallel test files never see each other's containers.
+ */
+export class TestStack {
+  readonly host = `test-${randomBytes(4).toString('hex')}`;
+  readonly serviceToken = randomBytes(16).toString('hex');
+  readonly adminPassword = 'admin-secret';
+  readonly demoPassword = 'demo-secret';
+  api!: RunningApi;
+  config!: ZunConfig;
+  agentUrl: string | null = null;
+  private agent: ChildProcess | null = null;
+  private agentLog = '';
+  private tokens = new Map<string, string>();
+  readonly docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+
+  constructor(private readonly db: TestDatabase) {}
+
+  private env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      ZUN_CONFIG: '/dev/null',
+      ZUN_DATABASE_CONNECTION: this.db.url,
+      ZUN_DEFAULT_HOST: this.host,
+      ZUN_API_PORT: '0',
+      ZUN_COMPUTE_LISTEN_PORT: '0',
+      ZUN_COMPUTE_SERVICE_TOKEN: this.serviceToken,
+      ZUN_COMPUTE_TASK_POLL_INTERVAL: '1',
+      ZUN_COMPUTE_SYNC_CONTAINER_STATE_INTERVAL: '2',
+      ZUN_COMPUTE_HEARTBEAT_INTERVAL: '2',
+      ZUN_IDENTITY_ADMIN_PASSWORD: this.adminPassword,
+      ZUN_IDENTITY_DEMO_PASSWORD: this.demoPassword,
+      ZUN_LOG_LEVEL: process.env.ZUN_TEST_LOG_LEVEL ?? 'warn',
+      ...extra,
+    };
+  }
+
+  async startApi(): Promise<void> {
+    this.config = loadConfig(this.env());
+    this.api = await startApi(this.config, createLogger('zun-api-test', { format: 'text' }));
+  }
+
+  /** Starts the real zun-compute daemon (dist build) for this stack's host. */
+  async startAgent(extraEnv: Record<string, string> = {}): Promise<void> {
+    const child = spawn(process.execPath, [path.join(repo, 'packages/compute/dist/main.js')], {
+      env: this.env({ ZUN_LOG_LEVEL: 'info', ...extraEnv }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.agent = child;
+    this.agentLog = '';
+    child.stdout?.on('data', (d: Buffer) => (this.agentLog += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (this.agentLog += d.toString()));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const m = /"endpoint":"(http:\/\/[^"]+)"[^\n]*zun-compute started|zun-compute started[^\n]*"endpoint":"(http:\/\/[^"]+)"/.exec(
+        this.agentLog,
+      );
+      if (m) {
+        this.agentUrl = m[1] ?? m[2];
+        return;
+      }
+      if (child.exitCode !== null) throw new Error(`zun-compute exited: ${this.agentLog}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`zun-compute did not start: ${this.agentLog}`);
+  }
+
+  async stopAgent(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.agent;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await exited;
+    this.agent = null;
+  }
+
+  get agentOutput(): string {
+    return this.agentLog;
+  }
+
+  async token(user: 'admin' | 'demo'): Promise<string> {
+    const cached = this.tokens.get(user);
+    if (cached) return cached;
+    const res = await fetch(`${this.api.url}/identity/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: {
+              user: {
+                name: user,
+                domain: { name: 'Default' },
+                password: user === 'admin' ? this.adminPassword : this.demoPassword,
+              },
+            },
+          },
+          scope: { project: { name: user, domain: { name: 'Default' } } },
+        },
+      }),
+    });
+    const token = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !token) throw new Error(`cannot get a token for ${user}: ${res.status}`);
+    this.tokens.set(user, token);
+    return token;
+  }
+
+  async call<T = unknown>(
+    method: string,
+    urlPath: string,
+    opts: { user?: 'admin' | 'demo'; body?: unknown; version?: string; token?: string | null } = {},
+  ): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { 'OpenStack-API-Version': `container ${opts.version ?? '1.40'}` };
+    const token = opts.token === undefined ? await this.token(opts.user ?? 'demo') : opts.token;
+    if (token) headers['X-Auth-Token'] = token;
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(`${this.api.url}${urlPath}`, {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as T };
+  }
+
+  /** Polls a container until `until` holds (or the timeout passes) and returns its last view. */
+  async waitFor(
+    uuid: string,
+    until: (c: Record<string, unknown>) => boolean,
+    timeoutMs = 30_000,
+    user: 'admin' | 'demo' = 'admin',
+  ): Promise<Record<string, unknown>> {
+    const deadline = Date.now() + timeoutMs;
+    let last: Record<string, unknown> = {};
+    while (Date.now() < deadline) {
+      const r = await this.call<Record<string, unknown>>('GET', `/v1/containers/${uuid}`, { user });
+      last = r.body;
+      if (r.status === 200 && until(last)) return last;
+      if (r.status === 404 && until({ gone: true })) return { gone: true };
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    throw new Error(`timed out waiting for container ${uuid}; last: ${JSON.stringify(last)}`);
+  }
+
+  /** Docker containers this stack's host created (by our labels). */
+  async engineContainers(): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_HOST}=${this.host}`] } });
+  }
+
+  async stop(): Promise<void> {
+    await this.stopAgent();
+    await this.api?.stop();
+    // Reap anything a failed test left behind on the engine.
+    for (const c of await this.engineContainers()) {
+      await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+    }
+  }
+}
