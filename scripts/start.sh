@@ -20,5 +20,5 @@ cleanup() {
 }
 trap cleanup EXIT
 # Ctrl-C reaches the node process (same process group); we wait for it, then clean up.
-trap '' INT
+trap 'true' INT
 node packages/aio/dist/main.js

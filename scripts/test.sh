@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# npm test: the same set-up as npm start (npm deps, build, Docker engine, local registry with
+# busybox, the Debian zun CLI), then the whole jest suite: unit, integration against the real
+# engine and PostgreSQL, and end-to-end with the real zun CLI. Stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ZUN_STATE=${ZUN_STATE:-$PWD/.zun/test}
+mkdir -p "$ZUN_STATE"
+source scripts/lib/setup.sh
+source scripts/lib/docker.sh
+source scripts/lib/registry.sh
+
+ensure_node_deps
+ensure_build
+ensure_docker
+ensure_registry
+if [ ! -x /usr/bin/zun ]; then
+  echo "zun: installing the real client (Debian python3-zunclient) for the end-to-end tests..."
+  apt_install python3-zunclient
+fi
+
+cleanup() {
+  stop_our_registry
+  stop_our_docker
+}
+trap cleanup EXIT
+npx jest "$@"
