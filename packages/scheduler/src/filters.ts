@@ -25,38 +25,38 @@ export function labelRequirements(hints: Record<string, unknown>): LabelRequirem
   return out;
 }
 
-// The predicates below are shared by the Filter objects and the scheduler's single-pass loop, so the two
-// cannot drift apart.
+// The predicates take plain values rather than the request: the Filter objects wrap them with the
+// request's "not asked for" cases, and the scheduler calls them with values hoisted out of its loop.
 
-export function azPasses(host: HostState, req: RequestSpec): boolean {
-  return req.availabilityZone === null || host.availabilityZone === req.availabilityZone;
+export function azMatches(host: HostState, az: string): boolean {
+  return host.availabilityZone === az;
 }
 
-export function computePasses(host: HostState): boolean {
+export function isUsable(host: HostState): boolean {
   return host.serviceUp && !host.disabled;
 }
 
-export function runtimePasses(host: HostState, req: RequestSpec): boolean {
-  if (req.runtime === null) return true;
-  // A plain loop instead of Array#includes: V8 inlines it, which halves this filter's cost at 10k hosts.
+export function hasRuntime(host: HostState, runtime: string): boolean {
+  // A plain loop rather than Array#includes, which stays a builtin call per host; V8 inlines this one.
   const runtimes = host.runtimes;
-  for (let i = 0; i < runtimes.length; i++) if (runtimes[i] === req.runtime) return true;
+  for (let i = 0; i < runtimes.length; i++) if (runtimes[i] === runtime) return true;
   return false;
 }
 
-export function cpuPasses(host: HostState, req: RequestSpec): boolean {
-  return host.cpuLimit - host.cpuUsed >= req.cpu - EPSILON;
+export function cpuFits(host: HostState, cpu: number): boolean {
+  return host.cpuLimit - host.cpuUsed >= cpu - EPSILON;
 }
 
-export function ramPasses(host: HostState, req: RequestSpec): boolean {
-  return host.memLimit - host.memUsed >= req.memory - EPSILON;
+export function ramFits(host: HostState, memory: number): boolean {
+  return host.memLimit - host.memUsed >= memory - EPSILON;
 }
 
-export function diskPasses(host: HostState, req: RequestSpec): boolean {
-  return req.disk === 0 || (host.diskQuotaSupported && host.diskLimit - host.diskUsed >= req.disk - EPSILON);
+/** Only for a request with disk > 0; without quota support the engine cannot enforce a disk size. */
+export function diskFits(host: HostState, disk: number): boolean {
+  return host.diskQuotaSupported && host.diskLimit - host.diskUsed >= disk - EPSILON;
 }
 
-export function labelsPass(host: HostState, required: readonly LabelRequirement[]): boolean {
+export function labelsMatch(host: HostState, required: readonly LabelRequirement[]): boolean {
   for (let i = 0; i < required.length; i++) {
     const [key, value] = required[i];
     // hasOwn so that a hint like `label:constructor` cannot match Object.prototype.
@@ -65,7 +65,11 @@ export function labelsPass(host: HostState, required: readonly LabelRequirement[
   return true;
 }
 
-/** Numeric ids let the scheduler's hot loop dispatch with a switch instead of megamorphic calls. */
+/**
+ * Numeric ids for the scheduler's hot loop. The scheduler's fast path checks in this order, which starts
+ * with the default enabled_filters order (AZ, Compute, Runtime, CPU, Ram), so that with the default
+ * config every rejection can be charged to its filter without walking the configured list again.
+ */
 export const FILTER_CODE = {
   AvailabilityZoneFilter: 0,
   ComputeFilter: 1,
@@ -85,14 +89,27 @@ export function isFilterName(name: string): name is FilterName {
 }
 
 export const FILTERS: Readonly<Record<FilterName, Filter>> = Object.freeze({
-  AvailabilityZoneFilter: { name: 'AvailabilityZoneFilter', hostPasses: azPasses },
-  ComputeFilter: { name: 'ComputeFilter', hostPasses: (host: HostState) => computePasses(host) },
-  RuntimeFilter: { name: 'RuntimeFilter', hostPasses: runtimePasses },
-  CPUFilter: { name: 'CPUFilter', hostPasses: cpuPasses },
-  RamFilter: { name: 'RamFilter', hostPasses: ramPasses },
-  DiskFilter: { name: 'DiskFilter', hostPasses: diskPasses },
+  AvailabilityZoneFilter: {
+    name: 'AvailabilityZoneFilter',
+    hostPasses: (host: HostState, req: RequestSpec) =>
+      req.availabilityZone === null || azMatches(host, req.availabilityZone),
+  },
+  ComputeFilter: { name: 'ComputeFilter', hostPasses: (host: HostState) => isUsable(host) },
+  RuntimeFilter: {
+    name: 'RuntimeFilter',
+    hostPasses: (host: HostState, req: RequestSpec) => req.runtime === null || hasRuntime(host, req.runtime),
+  },
+  CPUFilter: { name: 'CPUFilter', hostPasses: (host: HostState, req: RequestSpec) => cpuFits(host, req.cpu) },
+  RamFilter: {
+    name: 'RamFilter',
+    hostPasses: (host: HostState, req: RequestSpec) => ramFits(host, req.memory),
+  },
+  DiskFilter: {
+    name: 'DiskFilter',
+    hostPasses: (host: HostState, req: RequestSpec) => req.disk === 0 || diskFits(host, req.disk),
+  },
   LabelFilter: {
     name: 'LabelFilter',
-    hostPasses: (host: HostState, req: RequestSpec) => labelsPass(host, labelRequirements(req.hints)),
+    hostPasses: (host: HostState, req: RequestSpec) => labelsMatch(host, labelRequirements(req.hints)),
   },
 });

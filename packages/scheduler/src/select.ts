@@ -1,4 +1,4 @@
-import type { HostState } from './types';
+import type { HostState, Weigher } from './types';
 
 /**
  * Ordering used by every weigher: a larger memory key wins, then a larger cpu key, then the smaller
@@ -24,7 +24,10 @@ export function freeRatio(limit: number, used: number): number {
 }
 
 /**
- * Keeps the best `capacity` hosts seen so far, best first, in preallocated storage.
+ * Keeps the best `capacity` hosts seen so far under a weigher, best first, in preallocated storage.
+ *
+ * Keys are free memory then free cpu as a fraction of the limit; 'pack' negates them so that one
+ * comparison (ranksBefore) serves both weighers and the hostname tie-break stays ascending for both.
  *
  * A full sort of every surviving host costs O(n log n) comparisons plus an allocation per placement,
  * which at 10k hosts alone exceeds the per-placement budget. Callers only ever use the first few
@@ -41,8 +44,14 @@ export class TopK {
   private worstMem = 0;
   private worstCpu = 0;
   private worstName = '';
+  /** +1 ranks emptier hosts first (spread), -1 fuller hosts first (pack). */
+  private readonly sign: number;
 
-  constructor(readonly capacity: number) {
+  constructor(
+    readonly capacity: number,
+    weigher: Weigher,
+  ) {
+    this.sign = weigher === 'pack' ? -1 : 1;
     this.hosts = new Array<HostState | undefined>(capacity).fill(undefined);
     this.mem = new Float64Array(capacity);
     this.cpu = new Float64Array(capacity);
@@ -57,14 +66,18 @@ export class TopK {
     this.count = 0;
   }
 
-  /** Kept small so V8 inlines it into the scheduler loop: nearly every host is rejected right here. */
-  offer(host: HostState, memKey: number, cpuKey: number): void {
-    if (
-      this.count < this.capacity ||
-      ranksBefore(memKey, cpuKey, host.hostname, this.worstMem, this.worstCpu, this.worstName)
-    ) {
-      this.insert(host, memKey, cpuKey);
-    }
+  /**
+   * Kept small so V8 inlines it into the scheduler loop: once full, nearly every host is rejected on
+   * its memory key alone, so the cpu key (a second division) is only computed for near-ties and keepers.
+   */
+  offer(host: HostState): void {
+    const memKey = this.sign * freeRatio(host.memLimit, host.memUsed);
+    const full = this.count === this.capacity;
+    if (full && memKey < this.worstMem) return;
+    const cpuKey = this.sign * freeRatio(host.cpuLimit, host.cpuUsed);
+    const keep =
+      !full || ranksBefore(memKey, cpuKey, host.hostname, this.worstMem, this.worstCpu, this.worstName);
+    if (keep) this.insert(host, memKey, cpuKey);
   }
 
   private insert(host: HostState, memKey: number, cpuKey: number): void {

@@ -1,0 +1,64 @@
+import { TopK, freeRatio, ranksBefore } from './select';
+import type { HostState } from './types';
+
+function host(hostname: string, memUsed: number, cpuUsed = 0): HostState {
+  return {
+    uuid: hostname,
+    hostname,
+    availabilityZone: 'nova',
+    serviceUp: true,
+    disabled: false,
+    cpus: 4,
+    cpuUsed,
+    cpuLimit: 4,
+    memTotal: 1000,
+    memUsed,
+    memLimit: 1000,
+    diskTotal: 0,
+    diskUsed: 0,
+    diskLimit: 0,
+    diskQuotaSupported: false,
+    runtimes: [],
+    labels: {},
+    enableCpuPinning: false,
+  };
+}
+
+describe('ranksBefore', () => {
+  it('orders by memory key, then cpu key, then hostname', () => {
+    expect(ranksBefore(0.5, 0, 'z', 0.4, 1, 'a')).toBe(true);
+    expect(ranksBefore(0.5, 0.2, 'z', 0.5, 0.1, 'a')).toBe(true);
+    expect(ranksBefore(0.5, 0.2, 'a', 0.5, 0.2, 'b')).toBe(true);
+    expect(ranksBefore(0.5, 0.2, 'a', 0.5, 0.2, 'a')).toBe(false);
+  });
+});
+
+describe('freeRatio', () => {
+  it('is the free fraction, and 0 for a zero limit', () => {
+    expect(freeRatio(1000, 250)).toBe(0.75);
+    expect(freeRatio(0, 0)).toBe(0);
+    expect(freeRatio(100, 150)).toBe(-0.5);
+  });
+});
+
+describe('TopK', () => {
+  it('keeps the best k in order whatever the offer order', () => {
+    const hosts = [host('a', 900), host('b', 100), host('c', 500), host('d', 0), host('e', 500, 1)];
+    const top = new TopK(3, 'spread');
+    for (const h of hosts) top.offer(h);
+    expect(top.drain().map((h) => h.hostname)).toEqual(['d', 'b', 'c']);
+    expect(top.size).toBe(0);
+  });
+  it('negates the keys for pack', () => {
+    const top = new TopK(2, 'pack');
+    for (const h of [host('a', 900), host('b', 100), host('c', 950)]) top.offer(h);
+    expect(top.drain().map((h) => h.hostname)).toEqual(['c', 'a']);
+  });
+  it('can be reused after reset', () => {
+    const top = new TopK(2, 'spread');
+    top.offer(host('a', 0));
+    top.reset();
+    top.offer(host('b', 500));
+    expect(top.drain().map((h) => h.hostname)).toEqual(['b']);
+  });
+});
