@@ -5,7 +5,6 @@ import { openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
 import { HostRegistration } from './host/registration';
 import { DockerImageDriver } from './image/docker-image-driver';
-import { ActionRecorder } from './manager/actions';
 import { ResourceTracker } from './manager/claims';
 import type { ManagerContext } from './manager/context';
 import { TaskRunner } from './manager/task-runner';
@@ -28,7 +27,8 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
   if (!config.compute.serviceToken) {
     throw new Error('[compute] service_token must be set: the agent refuses to serve without a credential');
   }
-  const sequelize = openDatabase(config.database.connection);
+  // Every concurrent task needs a connection for its own writes and one for its audit queue.
+  const sequelize = openDatabase(config.database.connection, { poolMax: 40 });
   await sequelize.authenticate();
   const eng = engine ?? new DockerodeEngine(config.docker.socketPath);
   const tracker = new ResourceTracker(sequelize, config.host);
@@ -39,7 +39,6 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
     engine: eng,
     images: new DockerImageDriver(eng),
     tracker,
-    actions: new ActionRecorder(),
     logger,
   };
   const runner = new TaskRunner(ctx);

@@ -69,7 +69,12 @@ export interface EngineClient {
   listContainers(labels: string[]): Promise<Docker.ContainerInfo[]>;
   containerLogs(id: string, opts: LogOptions): Promise<string>;
   /** Streams container events with the given labels until the returned function is called. */
-  subscribeEvents(labels: string[], onEvent: (e: EngineEvent) => void, onError: (err: Error) => void): () => void;
+  subscribeEvents(
+    labels: string[],
+    actions: string[],
+    onEvent: (e: EngineEvent) => void,
+    onError: (err: Error) => void,
+  ): () => void;
 }
 
 /** An error from the engine, with its HTTP status and the engine's own message. */
@@ -265,10 +270,15 @@ export class DockerodeEngine implements EngineClient {
     }
   }
 
-  subscribeEvents(labels: string[], onEvent: (e: EngineEvent) => void, onError: (err: Error) => void): () => void {
+  subscribeEvents(
+    labels: string[],
+    actions: string[],
+    onEvent: (e: EngineEvent) => void,
+    onError: (err: Error) => void,
+  ): () => void {
     let stream: NodeJS.ReadableStream & { destroy?: () => void } = null as never;
     let closed = false;
-    this.docker.getEvents({ filters: { type: ['container'], label: labels } }, (err, s) => {
+    this.docker.getEvents({ filters: { type: ['container'], label: labels, event: actions } }, (err, s) => {
       if (err || !s) {
         onError(toEngineError(err));
         return;

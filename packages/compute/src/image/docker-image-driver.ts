@@ -13,21 +13,37 @@ export class ImageNotPresentError extends Error {}
 export class DockerImageDriver {
   constructor(private readonly engine: EngineClient) {}
 
-  async ensureImage(image: string, policy: string | null): Promise<{ ref: string; inspect: ImageInspect }> {
+  /** The local image when the policy lets us use it without pulling; null means a pull decides. */
+  async present(image: string, policy: string | null): Promise<ImageInspect | null> {
+    if (effectivePolicy(policy) === 'always') return null;
+    return this.engine.inspectImage(normaliseReference(image));
+  }
+
+  /**
+   * Makes the image available per policy. `local` is what present() found; `pulling` is told
+   * before a pull starts and after it ends, so the caller can show it.
+   */
+  async ensureImage(
+    image: string,
+    policy: string | null,
+    local: ImageInspect | null,
+    pulling: (active: boolean) => Promise<void> = async () => undefined,
+  ): Promise<{ ref: string; inspect: ImageInspect }> {
     const ref = normaliseReference(image);
-    const p = (policy ?? 'always').toLowerCase() as PullPolicy;
-    if (p === 'always') {
-      await this.engine.pullImage(ref);
-    } else {
-      const present = await this.engine.inspectImage(ref);
-      if (present) return { ref, inspect: present };
+    const p = effectivePolicy(policy);
+    if (p !== 'always') {
+      if (local) return { ref, inspect: local };
       if (p === 'never') {
         throw new ImageNotPresentError(`Image ${image} is not present on this host and the pull policy is never`);
       }
-      await this.engine.pullImage(ref);
     }
+    await pulling(true);
+    await this.engine.pullImage(ref);
+    await pulling(false);
     const inspect = await this.engine.inspectImage(ref);
     if (!inspect) throw new ImageNotPresentError(`Image ${image} was pulled but cannot be found on this host`);
     return { ref, inspect };
   }
 }
+
+const effectivePolicy = (policy: string | null): PullPolicy => (policy ?? 'always').toLowerCase() as PullPolicy;

@@ -1,33 +1,73 @@
 import { ContainerAction, ContainerActionEvent } from '@zun/common';
 
 /**
- * Events under a container action (the audit trail `zun action-show` prints). The action row
- * itself is written by the API in the transaction that accepted the request; the agent adds
- * one event per step it performs and closes the action.
+ * The audit trail of one task: events under the container action (`zun action-show`). The
+ * action row itself is written by the API in the transaction that accepted the request. Writes
+ * are queued in order off the critical path (the user waits for the container, not for the
+ * audit rows) and flushed before the task is marked done, so none are lost.
  */
-export class ActionRecorder {
-  async startEvent(uuid: string, requestId: string | null, event: string): Promise<ContainerActionEvent | null> {
-    const action = await this.find(uuid, requestId);
-    if (!action) return null;
-    return ContainerActionEvent.create({ action_id: action.id, event, start_time: new Date() });
+export class ActionLog {
+  private queue: Promise<unknown> = Promise.resolve();
+  private actionId: Promise<number | null> | null = null;
+  private failed = false;
+
+  constructor(
+    private readonly uuid: string,
+    private readonly requestId: string | null,
+  ) {}
+
+  /** Starts an event now; returns a function that finishes it (with the error, if any). */
+  event(name: string): (error?: Error) => void {
+    const startTime = new Date();
+    const row = this.enqueue(async () => {
+      const actionId = await this.action();
+      if (actionId === null) return null;
+      return ContainerActionEvent.create({ action_id: actionId, event: name, start_time: startTime });
+    });
+    return (error?: Error) => {
+      if (error) this.failed = true;
+      const finishTime = new Date();
+      this.enqueue(async () => {
+        const ev = await row;
+        await ev?.update({
+          finish_time: finishTime,
+          result: error ? 'Error' : 'Success',
+          traceback: error ? (error.stack ?? error.message) : null,
+        });
+      });
+    };
   }
 
-  async finishEvent(ev: ContainerActionEvent | null, error?: Error): Promise<void> {
-    if (!ev) return;
-    await ev.update({
-      finish_time: new Date(),
-      result: error ? 'Error' : 'Success',
-      traceback: error ? (error.stack ?? error.message) : null,
+  /** Closes the action: finish_time, and message "Error" when any event failed. */
+  finish(): void {
+    const finishTime = new Date();
+    this.enqueue(async () => {
+      const actionId = await this.action();
+      if (actionId !== null) {
+        await ContainerAction.update(
+          { finish_time: finishTime, message: this.failed ? 'Error' : null },
+          { where: { id: actionId } },
+        );
+      }
     });
   }
 
-  async finishAction(uuid: string, requestId: string | null, failed: boolean): Promise<void> {
-    const action = await this.find(uuid, requestId);
-    if (action) await action.update({ finish_time: new Date(), message: failed ? 'Error' : null });
+  async flush(): Promise<void> {
+    await this.queue;
   }
 
-  private async find(uuid: string, requestId: string | null): Promise<ContainerAction | null> {
-    if (!requestId) return null;
-    return ContainerAction.findOne({ where: { container_uuid: uuid, request_id: requestId } });
+  private enqueue<T>(fn: () => Promise<T>): Promise<T | null> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private action(): Promise<number | null> {
+    if (!this.requestId) return Promise.resolve(null);
+    this.actionId ??= ContainerAction.findOne({
+      where: { container_uuid: this.uuid, request_id: this.requestId },
+      attributes: ['id'],
+    }).then((a) => a?.id ?? null);
+    return this.actionId;
   }
 }

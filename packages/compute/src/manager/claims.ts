@@ -21,7 +21,8 @@ export class ResourceTracker {
     private readonly host: string,
   ) {}
 
-  async claim(container: Container): Promise<void> {
+  /** Claims the container's resources on this host and, in the same transaction, writes `then`. */
+  async claim(container: Container, then: Partial<Pick<Container, 'host' | 'task_state'>> = {}): Promise<void> {
     const want = { cpu: container.cpu ?? 0, memory: Number(container.memory ?? 0), disk: container.disk ?? 0 };
     await this.sequelize.transaction(async (t) => {
       const node = await ComputeNode.findOne({
@@ -30,9 +31,8 @@ export class ResourceTracker {
         transaction: t,
       });
       if (!node) throw new InsufficientResourcesError(`compute node ${this.host} is not registered`);
-      // A retried create must not count its own earlier claim.
-      await ResourceClaim.destroy({ where: { container_uuid: container.uuid }, transaction: t });
-      const used = await this.usage(t);
+      // A retried create must not count its own earlier claim (the upsert below replaces it).
+      const used = await this.usage(t, container.uuid);
       const problems: string[] = [];
       if (used.cpu + want.cpu > node.cpu_limit + 1e-9) {
         problems.push(`Free vcpu ${round(node.cpu_limit - used.cpu)} < requested ${want.cpu}`);
@@ -44,7 +44,8 @@ export class ResourceTracker {
         problems.push(`Free disk ${node.disk_limit - used.disk} GiB < requested ${want.disk} GiB`);
       }
       if (problems.length) throw new InsufficientResourcesError(`Insufficient compute resources: ${problems.join('; ')}.`);
-      await ResourceClaim.create({ container_uuid: container.uuid, host: this.host, ...want }, { transaction: t });
+      await ResourceClaim.upsert({ container_uuid: container.uuid, host: this.host, ...want }, { transaction: t });
+      await container.update(then, { transaction: t });
     });
   }
 
@@ -52,10 +53,11 @@ export class ResourceTracker {
     await ResourceClaim.destroy({ where: { container_uuid: uuid }, transaction });
   }
 
-  async usage(transaction?: Transaction): Promise<Usage> {
+  async usage(transaction?: Transaction, excluding = ''): Promise<Usage> {
     const [row] = await this.sequelize.query<{ cpu: number | null; memory: string | null; disk: string | null }>(
-      'SELECT SUM(cpu) AS cpu, SUM(memory) AS memory, SUM(disk) AS disk FROM resource_claims WHERE host = :host',
-      { replacements: { host: this.host }, type: QueryTypes.SELECT, transaction },
+      `SELECT SUM(cpu) AS cpu, SUM(memory) AS memory, SUM(disk) AS disk FROM resource_claims
+        WHERE host = :host AND container_uuid <> :excluding`,
+      { replacements: { host: this.host, excluding }, type: QueryTypes.SELECT, transaction },
     );
     return { cpu: Number(row?.cpu ?? 0), memory: Number(row?.memory ?? 0), disk: Number(row?.disk ?? 0) };
   }

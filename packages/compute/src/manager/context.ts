@@ -3,7 +3,6 @@ import { Container, ContainerStatus, type Logger, type ZunConfig } from '@zun/co
 import type { ContainerInspect, EngineClient } from '../docker/engine';
 import { observeState } from '../docker/status';
 import type { DockerImageDriver } from '../image/docker-image-driver';
-import type { ActionRecorder } from './actions';
 import type { ResourceTracker } from './claims';
 
 /** What every compute command needs. */
@@ -14,12 +13,18 @@ export interface ManagerContext {
   engine: EngineClient;
   images: DockerImageDriver;
   tracker: ResourceTracker;
-  actions: ActionRecorder;
   logger: Logger;
 }
 
-/** Writes status (and detail/reason) observed in the engine, plus fields Docker fills in. */
-export async function applyInspect(c: Container, info: ContainerInspect): Promise<void> {
+/**
+ * Writes status (and detail/reason) observed in the engine, plus fields Docker fills in, and
+ * any `extra` fields, in one UPDATE.
+ */
+export async function applyInspect(
+  c: Container,
+  info: ContainerInspect,
+  extra: Partial<Pick<Container, 'task_state' | 'status' | 'container_id' | 'command' | 'entrypoint'>> = {},
+): Promise<void> {
   const observed = observeState(info, c.status);
   const networks = info.NetworkSettings?.Networks ?? {};
   const addresses: Record<string, unknown[]> = {};
@@ -42,6 +47,7 @@ export async function applyInspect(c: Container, info: ContainerInspect): Promis
     ...(observed.status === ContainerStatus.Running && info.State?.StartedAt
       ? { started_at: new Date(info.State.StartedAt) }
       : {}),
+    ...extra,
   });
 }
 

@@ -1,4 +1,3 @@
-import { Op } from 'sequelize';
 import {
   ComputeTask,
   Container,
@@ -6,6 +5,7 @@ import {
   type DeleteTaskParams,
   type StopTaskParams,
 } from '@zun/common';
+import { ActionLog } from './actions';
 import type { ManagerContext } from './context';
 import { createContainer } from './commands/create';
 import { deleteContainer } from './commands/delete';
@@ -19,7 +19,6 @@ import { stopContainer } from './commands/stop';
  */
 export class TaskRunner {
   private readonly chains = new Map<string, Promise<void>>();
-  private readonly queued = new Set<string>();
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -66,18 +65,25 @@ export class TaskRunner {
     this.stopped = true;
   }
 
+  /**
+   * Takes every pending task of this host in one statement ('running' means taken by this
+   * agent; recover() hands such tasks back after a crash).
+   */
   private async drain(): Promise<void> {
-    const tasks = await ComputeTask.findAll({
-      where: { host: this.ctx.host, state: 'pending', id: { [Op.notIn]: [...this.queued].map(Number).concat([0]) } },
-      order: [['id', 'ASC']],
-    });
+    const [rows] = (await this.ctx.sequelize.query(
+      `UPDATE compute_tasks SET state = 'running', updated_at = now()
+        WHERE id IN (SELECT id FROM compute_tasks WHERE host = :host AND state = 'pending' FOR UPDATE SKIP LOCKED)
+        RETURNING *`,
+      { replacements: { host: this.ctx.host } },
+    )) as [Record<string, unknown>[], unknown];
+    const tasks = rows
+      .map((r) => ComputeTask.build(r as never, { isNewRecord: false, raw: true }))
+      .sort((a, b) => Number(a.id) - Number(b.id));
     for (const task of tasks) {
-      this.queued.add(String(task.id));
       const prev = this.chains.get(task.container_uuid) ?? Promise.resolve();
       const next = prev.then(() => this.execute(task));
       this.chains.set(task.container_uuid, next);
       void next.finally(() => {
-        this.queued.delete(String(task.id));
         if (this.chains.get(task.container_uuid) === next) this.chains.delete(task.container_uuid);
       });
     }
@@ -85,30 +91,31 @@ export class TaskRunner {
 
   private async execute(task: ComputeTask): Promise<void> {
     const log = this.ctx.logger.child({ request_id: task.request_id, uuid: task.container_uuid, action: task.action });
-    const [claimed] = await ComputeTask.update({ state: 'running' }, { where: { id: task.id, state: 'pending' } });
-    if (!claimed) return;
     try {
       const c = await Container.findOne({ where: { uuid: task.container_uuid } });
       if (!c) {
         log.info('task skipped: container no longer exists');
       } else {
         const ctx = { ...this.ctx, logger: log };
+        const audit = new ActionLog(task.container_uuid, task.request_id);
         switch (task.action) {
           case 'create':
-            await createContainer(ctx, c, task.params as unknown as CreateTaskParams, task.request_id);
+            await createContainer(ctx, c, task.params as unknown as CreateTaskParams, audit);
             break;
           case 'start':
-            await startContainer(ctx, c, task.request_id);
+            await startContainer(ctx, c, audit);
             break;
           case 'stop':
-            await stopContainer(ctx, c, task.params as unknown as StopTaskParams, task.request_id);
+            await stopContainer(ctx, c, task.params as unknown as StopTaskParams, audit);
             break;
           case 'delete':
-            await deleteContainer(ctx, c, task.params as unknown as DeleteTaskParams, task.request_id);
+            await deleteContainer(ctx, c, task.params as unknown as DeleteTaskParams);
             break;
           default:
             throw new Error(`unknown task action ${task.action}`);
         }
+        audit.finish();
+        await audit.flush();
       }
       await ComputeTask.update({ state: 'done' }, { where: { id: task.id } });
       log.info('task done');

@@ -5,6 +5,12 @@ import { statusFromListState } from '../docker/status';
 import type { ResourceTracker } from '../manager/claims';
 import { applyInspect } from '../manager/context';
 
+/**
+ * Engine events that mean a change the service did not make itself (our own create/start/stop
+ * are written by the task that performs them, so listening to those would only repeat work).
+ */
+const OUTSIDE_CHANGES = ['die', 'oom', 'kill', 'pause', 'unpause', 'destroy', 'restart', 'health_status'];
+
 const SKIP: ContainerStatus[] = [ContainerStatus.Creating, ContainerStatus.Deleting, ContainerStatus.Deleted];
 
 /**
@@ -29,6 +35,7 @@ export class StateSync {
     if (this.stopped) return;
     this.unsubscribe = this.engine.subscribeEvents(
       [`${LABEL_MANAGED}=true`, `${LABEL_HOST}=${this.host}`],
+      OUTSIDE_CHANGES,
       (e) => {
         const uuid = e.labels[LABEL_UUID];
         if (uuid) void this.refresh(uuid, e.action).catch((err: unknown) => this.logger.warn('event sync failed', { uuid, error: String(err) }));

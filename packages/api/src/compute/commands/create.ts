@@ -96,7 +96,8 @@ export async function createContainer(
     await recordAndQueue(t, row, target.hostname, 'create', { run }, ctx, requestId);
     return row;
   });
+  // Not awaited: the task is durable, the agent also polls, and the caller need not wait.
   const endpoint = hosts.find((h) => h.state.uuid === target.uuid)?.endpoint;
-  if (endpoint) await deps.agents.wakeup(endpoint, requestId);
+  if (endpoint) void deps.agents.wakeup(endpoint, requestId);
   return c;
 }

@@ -10,6 +10,7 @@ import {
   type CreateTaskParams,
 } from '@zun/common';
 import { isNotFound } from '../../docker/engine';
+import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { InsufficientResourcesError } from '../claims';
 import { startContainer } from './start';
@@ -17,26 +18,28 @@ import { startContainer } from './start';
 /**
  * Create (and with run=true, start) a container: claim → pull → docker create → [start].
  * Any failure leaves the row in Error with the reason, no Docker container and no claim.
+ * Writes are merged so the path to Running costs as few round trips as possible.
  */
 export async function createContainer(
   ctx: ManagerContext,
   c: Container,
   params: CreateTaskParams,
-  requestId: string | null,
+  audit: ActionLog,
 ): Promise<void> {
   if (c.status !== ContainerStatus.Creating) {
     ctx.logger.info('create skipped: container is no longer Creating', { uuid: c.uuid, status: c.status });
     return;
   }
-  const ev = await ctx.actions.startEvent(c.uuid, requestId, 'compute__do_container_create');
+  const done = audit.event('compute__do_container_create');
   try {
     // A create retried after an agent crash starts from a clean slate.
     if (c.container_id) await removeQuietly(ctx, c.container_id);
-    await ctx.tracker.claim(c);
-    await c.update({ host: ctx.host, task_state: TaskState.ImagePulling });
-
-    const { ref, inspect: image } = await ctx.images.ensureImage(c.image, c.image_pull_policy);
-    await c.update({ task_state: TaskState.ContainerCreating, image_driver: c.image_driver ?? 'docker' });
+    // The claim and the image check are independent; only the claim must precede a pull.
+    const imageCheck = ctx.images.present(c.image, c.image_pull_policy);
+    await ctx.tracker.claim(c, { host: ctx.host, task_state: TaskState.ContainerCreating });
+    const { ref, inspect: image } = await ctx.images.ensureImage(c.image, c.image_pull_policy, await imageCheck, async (active) => {
+      await c.update({ task_state: active ? TaskState.ImagePulling : TaskState.ContainerCreating });
+    });
 
     const id = await ctx.engine.createContainer({
       name: dockerName(c.uuid),
@@ -63,32 +66,37 @@ export async function createContainer(
       autoRemove: c.auto_remove,
       runtime: c.runtime,
     });
-    await c.update({
+    const created = {
       container_id: id,
       command: c.command && c.command.length ? c.command : asList(image.Config?.Cmd),
       entrypoint: c.entrypoint && c.entrypoint.length ? c.entrypoint : asList(image.Config?.Entrypoint),
-    });
-    const info = await ctx.engine.inspectContainer(id);
-    if (info) await applyInspect(c, info);
-    await c.update({ status: ContainerStatus.Created, task_state: null });
-    await ctx.actions.finishEvent(ev);
+      status: ContainerStatus.Created,
+      task_state: params.run ? TaskState.ContainerStarting : null,
+    };
+    if (params.run) {
+      // The start's inspect fills hostname, ports and addresses; no need to inspect twice.
+      await c.update({ ...created, status_detail: 'Created' });
+    } else {
+      const info = await ctx.engine.inspectContainer(id);
+      if (info) await applyInspect(c, info, created);
+      else await c.update(created);
+    }
+    done();
   } catch (err) {
     await failCreate(ctx, c, err);
-    await ctx.actions.finishEvent(ev, err as Error);
-    await ctx.actions.finishAction(c.uuid, requestId, true);
+    done(err as Error);
     return;
   }
-  if (params.run) {
-    const failed = await startContainer(ctx, c, requestId, { asPartOfCreate: true });
-    await ctx.actions.finishAction(c.uuid, requestId, failed);
-    return;
-  }
-  await ctx.actions.finishAction(c.uuid, requestId, false);
+  if (params.run) await startContainer(ctx, c, audit);
 }
 
 async function failCreate(ctx: ManagerContext, c: Container, err: unknown): Promise<void> {
   const reason = reasonOf(err);
-  ctx.logger.warn('container create failed', { uuid: c.uuid, reason, insufficient: err instanceof InsufficientResourcesError });
+  ctx.logger.warn('container create failed', {
+    uuid: c.uuid,
+    reason,
+    insufficient: err instanceof InsufficientResourcesError,
+  });
   await c.reload().catch(() => undefined);
   if (c.container_id) await removeQuietly(ctx, c.container_id);
   await ctx.sequelize.transaction(async (transaction) => {

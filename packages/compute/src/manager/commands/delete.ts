@@ -11,7 +11,6 @@ export async function deleteContainer(
   ctx: ManagerContext,
   c: Container,
   params: DeleteTaskParams,
-  requestId: string | null,
 ): Promise<void> {
   await c.update({ task_state: TaskState.ContainerDeleting });
   try {
@@ -29,7 +28,7 @@ export async function deleteContainer(
     }
   } catch (err) {
     const reason = reasonOf(err);
-    ctx.logger.warn('container delete failed', { uuid: c.uuid, reason, requestId });
+    ctx.logger.warn('container delete failed', { uuid: c.uuid, reason });
     await c.update({ status: ContainerStatus.Error, status_reason: reason, task_state: null });
     return;
   }
@@ -37,5 +36,5 @@ export async function deleteContainer(
     await ctx.tracker.release(c.uuid, transaction);
     await c.destroy({ transaction });
   });
-  ctx.logger.info('container deleted', { uuid: c.uuid, requestId });
+  ctx.logger.info('container deleted', { uuid: c.uuid });
 }

@@ -1,32 +1,24 @@
 import { ContainerStatus, TaskState, type Container } from '@zun/common';
+import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 
-/** Starts the Docker container. Returns true when it failed (the row is then in Error). */
-export async function startContainer(
-  ctx: ManagerContext,
-  c: Container,
-  requestId: string | null,
-  opts: { asPartOfCreate?: boolean } = {},
-): Promise<boolean> {
-  const ev = await ctx.actions.startEvent(c.uuid, requestId, 'compute__do_container_start');
+/** Starts the Docker container; on failure the row goes to Error with the engine's reason. */
+export async function startContainer(ctx: ManagerContext, c: Container, audit: ActionLog): Promise<void> {
+  const done = audit.event('compute__do_container_start');
   try {
     if (!c.container_id) throw new Error('Container has no Docker container to start');
-    await c.update({ task_state: TaskState.ContainerStarting });
+    if (c.task_state !== TaskState.ContainerStarting) await c.update({ task_state: TaskState.ContainerStarting });
     await ctx.engine.startContainer(c.container_id);
+    // Running is what a successful start means; say so at once, then fill in what only an
+    // inspect tells (addresses, hostname, or Stopped already if the command exited at once).
+    await c.update({ status: ContainerStatus.Running, status_reason: null, task_state: null, started_at: new Date() });
+    done();
     const info = await ctx.engine.inspectContainer(c.container_id);
     if (info) await applyInspect(c, info);
-    // A container whose command exits at once may already be Stopped; keep what Docker says.
-    if (!info) await c.update({ status: ContainerStatus.Running });
-    await c.update({ task_state: null });
-    await ctx.actions.finishEvent(ev);
-    if (!opts.asPartOfCreate) await ctx.actions.finishAction(c.uuid, requestId, false);
-    return false;
   } catch (err) {
     const reason = reasonOf(err);
     ctx.logger.warn('container start failed', { uuid: c.uuid, reason });
     await c.update({ status: ContainerStatus.Error, status_reason: reason, task_state: null });
-    await ctx.actions.finishEvent(ev, err as Error);
-    if (!opts.asPartOfCreate) await ctx.actions.finishAction(c.uuid, requestId, true);
-    return true;
+    done(err as Error);
   }
 }

@@ -1,4 +1,5 @@
 import { TaskState, type Container, type StopTaskParams } from '@zun/common';
+import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 
 /** Stops the Docker container. A failure is recorded on the action; the status stays truthful. */
@@ -6,26 +7,22 @@ export async function stopContainer(
   ctx: ManagerContext,
   c: Container,
   params: StopTaskParams,
-  requestId: string | null,
+  audit: ActionLog,
 ): Promise<void> {
-  const ev = await ctx.actions.startEvent(c.uuid, requestId, 'compute__do_container_stop');
+  const done = audit.event('compute__do_container_stop');
   try {
     if (!c.container_id) throw new Error('Container has no Docker container to stop');
     await c.update({ task_state: TaskState.ContainerStopping });
     await ctx.engine.stopContainer(c.container_id, params.timeout ?? ctx.config.docker.stopTimeout);
     const info = await ctx.engine.inspectContainer(c.container_id);
-    if (info) await applyInspect(c, info);
-    await c.update({ task_state: null });
-    await ctx.actions.finishEvent(ev);
-    await ctx.actions.finishAction(c.uuid, requestId, false);
+    if (info) await applyInspect(c, info, { task_state: null });
+    else await c.update({ task_state: null });
+    done();
   } catch (err) {
     ctx.logger.warn('container stop failed', { uuid: c.uuid, reason: reasonOf(err) });
-    await c.update({ task_state: null });
-    if (c.container_id) {
-      const info = await ctx.engine.inspectContainer(c.container_id).catch(() => null);
-      if (info) await applyInspect(c, info);
-    }
-    await ctx.actions.finishEvent(ev, err as Error);
-    await ctx.actions.finishAction(c.uuid, requestId, true);
+    const info = c.container_id ? await ctx.engine.inspectContainer(c.container_id).catch(() => null) : null;
+    if (info) await applyInspect(c, info, { task_state: null });
+    else await c.update({ task_state: null });
+    done(err as Error);
   }
 }

@@ -1,0 +1,221 @@
+/**
+ * Container start latency and throughput: zun-ts vs. the raw Docker engine, same run, same image
+ * (already on the host), same limits. Run with `npm run bench` (scripts/bench.sh starts an
+ * all-in-one stack on its own state and ports and passes its URL and credentials here).
+ *
+ *   latency:    POST /v1/containers?run=true  → the moment the service records status Running
+ *               (its updated_at; the client polls every BENCH_POLL_MS to find it, and the
+ *               client-observed time is reported too) vs. engine create + start
+ *   throughput: N containers at concurrency C, containers per second
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+
+const API = process.env.BENCH_API_URL ?? 'http://127.0.0.1:29517';
+const PASSWORD = process.env.BENCH_ADMIN_PASSWORD ?? '';
+const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
+const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
+// The client's polling is load on the same 2 cores the engine needs; 20 ms keeps it light.
+const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 20);
+const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+
+let token = '';
+async function login(): Promise<void> {
+  const res = await fetch(`${API}/identity/v3/auth/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: PASSWORD } } },
+        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
+      },
+    }),
+  });
+  token = res.headers.get('x-subject-token') ?? '';
+  if (!token) throw new Error(`login failed: ${res.status}`);
+}
+
+async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${API}${p}`, {
+    method,
+    headers: {
+      'X-Auth-Token': token,
+      'OpenStack-API-Version': 'container 1.40',
+      ...(body ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+const SPEC = { cpu: 0.1, memory: 32, cmd: ['sleep', '300'] };
+
+async function rawStart(): Promise<number> {
+  const t0 = performance.now();
+  const c = await docker.createContainer({
+    Image: IMAGE,
+    Cmd: SPEC.cmd,
+    Labels: { 'zun-bench': 'raw' },
+    HostConfig: { Memory: SPEC.memory * 1024 * 1024, NanoCpus: SPEC.cpu * 1e9, CpuShares: Math.round(1024 * SPEC.cpu) },
+  });
+  await c.start();
+  return performance.now() - t0;
+}
+
+const observed: number[] = [];
+
+function parsePyDate(s: string): number {
+  return Date.parse(`${s.replace(' ', 'T')}Z`);
+}
+
+/**
+ * Waiting like a sane client would: one list request per tick for every container in flight,
+ * rather than a GET per container (which would put the bench's own load on the 2 cores the
+ * engine needs). The latency is taken from the service's own record of the Running status.
+ */
+const waiters = new Map<string, { wall0: number; t0: number; resolve: (ms: number) => void; reject: (e: Error) => void }>();
+let ticking = false;
+async function tick(): Promise<void> {
+  if (ticking) return;
+  ticking = true;
+  while (waiters.size) {
+    const list = await api<{ containers: { uuid: string; status: string; status_reason: string; updated_at: string }[] }>(
+      'GET',
+      '/v1/containers',
+    );
+    for (const c of list.body.containers ?? []) {
+      const w = waiters.get(c.uuid);
+      if (!w) continue;
+      if (c.status === 'Running') {
+        waiters.delete(c.uuid);
+        observed.push(performance.now() - w.t0);
+        w.resolve(parsePyDate(c.updated_at) - w.wall0);
+      } else if (c.status === 'Error') {
+        waiters.delete(c.uuid);
+        w.reject(new Error(`container failed: ${c.status_reason}`));
+      }
+    }
+    await new Promise((res) => setTimeout(res, POLL_MS));
+  }
+  ticking = false;
+}
+
+async function zunStart(): Promise<number> {
+  const t0 = performance.now();
+  const wall0 = Date.now();
+  const r = await api<{ uuid: string }>('POST', '/v1/containers?run=true', {
+    image: IMAGE,
+    command: SPEC.cmd,
+    cpu: SPEC.cpu,
+    memory: SPEC.memory,
+    image_pull_policy: 'ifnotpresent',
+    labels: { 'zun-bench': 'zun' },
+  });
+  if (r.status !== 202) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const done = new Promise<number>((resolve, reject) => waiters.set(r.body.uuid, { wall0, t0, resolve, reject }));
+  void tick();
+  return done;
+}
+
+async function cleanup(): Promise<void> {
+  const list = await api<{ containers: { uuid: string }[] }>('GET', '/v1/containers?all_projects=1');
+  await Promise.all(list.body.containers.map((c) => api('DELETE', `/v1/containers/${c.uuid}?force=True&stop=True`)));
+  for (let i = 0; i < 300; i++) {
+    const left = await api<{ containers: unknown[] }>('GET', '/v1/containers?all_projects=1');
+    if (left.body.containers.length === 0) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const raws = await docker.listContainers({ all: true, filters: { label: ['zun-bench=raw'] } });
+  await Promise.all(raws.map((c) => docker.getContainer(c.Id).remove({ force: true })));
+}
+
+async function parallel(n: number, c: number, fn: () => Promise<number>): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < n) {
+        next++;
+        latencies.push(await fn());
+      }
+    }),
+  );
+  return { seconds: (performance.now() - t0) / 1000, latencies };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+const f = (n: number) => n.toFixed(1);
+
+async function main(): Promise<void> {
+  await login();
+  await docker.pull(IMAGE).then((s) => new Promise((res) => docker.modem.followProgress(s as NodeJS.ReadableStream, res)));
+  await cleanup();
+  // Warm-up: first runs pay for lazy initialisation on both sides.
+  for (let i = 0; i < 3; i++) {
+    await rawStart();
+    await zunStart();
+  }
+  await cleanup();
+
+  // Interleaved sequential runs so both sides see the same machine conditions.
+  const raw: number[] = [];
+  const zun: number[] = [];
+  observed.length = 0;
+  for (let i = 0; i < RUNS; i++) {
+    raw.push(await rawStart());
+    zun.push(await zunStart());
+  }
+  await cleanup();
+
+  const zunObserved = [...observed];
+  const rawPar = await parallel(RUNS, CONCURRENCY, rawStart);
+  await cleanup();
+  const zunPar = await parallel(RUNS, CONCURRENCY, zunStart);
+  await cleanup();
+
+  const result = {
+    date: new Date().toISOString(),
+    runs: RUNS,
+    concurrency: CONCURRENCY,
+    latency_ms: {
+      raw: { median: median(raw), p90: pct(raw, 0.9) },
+      zun: { median: median(zun), p90: pct(zun, 0.9) },
+      zun_client_observed: { median: median(zunObserved), p90: pct(zunObserved, 0.9), poll_ms: POLL_MS },
+      ratio_median: median(zun) / median(raw),
+    },
+    throughput_per_s: {
+      raw: RUNS / rawPar.seconds,
+      zun: RUNS / zunPar.seconds,
+      ratio: RUNS / zunPar.seconds / (RUNS / rawPar.seconds),
+    },
+  };
+  const l = result.latency_ms;
+  const t = result.throughput_per_s;
+  process.stdout.write(
+    [
+      `container start, ${RUNS} runs, image on host (${IMAGE})`,
+      `                      raw engine     zun-ts     ratio (target)`,
+      `latency median ms   ${f(l.raw.median).padStart(10)} ${f(l.zun.median).padStart(10)}     ${l.ratio_median.toFixed(3)} (<= 1.15)`,
+      `latency p90 ms      ${f(l.raw.p90).padStart(10)} ${f(l.zun.p90).padStart(10)}`,
+      `  observed by a client polling every ${POLL_MS} ms: median ${f(l.zun_client_observed.median)}, p90 ${f(l.zun_client_observed.p90)}`,
+      `throughput /s (c=${CONCURRENCY}) ${t.raw.toFixed(2).padStart(8)} ${t.zun.toFixed(2).padStart(10)}     ${t.ratio.toFixed(3)} (>= 0.9)`,
+      '',
+    ].join('\n'),
+  );
+  const dir = path.join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'containers.json'), JSON.stringify(result, null, 2));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# npm run bench: starts an all-in-one stack on its own state and ports, then runs the
+# benchmarks in bench/ against it and the raw engine on the same run. Results: bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export ZUN_STATE=${ZUN_STATE:-$PWD/.zun/bench}
+mkdir -p "$ZUN_STATE"
+source scripts/lib/setup.sh
+source scripts/lib/docker.sh
+source scripts/lib/registry.sh
+ensure_node_deps
+ensure_build
+ensure_docker
+ensure_registry
+
+export ZUN_API_PORT=${ZUN_API_PORT:-29517} ZUN_COMPUTE_LISTEN_PORT=${ZUN_COMPUTE_LISTEN_PORT:-29518} ZUN_PG_PORT=${ZUN_PG_PORT:-55435}
+log="$ZUN_STATE/aio.out"
+setsid node packages/aio/dist/main.js > "$log" 2>&1 &
+aio=$!
+cleanup() {
+  kill -INT "$aio" 2>/dev/null && wait "$aio" 2>/dev/null || true
+  stop_our_registry
+  stop_our_docker
+}
+trap cleanup EXIT
+for _ in $(seq 1 600); do grep -q ZUN_READY "$log" && break; kill -0 "$aio" || { cat "$log"; exit 1; }; sleep 0.2; done
+
+if [ -f bench/scheduler.ts ]; then npx ts-node --transpile-only bench/scheduler.ts; fi
+BENCH_API_URL="http://127.0.0.1:$ZUN_API_PORT" \
+BENCH_ADMIN_PASSWORD=$(node -e "console.log(require('$ZUN_STATE/secrets.json').adminPassword)") \
+  npx ts-node --transpile-only bench/containers.ts
