@@ -5,11 +5,14 @@ import { ServiceUnavailableError, ZunError } from './errors';
  * The API <-> compute agent contract.
  *
  * Mutating work (create/start/stop/delete) is durable: the API writes a row in
- * compute_tasks (in the same transaction as the container change and its audit row) and
- * then wakes the agent over HTTP. An agent that is down finds its pending tasks when it
- * starts, so nothing acknowledged to a user is lost. Read-type calls (logs) are synchronous
- * HTTP requests. Every agent request carries the service credential and the request id.
+ * compute_tasks in the same transaction as the container change and its audit row, plus a
+ * NOTIFY on TASK_CHANNEL with the host name, which PostgreSQL delivers only if that
+ * transaction commits. Agents LISTEN and drain their pending tasks at once; an agent that is
+ * down finds them when it starts (and polls as a safety net), so nothing acknowledged to a
+ * user is lost. Read-type calls (logs) are synchronous HTTP requests to the agent, carrying
+ * the service credential and the request id.
  */
+export const TASK_CHANNEL = 'zun_compute_tasks';
 export const COMPUTE_BINARY = 'zun-compute';
 export const SERVICE_TOKEN_HEADER = 'x-zun-service-token';
 export const REQUEST_ID_HEADER = 'x-openstack-request-id';
@@ -66,16 +69,6 @@ export class ComputeAgentClient {
     private readonly serviceToken: string,
     private readonly timeoutMs = 60_000,
   ) {}
-
-  /** Tells the agent it has pending tasks. Failure is not an error: the agent drains on start. */
-  async wakeup(endpoint: string, requestId: string): Promise<boolean> {
-    try {
-      await this.request(endpoint, 'POST', '/v1/tasks/wakeup', requestId, 5_000);
-      return true;
-    } catch {
-      return false;
-    }
-  }
 
   async logs(endpoint: string, uuid: string, q: LogsQuery, requestId: string): Promise<string> {
     const qs = new URLSearchParams({

@@ -7,6 +7,7 @@ import { HostRegistration } from './host/registration';
 import { DockerImageDriver } from './image/docker-image-driver';
 import { ResourceTracker } from './manager/claims';
 import type { ManagerContext } from './manager/context';
+import { TaskListener } from './manager/task-listener';
 import { TaskRunner } from './manager/task-runner';
 import { createAgentApp } from './server';
 import { StateSync } from './sync/state-sync';
@@ -57,7 +58,8 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
   sync.startEvents();
   await sync.reconcile();
   await runner.recover();
-  runner.wake();
+  const listener = new TaskListener(config.database.connection, config.host, () => runner.wake(), logger);
+  await listener.start();
 
   const jobs: ScheduledTask[] = [
     cron.schedule(`*/${Math.max(1, config.compute.heartbeatInterval)} * * * * *`, async () => {
@@ -71,7 +73,7 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
     cron.schedule(`*/${Math.max(1, config.compute.syncContainerStateInterval)} * * * * *`, async () => {
       await sync.reconcile().catch((err: unknown) => logger.warn('reconcile failed', { error: String(err) }));
     }),
-    // A safety net for a lost wake-up call; wake-ups make this rarely find anything.
+    // A safety net for a lost notification; notifications make this rarely find anything.
     cron.schedule(`*/${Math.max(1, config.compute.taskPollInterval)} * * * * *`, () => runner.wake()),
   ];
   logger.info('zun-compute started', { host: config.host, endpoint });
@@ -82,6 +84,7 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
     sync,
     async stop() {
       for (const j of jobs) await j.stop();
+      await listener.stop();
       runner.stop();
       sync.stop();
       await new Promise<void>((resolve) => {

@@ -40,11 +40,6 @@ export function createAgentApp(deps: {
     res.json({ host: deps.host });
   });
 
-  app.post('/v1/tasks/wakeup', (_req, res) => {
-    deps.runner.wake();
-    res.status(204).end();
-  });
-
   app.get('/v1/containers/:uuid/logs', async (req, res) => {
     const c = await Container.findOne({ where: { uuid: req.params.uuid, host: deps.host } });
     if (!c) throw new NotFoundError(`Container ${req.params.uuid} could not be found on ${deps.host}.`, 'container-not-found');

@@ -1,7 +1,7 @@
 import type { Transaction } from 'sequelize';
 import {
-  ComputeAgentClient,
   ComputeTask,
+  TASK_CHANNEL,
   ContainerAction,
   Service,
   COMPUTE_BINARY,
@@ -12,9 +12,10 @@ import {
 import type { RequestContext } from '../identity/context';
 
 /**
- * Writes the audit row and the durable task for an action inside the caller's transaction.
- * The task is what the agent executes; writing both together means an accepted request is
- * always both visible in `zun action-list` and eventually carried out.
+ * Writes the audit row and the durable task for an action inside the caller's transaction,
+ * and notifies the host's agent (delivered by PostgreSQL on commit only). Writing them
+ * together means an accepted request is always both visible in `zun action-list` and
+ * eventually carried out.
  */
 export async function recordAndQueue<A extends TaskAction>(
   t: Transaction,
@@ -47,12 +48,10 @@ export async function recordAndQueue<A extends TaskAction>(
     },
     { transaction: t },
   );
-}
-
-/** Nudges the host's agent after commit; if it is down it will find the task when it starts. */
-export async function wakeHost(agents: ComputeAgentClient, host: string, requestId: string): Promise<void> {
-  const service = await Service.findOne({ where: { host, binary: COMPUTE_BINARY }, attributes: ['endpoint'] });
-  if (service?.endpoint) await agents.wakeup(service.endpoint, requestId);
+  await ComputeTask.sequelize!.query('SELECT pg_notify(:channel, :host)', {
+    replacements: { channel: TASK_CHANNEL, host },
+    transaction: t,
+  });
 }
 
 export async function agentEndpoint(host: string): Promise<string | null> {

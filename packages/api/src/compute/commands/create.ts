@@ -91,13 +91,9 @@ export async function createContainer(
   }
 
   const target = result.hosts[0];
-  const c = await deps.sequelize.transaction(async (t) => {
+  return deps.sequelize.transaction(async (t) => {
     const row = await Container.create({ ...values, status: ContainerStatus.Creating }, { transaction: t });
     await recordAndQueue(t, row, target.hostname, 'create', { run }, ctx, requestId);
     return row;
   });
-  // Not awaited: the task is durable, the agent also polls, and the caller need not wait.
-  const endpoint = hosts.find((h) => h.state.uuid === target.uuid)?.endpoint;
-  if (endpoint) void deps.agents.wakeup(endpoint, requestId);
-  return c;
 }

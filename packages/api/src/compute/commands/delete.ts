@@ -9,7 +9,7 @@ import {
 } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
-import { recordAndQueue, wakeHost } from '../dispatch';
+import { recordAndQueue } from '../dispatch';
 
 /**
  * DELETE /v1/containers/{id}: Deleting + a delete task on the host that holds (or is about to
@@ -43,5 +43,4 @@ export async function deleteContainer(
     await c.update({ status: ContainerStatus.Deleting }, { transaction: t });
     await recordAndQueue(t, c, host, 'delete', params, ctx, requestId);
   });
-  await wakeHost(deps.agents, host, requestId);
 }

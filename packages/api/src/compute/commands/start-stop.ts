@@ -1,7 +1,7 @@
 import { InvalidStateError, isActionAllowed, InputError, type Container } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
-import { recordAndQueue, wakeHost } from '../dispatch';
+import { recordAndQueue } from '../dispatch';
 
 function hostOf(c: Container): string {
   if (!c.host) throw new InputError(`Container ${c.uuid} has no host: it was never created on a compute host.`, 'invalid');
@@ -13,7 +13,6 @@ export async function startContainer(deps: ComputeDeps, ctx: RequestContext, c: 
   if (!isActionAllowed('start', c.status)) throw new InvalidStateError('start', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'start', {}, ctx, requestId));
-  await wakeHost(deps.agents, host, requestId);
 }
 
 /** POST /v1/containers/{id}/stop?timeout=N */
@@ -27,5 +26,4 @@ export async function stopContainer(
   if (!isActionAllowed('stop', c.status)) throw new InvalidStateError('stop', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'stop', { timeout }, ctx, requestId));
-  await wakeHost(deps.agents, host, requestId);
 }
