@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import cron, { type ScheduledTask } from 'node-cron';
 import { openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
+import type { HostResources } from './host/host-info';
 import { HostRegistration } from './host/registration';
 import { DockerImageDriver } from './image/docker-image-driver';
 import { ResourceTracker } from './manager/claims';
@@ -54,7 +55,9 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
   const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;
 
   const registration = new HostRegistration(config, eng, endpoint, logger);
-  await registration.register();
+  const limitsOf = (r: HostResources) => ({ cpu: r.cpuLimit, memory: r.memLimit, disk: r.diskLimit });
+  tracker.setLimits(limitsOf(await registration.register()));
+  await tracker.load();
   sync.startEvents();
   await sync.reconcile();
   await runner.recover();
@@ -65,7 +68,7 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
     cron.schedule(`*/${Math.max(1, config.compute.heartbeatInterval)} * * * * *`, async () => {
       try {
         await registration.heartbeat();
-        await registration.refreshNode();
+        tracker.setLimits(limitsOf(await registration.refreshNode()));
       } catch (err) {
         logger.warn('heartbeat failed', { error: String(err) });
       }

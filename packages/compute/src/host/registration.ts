@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { COMPUTE_BINARY, ComputeNode, Service, type Logger, type ZunConfig } from '@zun/common';
 import type { EngineClient } from '../docker/engine';
-import { readHostResources } from './host-info';
+import { readHostResources, type HostResources } from './host-info';
 
 /**
  * The agent's presence in the database: its service row (heartbeats, endpoint the API calls)
@@ -19,15 +19,16 @@ export class HostRegistration {
     return this.config.host;
   }
 
-  async register(): Promise<void> {
+  async register(): Promise<HostResources> {
     const [service] = await Service.findOrCreate({
       where: { host: this.host, binary: COMPUTE_BINARY },
       defaults: { host: this.host, binary: COMPUTE_BINARY, availability_zone: this.config.defaultAvailabilityZone },
     });
     await service.update({ endpoint: this.endpoint });
-    await this.refreshNode();
+    const resources = await this.refreshNode();
     await this.heartbeat();
     this.logger.info('compute service registered', { host: this.host, endpoint: this.endpoint });
+    return resources;
   }
 
   async heartbeat(): Promise<void> {
@@ -35,7 +36,7 @@ export class HostRegistration {
     await Service.update({ last_seen_up: new Date() }, { where: { host: this.host, binary: COMPUTE_BINARY } });
   }
 
-  async refreshNode(): Promise<void> {
+  async refreshNode(): Promise<HostResources> {
     const r = await readHostResources(this.engine, this.config);
     const values = {
       hostname: this.host,
@@ -60,6 +61,7 @@ export class HostRegistration {
     const node = await ComputeNode.findOne({ where: { hostname: this.host } });
     if (node) await node.update(values);
     else await ComputeNode.create({ uuid: randomUUID(), ...values });
+    return r;
   }
 
   /** Makes the service show as down at once instead of after service_down_time. */

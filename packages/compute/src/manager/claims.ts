@@ -1,5 +1,5 @@
-import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
-import { ComputeNode, ResourceClaim, type Container } from '@zun/common';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import { ResourceClaim, type Container } from '@zun/common';
 
 export class InsufficientResourcesError extends Error {}
 
@@ -9,57 +9,114 @@ export interface Usage {
   disk: number;
 }
 
+export interface Limits {
+  cpu: number;
+  memory: number;
+  disk: number;
+}
+
+const EPSILON = 1e-9;
+
 /**
- * Claims are rows in resource_claims, written under a row lock on this host's compute node,
- * so concurrent creates can never promise more than the node's limits; they live in the
- * database, so they survive agent restarts, and are released in the same transaction that
- * fails or deletes the container.
+ * The host's claims. This agent is the only writer of claims for its host, so the check and
+ * reservation happen in memory, synchronously (atomic in the event loop: concurrent creates
+ * never over-commit and never wait on each other), and the claim is then written to
+ * resource_claims together with the container's host in one statement. The database is the
+ * record: load() rebuilds the tally from it at start-up, so claims survive restarts. A release
+ * leaves the tally only once its transaction has committed.
  */
 export class ResourceTracker {
+  private readonly claims = new Map<string, Usage>();
+  private used: Usage = { cpu: 0, memory: 0, disk: 0 };
+  private limits: Limits = { cpu: 0, memory: 0, disk: 0 };
+
   constructor(
     private readonly sequelize: Sequelize,
     private readonly host: string,
   ) {}
 
-  /** Claims the container's resources on this host and, in the same transaction, writes `then`. */
-  async claim(container: Container, then: Partial<Pick<Container, 'host' | 'task_state'>> = {}): Promise<void> {
-    const want = { cpu: container.cpu ?? 0, memory: Number(container.memory ?? 0), disk: container.disk ?? 0 };
-    await this.sequelize.transaction(async (t) => {
-      const node = await ComputeNode.findOne({
-        where: { hostname: this.host },
-        lock: Transaction.LOCK.UPDATE,
-        transaction: t,
-      });
-      if (!node) throw new InsufficientResourcesError(`compute node ${this.host} is not registered`);
-      // A retried create must not count its own earlier claim (the upsert below replaces it).
-      const used = await this.usage(t, container.uuid);
-      const problems: string[] = [];
-      if (used.cpu + want.cpu > node.cpu_limit + 1e-9) {
-        problems.push(`Free vcpu ${round(node.cpu_limit - used.cpu)} < requested ${want.cpu}`);
-      }
-      if (used.memory + want.memory > node.mem_limit) {
-        problems.push(`Free memory ${node.mem_limit - used.memory} MiB < requested ${want.memory} MiB`);
-      }
-      if (want.disk > 0 && used.disk + want.disk > node.disk_limit) {
-        problems.push(`Free disk ${node.disk_limit - used.disk} GiB < requested ${want.disk} GiB`);
-      }
-      if (problems.length) throw new InsufficientResourcesError(`Insufficient compute resources: ${problems.join('; ')}.`);
-      await ResourceClaim.upsert({ container_uuid: container.uuid, host: this.host, ...want }, { transaction: t });
-      await container.update(then, { transaction: t });
-    });
+  setLimits(limits: Limits): void {
+    this.limits = limits;
   }
 
+  async load(): Promise<void> {
+    const rows = await ResourceClaim.findAll({ where: { host: this.host }, raw: true });
+    this.claims.clear();
+    for (const r of rows) this.claims.set(r.container_uuid, { cpu: r.cpu, memory: r.memory, disk: r.disk });
+    this.recount();
+  }
+
+  usage(): Usage {
+    return { ...this.used };
+  }
+
+  /** Claims the container's resources on this host and, in the same statement, sets `then`. */
+  async claim(c: Container, then: { host: string; task_state: string | null }): Promise<void> {
+    const want: Usage = { cpu: c.cpu ?? 0, memory: Number(c.memory ?? 0), disk: c.disk ?? 0 };
+    this.reserve(c.uuid, want);
+    try {
+      await this.sequelize.query(
+        `WITH claim AS (
+           INSERT INTO resource_claims (container_uuid, host, cpu, memory, disk, created_at, updated_at)
+           VALUES (:uuid, :host, :cpu, :memory, :disk, now(), now())
+           ON CONFLICT (container_uuid) DO UPDATE
+             SET host = EXCLUDED.host, cpu = EXCLUDED.cpu, memory = EXCLUDED.memory, disk = EXCLUDED.disk,
+                 updated_at = now()
+           RETURNING container_uuid)
+         UPDATE containers SET host = :host, task_state = :taskState, updated_at = now()
+          WHERE uuid = (SELECT container_uuid FROM claim)`,
+        {
+          replacements: { uuid: c.uuid, host: this.host, ...want, taskState: then.task_state },
+          type: QueryTypes.UPDATE,
+        },
+      );
+    } catch (err) {
+      this.forget(c.uuid);
+      throw err;
+    }
+    c.set({ host: then.host, task_state: then.task_state });
+    c.changed('host', false);
+    c.changed('task_state', false);
+  }
+
+  /** Deletes the claim (in `transaction` if given); the tally follows once it is committed. */
   async release(uuid: string, transaction?: Transaction): Promise<void> {
     await ResourceClaim.destroy({ where: { container_uuid: uuid }, transaction });
+    if (transaction) transaction.afterCommit(() => this.forget(uuid));
+    else this.forget(uuid);
   }
 
-  async usage(transaction?: Transaction, excluding = ''): Promise<Usage> {
-    const [row] = await this.sequelize.query<{ cpu: number | null; memory: string | null; disk: string | null }>(
-      `SELECT SUM(cpu) AS cpu, SUM(memory) AS memory, SUM(disk) AS disk FROM resource_claims
-        WHERE host = :host AND container_uuid <> :excluding`,
-      { replacements: { host: this.host, excluding }, type: QueryTypes.SELECT, transaction },
-    );
-    return { cpu: Number(row?.cpu ?? 0), memory: Number(row?.memory ?? 0), disk: Number(row?.disk ?? 0) };
+  private reserve(uuid: string, want: Usage): void {
+    // A retried create replaces its own earlier claim rather than adding to it.
+    const prev = this.claims.get(uuid) ?? { cpu: 0, memory: 0, disk: 0 };
+    const used = { cpu: this.used.cpu - prev.cpu, memory: this.used.memory - prev.memory, disk: this.used.disk - prev.disk };
+    const problems: string[] = [];
+    if (used.cpu + want.cpu > this.limits.cpu + EPSILON) {
+      problems.push(`Free vcpu ${round(this.limits.cpu - used.cpu)} < requested ${want.cpu}`);
+    }
+    if (used.memory + want.memory > this.limits.memory) {
+      problems.push(`Free memory ${this.limits.memory - used.memory} MiB < requested ${want.memory} MiB`);
+    }
+    if (want.disk > 0 && used.disk + want.disk > this.limits.disk) {
+      problems.push(`Free disk ${this.limits.disk - used.disk} GiB < requested ${want.disk} GiB`);
+    }
+    if (problems.length) throw new InsufficientResourcesError(`Insufficient compute resources: ${problems.join('; ')}.`);
+    this.claims.set(uuid, want);
+    this.recount();
+  }
+
+  private forget(uuid: string): void {
+    if (this.claims.delete(uuid)) this.recount();
+  }
+
+  private recount(): void {
+    const u: Usage = { cpu: 0, memory: 0, disk: 0 };
+    for (const c of this.claims.values()) {
+      u.cpu += c.cpu;
+      u.memory += c.memory;
+      u.disk += c.disk;
+    }
+    this.used = u;
   }
 }
 

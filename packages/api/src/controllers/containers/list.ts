@@ -58,7 +58,13 @@ export async function listContainers(
     [sortKey, sortDir.toUpperCase()],
     ['id', sortDir.toUpperCase()],
   ];
-  const items = await Container.findAll({ where: where as WhereOptions<Container>, order, limit: Math.min(limit, config.api.maxLimit) });
+  // Plain rows: a list only renders them, and model instances cost CPU per row.
+  const items = (await Container.findAll({
+    where: where as WhereOptions<Container>,
+    order,
+    limit: Math.min(limit, config.api.maxLimit),
+    raw: true,
+  })) as Container[];
   const next =
     items.length === limit
       ? `${base}/v1/containers?sort_key=${sortKey}&sort_dir=${sortDir}&limit=${limit}&marker=${items[items.length - 1].uuid}`
