@@ -26,7 +26,7 @@ export async function recordAndQueue<A extends TaskAction>(
   ctx: RequestContext,
   requestId: string,
 ): Promise<void> {
-  await ContainerAction.create(
+  const audit = await ContainerAction.create(
     {
       container_uuid: c.uuid,
       action,
@@ -44,6 +44,7 @@ export async function recordAndQueue<A extends TaskAction>(
       action,
       params: params as unknown as Record<string, unknown>,
       request_id: requestId,
+      action_id: audit.id,
       state: 'pending',
     },
     { transaction: t },

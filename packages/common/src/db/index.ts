@@ -5,13 +5,17 @@ import { initComputeModels } from './models/compute';
 import { initContainerModels } from './models/container';
 import { initIdentityModels } from './models/identity';
 import * as m001 from './migrations/001-initial';
+import * as m002 from './migrations/002-task-action-id';
 
 export * from './models/compute';
 export * from './models/container';
 export * from './models/identity';
 
 /** Migrations in order; each is a module with up/down taking the query interface. */
-const MIGRATIONS = [{ name: '001-initial', mod: m001 }];
+const MIGRATIONS = [
+  { name: '001-initial', mod: m001 },
+  { name: '002-task-action-id', mod: m002 },
+];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {
   const sequelize = new Sequelize(connection, {

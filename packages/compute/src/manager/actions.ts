@@ -1,35 +1,33 @@
-import { ContainerAction, ContainerActionEvent } from '@zun/common';
+import { ContainerAction, ContainerActionEvent, type Logger } from '@zun/common';
 
 /**
  * The audit trail of one task: events under the container action (`zun action-show`). The
- * action row itself is written by the API in the transaction that accepted the request. Writes
- * are queued in order off the critical path (the user waits for the container, not for the
- * audit rows) and flushed before the task is marked done, so none are lost.
+ * action row itself is written by the API in the transaction that queued the task, which
+ * carries its id. Each event is written once, when it ends (with its start and finish times
+ * and result); writes are queued in order off the critical path, since the user waits for the
+ * container and not for the audit rows, and flushed before the task is marked done.
  */
 export class ActionLog {
   private queue: Promise<unknown> = Promise.resolve();
-  private actionId: Promise<number | null> | null = null;
   private failed = false;
 
   constructor(
-    private readonly uuid: string,
-    private readonly requestId: string | null,
+    private readonly actionId: number | null,
+    private readonly logger: Logger,
   ) {}
 
-  /** Starts an event now; returns a function that finishes it (with the error, if any). */
+  /** Starts an event now; returns a function that ends it (with the error, if any). */
   event(name: string): (error?: Error) => void {
     const startTime = new Date();
-    const row = this.enqueue(async () => {
-      const actionId = await this.action();
-      if (actionId === null) return null;
-      return ContainerActionEvent.create({ action_id: actionId, event: name, start_time: startTime });
-    });
     return (error?: Error) => {
       if (error) this.failed = true;
       const finishTime = new Date();
       this.enqueue(async () => {
-        const ev = await row;
-        await ev?.update({
+        if (this.actionId === null) return;
+        await ContainerActionEvent.create({
+          action_id: this.actionId,
+          event: name,
+          start_time: startTime,
           finish_time: finishTime,
           result: error ? 'Error' : 'Success',
           traceback: error ? (error.stack ?? error.message) : null,
@@ -42,13 +40,11 @@ export class ActionLog {
   finish(): void {
     const finishTime = new Date();
     this.enqueue(async () => {
-      const actionId = await this.action();
-      if (actionId !== null) {
-        await ContainerAction.update(
-          { finish_time: finishTime, message: this.failed ? 'Error' : null },
-          { where: { id: actionId } },
-        );
-      }
+      if (this.actionId === null) return;
+      await ContainerAction.update(
+        { finish_time: finishTime, message: this.failed ? 'Error' : null },
+        { where: { id: this.actionId } },
+      );
     });
   }
 
@@ -56,18 +52,9 @@ export class ActionLog {
     await this.queue;
   }
 
-  private enqueue<T>(fn: () => Promise<T>): Promise<T | null> {
-    const p = this.queue.then(fn, fn);
-    this.queue = p.catch(() => undefined);
-    return p;
-  }
-
-  private action(): Promise<number | null> {
-    if (!this.requestId) return Promise.resolve(null);
-    this.actionId ??= ContainerAction.findOne({
-      where: { container_uuid: this.uuid, request_id: this.requestId },
-      attributes: ['id'],
-    }).then((a) => a?.id ?? null);
-    return this.actionId;
+  private enqueue(fn: () => Promise<void>): void {
+    this.queue = this.queue.then(fn).catch((err: unknown) => {
+      this.logger.error('audit write failed', { action_id: this.actionId, error: String(err) });
+    });
   }
 }

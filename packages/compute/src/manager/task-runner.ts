@@ -97,7 +97,7 @@ export class TaskRunner {
         log.info('task skipped: container no longer exists');
       } else {
         const ctx = { ...this.ctx, logger: log };
-        const audit = new ActionLog(task.container_uuid, task.request_id);
+        const audit = new ActionLog(task.action_id, log);
         switch (task.action) {
           case 'create':
             await createContainer(ctx, c, task.params as unknown as CreateTaskParams, audit);

@@ -61,6 +61,7 @@ export class ComputeTask extends Model<InferAttributes<ComputeTask>, InferCreati
   declare action: string;
   declare params: Record<string, unknown>;
   declare request_id: string | null;
+  declare action_id: number | null;
   declare state: ComputeTaskState;
   declare error: CreationOptional<string | null>;
   declare created_at: CreationOptional<Date>;
@@ -132,6 +133,7 @@ export function initComputeModels(sequelize: Sequelize): void {
       action: DataTypes.STRING,
       params: DataTypes.JSONB,
       request_id: DataTypes.STRING,
+      action_id: DataTypes.INTEGER,
       state: DataTypes.STRING,
       error: DataTypes.TEXT,
       ...stamps,
