@@ -1,6 +1,4 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ComputeAgentClient, migrate, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import { ComputeAgentClient, listen, migrate, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { FilterScheduler } from '@zun/scheduler';
 import { createApiApp } from './app';
 import { bootstrapIdentity, LocalAuthProvider } from './identity';
@@ -32,12 +30,8 @@ export async function startApi(config: ZunConfig, logger: Logger, opts: { migrat
     identity: new LocalAuthProvider({ config }),
     logger,
   });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.api.port, config.api.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  const { server, port } = await listen(app, config.api.port, config.api.host);
   server.keepAliveTimeout = 65_000;
-  const { port } = server.address() as AddressInfo;
   const url = `http://${config.api.host}:${port}`;
   logger.info('zun-api listening', { url });
   return {

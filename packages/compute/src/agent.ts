@@ -1,7 +1,5 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import cron, { type ScheduledTask } from 'node-cron';
-import { openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import { listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
 import type { HostResources } from './host/host-info';
 import { HostRegistration } from './host/registration';
@@ -47,11 +45,7 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
   const sync = new StateSync(eng, config.host, tracker, logger);
 
   const app = createAgentApp({ serviceToken: config.compute.serviceToken, host: config.host, engine: eng, runner, logger });
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.compute.listenPort, config.compute.listenHost, () => resolve(s));
-    s.once('error', reject);
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
   const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;
 
   const registration = new HostRegistration(config, eng, endpoint, logger);
