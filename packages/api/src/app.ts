@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import type { ComputeAgentClient, Logger, ZunConfig } from '@zun/common';
 import type { FilterScheduler } from '@zun/scheduler';
 import type { ComputeDeps } from './compute/deps';
+import { HostStateCache } from './compute/host-states';
 import { containersRouter } from './controllers/containers/router';
 import { hostsRouter } from './controllers/hosts';
 import { rootRouter } from './controllers/root';
@@ -42,6 +43,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     config,
     sequelize: deps.sequelize,
     scheduler: deps.scheduler,
+    hosts: new HostStateCache(deps.sequelize, config),
     agents: deps.agents,
     logger,
   };

@@ -1,12 +1,14 @@
 import type { Sequelize } from 'sequelize';
 import type { ComputeAgentClient, Logger, ZunConfig } from '@zun/common';
 import type { FilterScheduler } from '@zun/scheduler';
+import type { HostStateCache } from './host-states';
 
 /** What the compute API layer (schedule, record, dispatch) needs from the process. */
 export interface ComputeDeps {
   config: ZunConfig;
   sequelize: Sequelize;
   scheduler: FilterScheduler;
+  hosts: HostStateCache;
   agents: ComputeAgentClient;
   logger: Logger;
 }

@@ -2,7 +2,6 @@ import type { Transaction } from 'sequelize';
 import {
   ComputeTask,
   TASK_CHANNEL,
-  ContainerAction,
   Service,
   COMPUTE_BINARY,
   type Container,
@@ -26,33 +25,31 @@ export async function recordAndQueue<A extends TaskAction>(
   ctx: RequestContext,
   requestId: string,
 ): Promise<void> {
-  const audit = await ContainerAction.create(
+  // One statement: the action row, the task that points at it, and the notification.
+  await ComputeTask.sequelize!.query(
+    `WITH audit AS (
+       INSERT INTO container_actions (container_uuid, action, request_id, user_id, project_id, start_time,
+                                      created_at, updated_at)
+       VALUES (:uuid, :action, :requestId, :userId, :projectId, now(), now(), now())
+       RETURNING id)
+     INSERT INTO compute_tasks (container_uuid, host, action, params, request_id, action_id, state, created_at,
+                                updated_at)
+     SELECT :uuid, :host, :action, CAST(:params AS jsonb), :requestId, audit.id, 'pending', now(), now() FROM audit
+     RETURNING pg_notify(:channel, :host)`,
     {
-      container_uuid: c.uuid,
-      action,
-      request_id: requestId,
-      user_id: ctx.userId,
-      project_id: ctx.projectId,
-      start_time: new Date(),
+      replacements: {
+        uuid: c.uuid,
+        action,
+        requestId,
+        userId: ctx.userId,
+        projectId: ctx.projectId,
+        host,
+        params: JSON.stringify(params),
+        channel: TASK_CHANNEL,
+      },
+      transaction: t,
     },
-    { transaction: t },
   );
-  await ComputeTask.create(
-    {
-      container_uuid: c.uuid,
-      host,
-      action,
-      params: params as unknown as Record<string, unknown>,
-      request_id: requestId,
-      action_id: audit.id,
-      state: 'pending',
-    },
-    { transaction: t },
-  );
-  await ComputeTask.sequelize!.query('SELECT pg_notify(:channel, :host)', {
-    replacements: { channel: TASK_CHANNEL, host },
-    transaction: t,
-  });
 }
 
 export async function agentEndpoint(host: string): Promise<string | null> {

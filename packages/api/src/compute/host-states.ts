@@ -82,3 +82,40 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     },
   }));
 }
+
+/**
+ * The scheduler's view of the hosts without a query per request: a snapshot reloaded when
+ * older than `ttlMs` (concurrent callers share one reload) and bumped by this API's own
+ * placements in between. The agent's claim stays the authority; a stale view at worst sends a
+ * container to a host that then refuses the claim with a clear reason.
+ */
+export class HostStateCache {
+  private rows: HostRow[] = [];
+  private loadedAt = 0;
+  private loading: Promise<HostRow[]> | null = null;
+
+  constructor(
+    private readonly sequelize: Sequelize,
+    private readonly config: ZunConfig,
+    private readonly ttlMs = 1_000,
+  ) {}
+
+  async get(): Promise<HostRow[]> {
+    if (Date.now() - this.loadedAt < this.ttlMs) return this.rows;
+    this.loading ??= loadHostStates(this.sequelize, this.config)
+      .then((rows) => {
+        this.rows = rows;
+        this.loadedAt = Date.now();
+        return rows;
+      })
+      .finally(() => {
+        this.loading = null;
+      });
+    return this.loading;
+  }
+
+  /** Forget the snapshot, e.g. after an operator changed a service. */
+  invalidate(): void {
+    this.loadedAt = 0;
+  }
+}

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Container, ContainerAction, ContainerStatus, NotFoundError } from '@zun/common';
 import type { CreateParams } from '../../controllers/containers/params';
 import type { RequestContext } from '../../identity/context';
+import { consume } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
-import { loadHostStates } from '../host-states';
 import { generateContainerName } from '../names';
 
 /**
@@ -20,21 +20,22 @@ export async function createContainer(
   run: boolean,
   requestId: string,
 ): Promise<Container> {
-  const hosts = await loadHostStates(deps.sequelize, deps.config);
+  const hosts = await deps.hosts.get();
   if (p.requestedHost && !hosts.some((h) => h.state.hostname === p.requestedHost)) {
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
+  const spec = {
+    cpu: p.cpu,
+    memory: Number(p.memory),
+    disk: p.disk,
+    runtime: p.runtime,
+    availabilityZone: p.availabilityZone,
+    requestedHost: p.requestedHost,
+    hints: p.hints,
+  };
   const result = deps.scheduler.schedule(
     hosts.map((h) => h.state),
-    {
-      cpu: p.cpu,
-      memory: Number(p.memory),
-      disk: p.disk,
-      runtime: p.runtime,
-      availabilityZone: p.availabilityZone,
-      requestedHost: p.requestedHost,
-      hints: p.hints,
-    },
+    spec,
   );
   const values = {
     uuid: randomUUID(),
@@ -91,6 +92,8 @@ export async function createContainer(
   }
 
   const target = result.hosts[0];
+  // Until the next snapshot, count this placement against the host like its claim will.
+  consume(target, spec);
   return deps.sequelize.transaction(async (t) => {
     const row = await Container.create({ ...values, status: ContainerStatus.Creating }, { transaction: t });
     await recordAndQueue(t, row, target.hostname, 'create', { run }, ctx, requestId);

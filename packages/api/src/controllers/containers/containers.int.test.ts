@@ -4,6 +4,9 @@ import { BUSYBOX, TestStack } from '../../../../../test/support/stack';
 
 type View = Record<string, unknown>;
 
+/** The API schedules from a host snapshot at most 1 s old; direct DB edits need it to expire. */
+const hostSnapshotExpiry = () => new Promise((r) => setTimeout(r, 1_100));
+
 /** zun-api + a real zun-compute daemon + real PostgreSQL + the real Docker engine. */
 describe('containers API end to end (real engine, real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -198,6 +201,7 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
 
   it('explains when no host can take a container, and leaves no task or claim', async () => {
     await db.sequelize.query(`UPDATE services SET disabled = true WHERE host = '${stack.host}'`);
+    await hostSnapshotExpiry();
     try {
       const r = await stack.call<View>('POST', '/v1/containers', { body: { image: BUSYBOX } });
       expect(r.status).toBe(202);
@@ -209,6 +213,7 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
       expect((await stack.call('DELETE', `/v1/containers/${r.body.uuid}`)).status).toBe(204);
     } finally {
       await db.sequelize.query(`UPDATE services SET disabled = false WHERE host = '${stack.host}'`);
+      await hostSnapshotExpiry();
     }
   });
 
@@ -219,6 +224,7 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     // A down service is still a candidate only if it looks up; force the heartbeat to look fresh
     // so the scheduler picks it, as it would in the window before service_down_time passes.
     await db.sequelize.query(`UPDATE services SET last_seen_up = now() WHERE host = '${stack.host}'`);
+    await hostSnapshotExpiry();
     const r = await stack.call<View>('POST', '/v1/containers?run=true', { body: { image: BUSYBOX, command: ['sleep', '300'] } });
     expect(r.status).toBe(202);
     await new Promise((res) => setTimeout(res, 1_000));
