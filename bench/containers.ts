@@ -21,8 +21,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 40);
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
-// The client's polling is load on the same 2 cores the engine needs; 20 ms keeps it light.
-let POLL_MS = Number(process.env.BENCH_POLL_MS ?? 20);
+// The client's polling is load on the same 2 cores the engine needs; 50 ms keeps it light.
+let POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
 
 let token = '';
