@@ -32,7 +32,10 @@ async function login(): Promise<void> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: 'admin', domain: { name: 'Default' }, password: PASSWORD } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'admin', domain: { name: 'Default' }, password: PASSWORD } },
+        },
         scope: { project: { name: 'admin', domain: { name: 'Default' } } },
       },
     }),
@@ -63,7 +66,11 @@ async function rawStart(): Promise<number> {
     Image: IMAGE,
     Cmd: SPEC.cmd,
     Labels: { 'zun-bench': 'raw' },
-    HostConfig: { Memory: SPEC.memory * 1024 * 1024, NanoCpus: SPEC.cpu * 1e9, CpuShares: Math.round(1024 * SPEC.cpu) },
+    HostConfig: {
+      Memory: SPEC.memory * 1024 * 1024,
+      NanoCpus: SPEC.cpu * 1e9,
+      CpuShares: Math.round(1024 * SPEC.cpu),
+    },
   });
   await c.start();
   return performance.now() - t0;
@@ -79,7 +86,10 @@ function parsePyDate(s: string): number {
  * Waiting like a sane client would, without putting the bench's own load on the 2 cores the
  * engine needs. The latency is taken from the service's own record of the Running status.
  */
-const waiters = new Map<string, { wall0: number; t0: number; resolve: (ms: number) => void; reject: (e: Error) => void }>();
+const waiters = new Map<
+  string,
+  { wall0: number; t0: number; resolve: (ms: number) => void; reject: (e: Error) => void }
+>();
 let ticking = false;
 async function tick(): Promise<void> {
   if (ticking) return;
@@ -89,7 +99,9 @@ async function tick(): Promise<void> {
     type Row = { uuid: string; status: string; status_reason: string; updated_at: string };
     const rows: Row[] =
       waiters.size <= 2
-        ? (await Promise.all([...waiters.keys()].map((u) => api<Row>('GET', `/v1/containers/${u}`)))).map((r) => r.body)
+        ? (await Promise.all([...waiters.keys()].map((u) => api<Row>('GET', `/v1/containers/${u}`)))).map(
+            (r) => r.body,
+          )
         : ((await api<{ containers: Row[] }>('GET', '/v1/containers')).body.containers ?? []);
     for (const c of rows) {
       const w = waiters.get(c.uuid);
@@ -120,7 +132,9 @@ async function zunStart(): Promise<number> {
     labels: { 'zun-bench': 'zun' },
   });
   if (r.status !== 202) throw new Error(`create failed: ${r.status} ${JSON.stringify(r.body)}`);
-  const done = new Promise<number>((resolve, reject) => waiters.set(r.body.uuid, { wall0, t0, resolve, reject }));
+  const done = new Promise<number>((resolve, reject) =>
+    waiters.set(r.body.uuid, { wall0, t0, resolve, reject }),
+  );
   void tick();
   return done;
 }
@@ -142,7 +156,11 @@ async function cleanup(): Promise<void> {
  * batch ends at the latest (start offset + latency): for zun-ts that is the service's own
  * Running timestamp, independent of how often the bench polls.
  */
-async function parallel(n: number, c: number, fn: () => Promise<number>): Promise<{ seconds: number; latencies: number[] }> {
+async function parallel(
+  n: number,
+  c: number,
+  fn: () => Promise<number>,
+): Promise<{ seconds: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   let end = 0;
@@ -165,12 +183,15 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const f = (n: number) => n.toFixed(1);
 
 async function main(): Promise<void> {
   await login();
-  await docker.pull(IMAGE).then((s) => new Promise((res) => docker.modem.followProgress(s as NodeJS.ReadableStream, res)));
+  await docker
+    .pull(IMAGE)
+    .then((s) => new Promise((res) => docker.modem.followProgress(s as NodeJS.ReadableStream, res)));
   await cleanup();
   // Warm-up: first runs pay for lazy initialisation on both sides.
   for (let i = 0; i < 3; i++) {

@@ -72,9 +72,10 @@ export class TestStack {
     child.stderr?.on('data', (d: Buffer) => (this.agentLog += d.toString()));
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      const m = /"endpoint":"(http:\/\/[^"]+)"[^\n]*zun-compute started|zun-compute started[^\n]*"endpoint":"(http:\/\/[^"]+)"/.exec(
-        this.agentLog,
-      );
+      const m =
+        /"endpoint":"(http:\/\/[^"]+)"[^\n]*zun-compute started|zun-compute started[^\n]*"endpoint":"(http:\/\/[^"]+)"/.exec(
+          this.agentLog,
+        );
       if (m) {
         this.agentUrl = m[1] ?? m[2];
         return;
@@ -131,7 +132,9 @@ export class TestStack {
     urlPath: string,
     opts: { user?: 'admin' | 'demo'; body?: unknown; version?: string; token?: string | null } = {},
   ): Promise<ApiResponse<T>> {
-    const headers: Record<string, string> = { 'OpenStack-API-Version': `container ${opts.version ?? '1.40'}` };
+    const headers: Record<string, string> = {
+      'OpenStack-API-Version': `container ${opts.version ?? '1.40'}`,
+    };
     const token = opts.token === undefined ? await this.token(opts.user ?? 'demo') : opts.token;
     if (token) headers['X-Auth-Token'] = token;
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -173,7 +176,10 @@ export class TestStack {
     await this.api?.stop();
     // Reap anything a failed test left behind on the engine.
     for (const c of await this.engineContainers()) {
-      await this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      await this.docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 }

@@ -79,7 +79,11 @@ describe('all-in-one stack driven by the real zun CLI', () => {
     return JSON.parse(r.out) as Record<string, unknown>;
   }
 
-  async function waitStatus(name: string, status: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+  async function waitStatus(
+    name: string,
+    status: string,
+    timeoutMs = 30_000,
+  ): Promise<Record<string, unknown>> {
     const deadline = Date.now() + timeoutMs;
     let last: Record<string, unknown> = {};
     while (Date.now() < deadline) {
@@ -94,7 +98,8 @@ describe('all-in-one stack driven by the real zun CLI', () => {
     const uuid = String((await show(name)).uuid);
     return docker.getContainer(`zun-${uuid}`).inspect();
   };
-  const ours = () => docker.listContainers({ all: true, filters: { label: [`org.openstack.zun.host=${HOST}`] } });
+  const ours = () =>
+    docker.listContainers({ all: true, filters: { label: [`org.openstack.zun.host=${HOST}`] } });
 
   beforeAll(async () => {
     for (const c of await ours()) await docker.getContainer(c.Id).remove({ force: true });
@@ -110,7 +115,9 @@ describe('all-in-one stack driven by the real zun CLI', () => {
   it('lists the compute service as up and the host with its resources', async () => {
     const services = await zun('service-list');
     expect(services.code).toBe(0);
-    expect(services.out).toMatch(new RegExp(`\\|\\s*\\d+\\s*\\|\\s*${HOST}\\s*\\|\\s*zun-compute\\s*\\|\\s*up\\s*\\|`));
+    expect(services.out).toMatch(
+      new RegExp(`\\|\\s*\\d+\\s*\\|\\s*${HOST}\\s*\\|\\s*zun-compute\\s*\\|\\s*up\\s*\\|`),
+    );
     const hosts = await zun('host-list');
     expect(hosts.out).toContain(HOST);
     const h = await zun('host-show', HOST);
@@ -127,7 +134,10 @@ describe('all-in-one stack driven by the real zun CLI', () => {
   });
 
   it('create -> start -> stop -> delete, checked in Docker at each step', async () => {
-    expect((await zun('create', '--name', 'e2e-life', '--memory', '128', '--cpu', '0.5', BUSYBOX, 'sleep', '300')).code).toBe(0);
+    expect(
+      (await zun('create', '--name', 'e2e-life', '--memory', '128', '--cpu', '0.5', BUSYBOX, 'sleep', '300'))
+        .code,
+    ).toBe(0);
     await waitStatus('e2e-life', 'Created');
     const created = await engine('e2e-life');
     expect(created.State.Status).toBe('created');

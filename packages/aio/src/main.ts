@@ -126,7 +126,12 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const api = startChild('zun-api', path.join(repo, 'packages/api/dist/main.js'), env, path.join(state, 'logs', 'api.log'));
+    const api = startChild(
+      'zun-api',
+      path.join(repo, 'packages/api/dist/main.js'),
+      env,
+      path.join(state, 'logs', 'api.log'),
+    );
     children.push(api);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await waitFor('zun-api', async () => (await fetch(`${apiUrl}/`)).ok, 60_000, api);
@@ -158,7 +163,9 @@ async function main(): Promise<void> {
     say(`registry     ${registry} (try image ${registry}/busybox)`);
     say(`logs         ${path.join(state, 'logs')}`);
     say(`credentials  source ${path.join(state, 'zunrc')}   (admin; demo user: zunrc-demo)`);
-    say(`ready. Try:  source ${path.join(state, 'zunrc')} && zun run --name hello ${registry}/busybox echo hello`);
+    say(
+      `ready. Try:  source ${path.join(state, 'zunrc')} && zun run --name hello ${registry}/busybox echo hello`,
+    );
     say('Ctrl-C stops everything.');
     process.stdout.write('ZUN_READY\n');
   } catch (err) {

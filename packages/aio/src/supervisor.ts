@@ -25,7 +25,12 @@ export async function stopChild(child: Child, graceMs = 15_000): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: Child): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: Child,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void child?.exited.then(() => (exited = true));

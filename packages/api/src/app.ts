@@ -37,7 +37,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.use(requestId);
 
   const baseUrl = (req: Request): string =>
-    config.api.publicUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.get('host') ?? `${config.api.host}:${config.api.port}`}`;
+    config.api.publicUrl?.replace(/\/+$/, '') ??
+    `${req.protocol}://${req.get('host') ?? `${config.api.host}:${config.api.port}`}`;
   const authUrl = (req: Request): string => `${baseUrl(req)}/identity/v3`;
   const compute: ComputeDeps = {
     config,

@@ -9,7 +9,11 @@ export interface RunningApi {
 }
 
 /** Starts zun-api: migrations, identity bootstrap, then the HTTP server. */
-export async function startApi(config: ZunConfig, logger: Logger, opts: { migrate?: boolean } = {}): Promise<RunningApi> {
+export async function startApi(
+  config: ZunConfig,
+  logger: Logger,
+  opts: { migrate?: boolean } = {},
+): Promise<RunningApi> {
   if (!config.compute.serviceToken) {
     throw new Error('[compute] service_token must be set: the API presents it to compute agents');
   }

@@ -111,7 +111,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
   };
   const list = (s: string, k: string, d: string[]): string[] => {
     const v = raw[s]?.[k];
-    return v === undefined ? d : v.split(',').map((x) => x.trim()).filter(Boolean);
+    return v === undefined
+      ? d
+      : v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
   };
 
   const compute = {

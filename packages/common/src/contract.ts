@@ -99,13 +99,19 @@ export class ComputeAgentClient {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw new ServiceUnavailableError(`Compute agent at ${endpoint} is unreachable: ${(err as Error).message}`);
+      throw new ServiceUnavailableError(
+        `Compute agent at ${endpoint} is unreachable: ${(err as Error).message}`,
+      );
     }
     if (res.status === 204) return null;
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok) {
       const e = (body as AgentErrorBody | null)?.error;
-      throw new ZunError(e?.message ?? `compute agent answered ${res.status}`, e?.status ?? res.status, e?.code ?? '');
+      throw new ZunError(
+        e?.message ?? `compute agent answered ${res.status}`,
+        e?.status ?? res.status,
+        e?.code ?? '',
+      );
     }
     return body;
   }

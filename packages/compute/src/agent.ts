@@ -23,7 +23,11 @@ export interface RunningAgent {
  * agent endpoint, drains pending tasks (including those accepted while it was down), follows
  * Docker events and heartbeats/reconciles on a schedule.
  */
-export async function startAgent(config: ZunConfig, logger: Logger, engine?: EngineClient): Promise<RunningAgent> {
+export async function startAgent(
+  config: ZunConfig,
+  logger: Logger,
+  engine?: EngineClient,
+): Promise<RunningAgent> {
   if (!config.compute.serviceToken) {
     throw new Error('[compute] service_token must be set: the agent refuses to serve without a credential');
   }
@@ -44,7 +48,13 @@ export async function startAgent(config: ZunConfig, logger: Logger, engine?: Eng
   const runner = new TaskRunner(ctx);
   const sync = new StateSync(eng, config.host, tracker, logger);
 
-  const app = createAgentApp({ serviceToken: config.compute.serviceToken, host: config.host, engine: eng, runner, logger });
+  const app = createAgentApp({
+    serviceToken: config.compute.serviceToken,
+    host: config.host,
+    engine: eng,
+    runner,
+    logger,
+  });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
   const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;
 

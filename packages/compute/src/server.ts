@@ -42,7 +42,11 @@ export function createAgentApp(deps: {
 
   app.get('/v1/containers/:uuid/logs', async (req, res) => {
     const c = await Container.findOne({ where: { uuid: req.params.uuid, host: deps.host } });
-    if (!c) throw new NotFoundError(`Container ${req.params.uuid} could not be found on ${deps.host}.`, 'container-not-found');
+    if (!c)
+      throw new NotFoundError(
+        `Container ${req.params.uuid} could not be found on ${deps.host}.`,
+        'container-not-found',
+      );
     if (!isActionAllowed('logs', c.status)) throw new InvalidStateError('logs', c.uuid, c.status);
     if (!c.container_id) {
       res.json({ logs: '' });
@@ -66,9 +70,15 @@ export function createAgentApp(deps: {
       res.status(err.status).json(errorBody(err.status, err.code, err.message));
       return;
     }
-    deps.logger.error('agent request failed', { request_id: requestId, path: req.path, error: (err as Error).stack ?? String(err) });
+    deps.logger.error('agent request failed', {
+      request_id: requestId,
+      path: req.path,
+      error: (err as Error).stack ?? String(err),
+    });
     const status = err instanceof ZunError ? err.status : 500;
-    res.status(status).json(errorBody(status, 'compute-error', (err as Error).message ?? 'compute agent error'));
+    res
+      .status(status)
+      .json(errorBody(status, 'compute-error', (err as Error).message ?? 'compute agent error'));
   });
   return app;
 }

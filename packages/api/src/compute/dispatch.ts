@@ -53,6 +53,9 @@ export async function recordAndQueue<A extends TaskAction>(
 }
 
 export async function agentEndpoint(host: string): Promise<string | null> {
-  const service = await Service.findOne({ where: { host, binary: COMPUTE_BINARY }, attributes: ['endpoint'] });
+  const service = await Service.findOne({
+    where: { host, binary: COMPUTE_BINARY },
+    attributes: ['endpoint'],
+  });
   return service?.endpoint ?? null;
 }

@@ -13,7 +13,9 @@ async function usageByHost(sequelize: Sequelize): Promise<Usage> {
     'SELECT host, SUM(cpu) AS cpu, SUM(memory) AS memory, SUM(disk) AS disk FROM resource_claims GROUP BY host',
     { type: QueryTypes.SELECT },
   );
-  return new Map(rows.map((r) => [r.host, { cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk) }]));
+  return new Map(
+    rows.map((r) => [r.host, { cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk) }]),
+  );
 }
 
 function hostView(n: ComputeNode, usage: Usage, base: string | null) {
@@ -43,16 +45,25 @@ function hostView(n: ComputeNode, usage: Usage, base: string | null) {
 const SORT = new Set(['hostname', 'uuid', 'mem_total', 'cpus', 'disk_total', 'created_at']);
 
 /** /v1/hosts (admin, >= 1.4): compute nodes with usage summed from their claims. */
-export function hostsRouter(config: ZunConfig, sequelize: Sequelize, baseUrl: (req: Request) => string): Router {
+export function hostsRouter(
+  config: ZunConfig,
+  sequelize: Sequelize,
+  baseUrl: (req: Request) => string,
+): Router {
   const r = Router();
   r.use(versioned('1.4'));
   r.get('/', async (req, res) => {
     enforce(req.context, 'host:get_all');
     const q = req.query as Record<string, string>;
     const limit = q.limit === undefined ? config.api.maxLimit : Number(q.limit);
-    if (!Number.isInteger(limit) || limit <= 0) throw new InputError(`Limit must be positive integer: ${q.limit}`);
+    if (!Number.isInteger(limit) || limit <= 0)
+      throw new InputError(`Limit must be positive integer: ${q.limit}`);
     const sortKey = q.sort_key ?? 'hostname';
-    if (!SORT.has(sortKey)) throw new InputError(`The sort_key value "${sortKey}" is an invalid field for sorting`, 'invalid-parameter-value');
+    if (!SORT.has(sortKey))
+      throw new InputError(
+        `The sort_key value "${sortKey}" is an invalid field for sorting`,
+        'invalid-parameter-value',
+      );
     const dir = (q.sort_dir ?? 'asc').toLowerCase() === 'desc' ? 'DESC' : 'ASC';
     parseBool('all_projects', q.all_projects, false);
     const where: Record<string | symbol, unknown> = {};
@@ -75,8 +86,12 @@ export function hostsRouter(config: ZunConfig, sequelize: Sequelize, baseUrl: (r
   r.get('/:ident', async (req, res) => {
     enforce(req.context, 'host:get');
     const ident = req.params.ident;
-    const matches = await ComputeNode.findAll({ where: { [Op.or]: [{ uuid: ident }, { hostname: ident }] }, limit: 2 });
-    if (matches.length === 0) throw new NotFoundError(`Compute host ${ident} could not be found.`, 'compute-node-not-found');
+    const matches = await ComputeNode.findAll({
+      where: { [Op.or]: [{ uuid: ident }, { hostname: ident }] },
+      limit: 2,
+    });
+    if (matches.length === 0)
+      throw new NotFoundError(`Compute host ${ident} could not be found.`, 'compute-node-not-found');
     if (matches.length > 1) throw new ConflictError(`Multiple compute hosts match ${ident}; use the uuid.`);
     res.json(hostView(matches[0], await usageByHost(sequelize), baseUrl(req)));
   });

@@ -3,8 +3,16 @@ import { maxVersionString, minVersionString } from '../api-version';
 import { microversion } from '../middleware/microversion';
 
 const COLLECTIONS = [
-  'services', 'containers', 'images', 'networks', 'hosts', 'capsules', 'availability_zones', 'quotas',
-  'quota_classes', 'registries',
+  'services',
+  'containers',
+  'images',
+  'networks',
+  'hosts',
+  'capsules',
+  'availability_zones',
+  'quotas',
+  'quota_classes',
+  'registries',
 ];
 
 function versionEntry(base: string) {
@@ -36,7 +44,11 @@ export function rootRouter(baseUrl: (req: Request) => string): Router {
       media_types: [{ base: 'application/json', type: 'application/vnd.openstack.zun.v1+json' }],
       links: [
         { href: `${base}/v1/`, rel: 'self' },
-        { href: 'https://docs.openstack.org/developer/zun/dev/api-spec-v1.html', rel: 'describedby', type: 'text/html' },
+        {
+          href: 'https://docs.openstack.org/developer/zun/dev/api-spec-v1.html',
+          rel: 'describedby',
+          type: 'text/html',
+        },
       ],
     };
     for (const c of COLLECTIONS) {

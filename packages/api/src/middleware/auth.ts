@@ -12,7 +12,11 @@ export function authenticate(provider: AuthProvider, authUrl: (req: Request) => 
     if (!ctx) {
       res.setHeader('WWW-Authenticate', `Keystone uri="${authUrl(req)}"`);
       res.status(401).json({
-        error: { code: 401, title: 'Unauthorized', message: 'The request you have made requires authentication.' },
+        error: {
+          code: 401,
+          title: 'Unauthorized',
+          message: 'The request you have made requires authentication.',
+        },
       });
       return;
     }

@@ -25,7 +25,11 @@ export function errorHandler(logger: Logger) {
     if (res.headersSent) return;
     const bodyError = err as { type?: string; status?: number };
     if (bodyError?.type === 'entity.parse.failed') {
-      res.status(400).json(errorEnvelope(400, 'invalid-value', 'Malformed JSON request body.', 'Malformed JSON request body.'));
+      res
+        .status(400)
+        .json(
+          errorEnvelope(400, 'invalid-value', 'Malformed JSON request body.', 'Malformed JSON request body.'),
+        );
       return;
     }
     if (err instanceof ZunError && (err.status < 500 || err instanceof ServiceUnavailableError)) {
@@ -45,7 +49,12 @@ export function errorHandler(logger: Logger) {
     res
       .status(500)
       .json(
-        errorEnvelope(500, '', REASONS[500], `The server has either erred or is incapable of performing the requested operation. (Correlation ID: ${id})`),
+        errorEnvelope(
+          500,
+          '',
+          REASONS[500],
+          `The server has either erred or is incapable of performing the requested operation. (Correlation ID: ${id})`,
+        ),
       );
   };
 }

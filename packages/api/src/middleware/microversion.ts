@@ -1,5 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ApiVersion, SERVICE_TYPE, maxVersionString, minVersionString, parseVersionHeader } from '../api-version';
+import {
+  ApiVersion,
+  SERVICE_TYPE,
+  maxVersionString,
+  minVersionString,
+  parseVersionHeader,
+} from '../api-version';
 import { NotAcceptableError } from '@zun/common';
 
 /** Negotiates the microversion for /v1 routes and sets the response headers the client expects. */
@@ -17,7 +23,9 @@ export function versioned(min: string, max?: string) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     const v = req.apiVersion;
     if (!v.atLeast(min) || (max !== undefined && !ApiVersion.parse(max).atLeast(v.toString()))) {
-      throw new NotAcceptableError(`Version ${v} was requested but the requested API is not supported for this version.`);
+      throw new NotAcceptableError(
+        `Version ${v} was requested but the requested API is not supported for this version.`,
+      );
     }
     next();
   };

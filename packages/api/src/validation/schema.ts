@@ -28,7 +28,8 @@ function describe(err: ErrorObject | undefined, data: unknown, hints: Record<str
   const path = err.instancePath.replace(/^\//, '').split('/');
   const field = path[0] || 'body';
   let value: unknown = data;
-  for (const p of path) value = p && value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : value;
+  for (const p of path)
+    value = p && value && typeof value === 'object' ? (value as Record<string, unknown>)[p] : value;
   const why = hints[field] ?? `${field} ${err.message ?? 'is invalid'}`;
   return `Invalid input for field/attribute ${field}. Value: ${JSON.stringify(value)}. ${why}`;
 }

@@ -17,7 +17,14 @@ describe('database migrations (real PostgreSQL)', () => {
     );
     const names = rows.map((r) => r.name);
     expect(names).toEqual(
-      expect.arrayContaining(['containers', 'compute_tasks', 'resource_claims', 'services', 'tokens', 'users']),
+      expect.arrayContaining([
+        'containers',
+        'compute_tasks',
+        'resource_claims',
+        'services',
+        'tokens',
+        'users',
+      ]),
     );
   });
 

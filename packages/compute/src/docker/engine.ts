@@ -201,7 +201,9 @@ export class DockerodeEngine implements EngineClient {
         HostConfig: {
           ...(spec.memoryMiB ? { Memory: spec.memoryMiB * 1024 * 1024 } : {}),
           // Shares keep upstream's relative weighting; NanoCpus makes "cpu" a real ceiling.
-          ...(spec.cpu ? { CpuShares: Math.round(1024 * spec.cpu), NanoCpus: Math.round(spec.cpu * 1e9) } : {}),
+          ...(spec.cpu
+            ? { CpuShares: Math.round(1024 * spec.cpu), NanoCpus: Math.round(spec.cpu * 1e9) }
+            : {}),
           ...(spec.restartPolicy ? { RestartPolicy: spec.restartPolicy } : {}),
           AutoRemove: spec.autoRemove,
           ...(spec.runtime ? { Runtime: spec.runtime } : {}),
@@ -294,7 +296,11 @@ export class DockerodeEngine implements EngineClient {
           pending = pending.slice(nl + 1);
           if (!line) continue;
           try {
-            const ev = JSON.parse(line) as { Action?: string; id?: string; Actor?: { Attributes?: Record<string, string> } };
+            const ev = JSON.parse(line) as {
+              Action?: string;
+              id?: string;
+              Actor?: { Attributes?: Record<string, string> };
+            };
             onEvent({ action: ev.Action ?? '', id: ev.id ?? '', labels: ev.Actor?.Attributes ?? {} });
           } catch {
             // A malformed event line is skipped; the periodic reconcile covers anything missed.

@@ -33,22 +33,40 @@ export function observeState(
   now: Date = new Date(),
 ): ObservedState {
   const s = info.State;
-  if (!s) return { status: ContainerStatus.Unknown, statusDetail: null, statusReason: 'container state is missing' };
+  if (!s)
+    return {
+      status: ContainerStatus.Unknown,
+      statusDetail: null,
+      statusReason: 'container state is missing',
+    };
   if (s.Error) {
     const status =
-      s.Status === 'exited' || s.Status === 'removing' ? ContainerStatus.Stopped : (capitalise(s.Status) ?? current);
+      s.Status === 'exited' || s.Status === 'removing'
+        ? ContainerStatus.Stopped
+        : (capitalise(s.Status) ?? current);
     return {
       status,
       statusDetail: `Exited(${s.ExitCode}) ${ago(s.FinishedAt, now) ?? '0 seconds'} ago (error)`,
       statusReason: s.Error,
     };
   }
-  if (s.Paused) return { status: ContainerStatus.Paused, statusDetail: up(s.StartedAt, now, ' (paused)'), statusReason: null };
-  if (s.Restarting) return { status: ContainerStatus.Restarting, statusDetail: 'Restarting', statusReason: null };
-  if (s.Running) return { status: ContainerStatus.Running, statusDetail: up(s.StartedAt, now), statusReason: null };
+  if (s.Paused)
+    return {
+      status: ContainerStatus.Paused,
+      statusDetail: up(s.StartedAt, now, ' (paused)'),
+      statusReason: null,
+    };
+  if (s.Restarting)
+    return { status: ContainerStatus.Restarting, statusDetail: 'Restarting', statusReason: null };
+  if (s.Running)
+    return { status: ContainerStatus.Running, statusDetail: up(s.StartedAt, now), statusReason: null };
   if (s.Dead) return { status: ContainerStatus.Dead, statusDetail: 'Dead', statusReason: null };
   if (!s.StartedAt || s.StartedAt === ZERO_TIME) {
-    const keep: ContainerStatus[] = [ContainerStatus.Created, ContainerStatus.Restarting, ContainerStatus.Error];
+    const keep: ContainerStatus[] = [
+      ContainerStatus.Created,
+      ContainerStatus.Restarting,
+      ContainerStatus.Error,
+    ];
     return {
       status: keep.includes(current) ? current : ContainerStatus.Created,
       statusDetail: 'Created',

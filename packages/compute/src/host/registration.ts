@@ -22,7 +22,11 @@ export class HostRegistration {
   async register(): Promise<HostResources> {
     const [service] = await Service.findOrCreate({
       where: { host: this.host, binary: COMPUTE_BINARY },
-      defaults: { host: this.host, binary: COMPUTE_BINARY, availability_zone: this.config.defaultAvailabilityZone },
+      defaults: {
+        host: this.host,
+        binary: COMPUTE_BINARY,
+        availability_zone: this.config.defaultAvailabilityZone,
+      },
     });
     await service.update({ endpoint: this.endpoint });
     const resources = await this.refreshNode();
@@ -33,7 +37,10 @@ export class HostRegistration {
 
   async heartbeat(): Promise<void> {
     await Service.increment('report_count', { where: { host: this.host, binary: COMPUTE_BINARY } });
-    await Service.update({ last_seen_up: new Date() }, { where: { host: this.host, binary: COMPUTE_BINARY } });
+    await Service.update(
+      { last_seen_up: new Date() },
+      { where: { host: this.host, binary: COMPUTE_BINARY } },
+    );
   }
 
   async refreshNode(): Promise<HostResources> {

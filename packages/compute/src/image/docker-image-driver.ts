@@ -34,16 +34,20 @@ export class DockerImageDriver {
     if (p !== 'always') {
       if (local) return { ref, inspect: local };
       if (p === 'never') {
-        throw new ImageNotPresentError(`Image ${image} is not present on this host and the pull policy is never`);
+        throw new ImageNotPresentError(
+          `Image ${image} is not present on this host and the pull policy is never`,
+        );
       }
     }
     await pulling(true);
     await this.engine.pullImage(ref);
     await pulling(false);
     const inspect = await this.engine.inspectImage(ref);
-    if (!inspect) throw new ImageNotPresentError(`Image ${image} was pulled but cannot be found on this host`);
+    if (!inspect)
+      throw new ImageNotPresentError(`Image ${image} was pulled but cannot be found on this host`);
     return { ref, inspect };
   }
 }
 
-const effectivePolicy = (policy: string | null): PullPolicy => (policy ?? 'always').toLowerCase() as PullPolicy;
+const effectivePolicy = (policy: string | null): PullPolicy =>
+  (policy ?? 'always').toLowerCase() as PullPolicy;

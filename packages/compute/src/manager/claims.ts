@@ -89,7 +89,11 @@ export class ResourceTracker {
   private reserve(uuid: string, want: Usage): void {
     // A retried create replaces its own earlier claim rather than adding to it.
     const prev = this.claims.get(uuid) ?? { cpu: 0, memory: 0, disk: 0 };
-    const used = { cpu: this.used.cpu - prev.cpu, memory: this.used.memory - prev.memory, disk: this.used.disk - prev.disk };
+    const used = {
+      cpu: this.used.cpu - prev.cpu,
+      memory: this.used.memory - prev.memory,
+      disk: this.used.disk - prev.disk,
+    };
     const problems: string[] = [];
     if (used.cpu + want.cpu > this.limits.cpu + EPSILON) {
       problems.push(`Free vcpu ${round(this.limits.cpu - used.cpu)} < requested ${want.cpu}`);
@@ -100,7 +104,8 @@ export class ResourceTracker {
     if (want.disk > 0 && used.disk + want.disk > this.limits.disk) {
       problems.push(`Free disk ${this.limits.disk - used.disk} GiB < requested ${want.disk} GiB`);
     }
-    if (problems.length) throw new InsufficientResourcesError(`Insufficient compute resources: ${problems.join('; ')}.`);
+    if (problems.length)
+      throw new InsufficientResourcesError(`Insufficient compute resources: ${problems.join('; ')}.`);
     this.claims.set(uuid, want);
     this.recount();
   }

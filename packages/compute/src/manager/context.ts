@@ -30,7 +30,15 @@ export async function applyInspect(
   const addresses: Record<string, unknown[]> = {};
   for (const [name, n] of Object.entries(networks)) {
     if (n.IPAddress) {
-      addresses[name] = [{ addr: n.IPAddress, version: 4, port: n.EndpointID || null, subnet_id: null, preserve_on_delete: false }];
+      addresses[name] = [
+        {
+          addr: n.IPAddress,
+          version: 4,
+          port: n.EndpointID || null,
+          subnet_id: null,
+          preserve_on_delete: false,
+        },
+      ];
     }
   }
   const ports = Object.keys(info.Config?.ExposedPorts ?? {})

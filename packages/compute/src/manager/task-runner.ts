@@ -90,7 +90,11 @@ export class TaskRunner {
   }
 
   private async execute(task: ComputeTask): Promise<void> {
-    const log = this.ctx.logger.child({ request_id: task.request_id, uuid: task.container_uuid, action: task.action });
+    const log = this.ctx.logger.child({
+      request_id: task.request_id,
+      uuid: task.container_uuid,
+      action: task.action,
+    });
     try {
       const c = await Container.findOne({ where: { uuid: task.container_uuid } });
       if (!c) {

@@ -38,7 +38,10 @@ export class StateSync {
       OUTSIDE_CHANGES,
       (e) => {
         const uuid = e.labels[LABEL_UUID];
-        if (uuid) void this.refresh(uuid, e.action).catch((err: unknown) => this.logger.warn('event sync failed', { uuid, error: String(err) }));
+        if (uuid)
+          void this.refresh(uuid, e.action).catch((err: unknown) =>
+            this.logger.warn('event sync failed', { uuid, error: String(err) }),
+          );
       },
       (err) => {
         if (this.stopped) return;
@@ -87,7 +90,9 @@ export class StateSync {
 
   /** auto_remove containers whose Docker container is gone: the row and claim go too. */
   private async purgeDeleted(): Promise<void> {
-    const gone = await Container.findAll({ where: { host: this.host, status: ContainerStatus.Deleted, task_state: null } });
+    const gone = await Container.findAll({
+      where: { host: this.host, status: ContainerStatus.Deleted, task_state: null },
+    });
     for (const c of gone) {
       await Container.sequelize!.transaction(async (transaction) => {
         await this.tracker.release(c.uuid, transaction);

@@ -1,9 +1,20 @@
-import { InvalidStateError, isActionAllowed, ServiceUnavailableError, type Container, type LogsQuery } from '@zun/common';
+import {
+  InvalidStateError,
+  isActionAllowed,
+  ServiceUnavailableError,
+  type Container,
+  type LogsQuery,
+} from '@zun/common';
 import type { ComputeDeps } from '../deps';
 import { agentEndpoint } from '../dispatch';
 
 /** GET /v1/containers/{id}/logs: a synchronous read from the container's host. */
-export async function containerLogs(deps: ComputeDeps, c: Container, q: LogsQuery, requestId: string): Promise<string> {
+export async function containerLogs(
+  deps: ComputeDeps,
+  c: Container,
+  q: LogsQuery,
+  requestId: string,
+): Promise<string> {
   if (!isActionAllowed('logs', c.status)) throw new InvalidStateError('logs', c.uuid, c.status);
   if (!c.host || !c.container_id) return '';
   const endpoint = await agentEndpoint(c.host);

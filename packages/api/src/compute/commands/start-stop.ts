@@ -4,12 +4,21 @@ import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
 
 function hostOf(c: Container): string {
-  if (!c.host) throw new InputError(`Container ${c.uuid} has no host: it was never created on a compute host.`, 'invalid');
+  if (!c.host)
+    throw new InputError(
+      `Container ${c.uuid} has no host: it was never created on a compute host.`,
+      'invalid',
+    );
   return c.host;
 }
 
 /** POST /v1/containers/{id}/start: checked against the state table, queued on the host. */
-export async function startContainer(deps: ComputeDeps, ctx: RequestContext, c: Container, requestId: string): Promise<void> {
+export async function startContainer(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  c: Container,
+  requestId: string,
+): Promise<void> {
   if (!isActionAllowed('start', c.status)) throw new InvalidStateError('start', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'start', {}, ctx, requestId));

@@ -27,7 +27,11 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
 
   it('runs a container (run=true): pulled from the registry, output in logs, audit trail recorded', async () => {
     const r = await stack.call<View>('POST', '/v1/containers?run=true', {
-      body: { image: BUSYBOX, command: ['sh', '-c', 'echo hello-from-zun; echo to-stderr >&2'], name: 'runner' },
+      body: {
+        image: BUSYBOX,
+        command: ['sh', '-c', 'echo hello-from-zun; echo to-stderr >&2'],
+        name: 'runner',
+      },
     });
     expect(r.status).toBe(202);
     expect(r.headers.get('x-openstack-request-id')).toMatch(/^req-[0-9a-f-]{36}$/);
@@ -46,10 +50,13 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     const stdoutOnly = await stack.call<string>('GET', `/v1/containers/runner/logs?stdout=True&stderr=False`);
     expect(stdoutOnly.body).not.toContain('to-stderr');
 
-    const actions = await db.sequelize.query<{ action: string; finish_time: Date | null; message: string | null }>(
-      `SELECT action, finish_time, message FROM container_actions WHERE container_uuid = '${r.body.uuid}'`,
-      { type: QueryTypes.SELECT },
-    );
+    const actions = await db.sequelize.query<{
+      action: string;
+      finish_time: Date | null;
+      message: string | null;
+    }>(`SELECT action, finish_time, message FROM container_actions WHERE container_uuid = '${r.body.uuid}'`, {
+      type: QueryTypes.SELECT,
+    });
     expect(actions).toEqual([expect.objectContaining({ action: 'create', message: null })]);
     expect(actions[0].finish_time).not.toBeNull();
     const events = await db.sequelize.query<{ event: string; result: string }>(
@@ -91,7 +98,10 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     await stack.waitFor(uuid, (c) => c.status === 'Running');
     expect((await stack.docker.getContainer(engine.Id).inspect()).State.Running).toBe(true);
 
-    const busy = await stack.call<{ errors: { title: string; code: string }[] }>('POST', `/v1/containers/${uuid}/start`);
+    const busy = await stack.call<{ errors: { title: string; code: string }[] }>(
+      'POST',
+      `/v1/containers/${uuid}/start`,
+    );
     expect(busy.status).toBe(409);
     expect(busy.body.errors[0].code).toBe('container.invalid-state-exception');
     expect(busy.body.errors[0].title).toContain('Running');
@@ -154,24 +164,33 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
 
   it('reports a missing image with the registry error, and keeps no claim and no engine container', async () => {
     const before = (await stack.engineContainers()).length;
-    const r = await stack.call<View>('POST', '/v1/containers?run=true', { body: { image: `${BUSYBOX}-missing:1` } });
+    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+      body: { image: `${BUSYBOX}-missing:1` },
+    });
     const c = await stack.waitFor(String(r.body.uuid), (v) => v.status === 'Error');
     expect(String(c.status_reason)).toMatch(/not found|manifest unknown/);
     expect(c.task_state).toBeNull();
-    expect(await count(`SELECT COUNT(*) AS n FROM resource_claims WHERE container_uuid = '${c.uuid}'`)).toBe(0);
+    expect(await count(`SELECT COUNT(*) AS n FROM resource_claims WHERE container_uuid = '${c.uuid}'`)).toBe(
+      0,
+    );
     expect((await stack.engineContainers()).length).toBe(before);
     expect((await stack.call('DELETE', `/v1/containers/${c.uuid}`)).status).toBe(204);
     expect((await stack.call('GET', `/v1/containers/${c.uuid}`)).status).toBe(404);
   });
 
   it('keeps tenants apart and enforces admin-only APIs', async () => {
-    const mine = await stack.call<View>('POST', '/v1/containers', { user: 'admin', body: { image: BUSYBOX, name: 'admins' } });
+    const mine = await stack.call<View>('POST', '/v1/containers', {
+      user: 'admin',
+      body: { image: BUSYBOX, name: 'admins' },
+    });
     expect((await stack.call('GET', `/v1/containers/${mine.body.uuid}`, { user: 'demo' })).status).toBe(404);
     expect((await stack.call('GET', '/v1/containers/admins', { user: 'demo' })).status).toBe(404);
     const demoList = await stack.call<{ containers: View[] }>('GET', '/v1/containers', { user: 'demo' });
     expect(demoList.body.containers.map((c) => c.name)).not.toContain('admins');
     expect((await stack.call('GET', '/v1/containers?all_projects=1', { user: 'demo' })).status).toBe(403);
-    const all = await stack.call<{ containers: View[] }>('GET', '/v1/containers?all_projects=1', { user: 'admin' });
+    const all = await stack.call<{ containers: View[] }>('GET', '/v1/containers?all_projects=1', {
+      user: 'admin',
+    });
     expect(all.body.containers.map((c) => c.name)).toContain('admins');
     expect((await stack.call('GET', '/v1/services', { user: 'demo' })).status).toBe(403);
     expect((await stack.call('GET', '/v1/hosts', { user: 'demo' })).status).toBe(403);
@@ -182,14 +201,20 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     const badToken = await stack.call('GET', '/v1/containers', { token: 'not-a-token' });
     expect(badToken.status).toBe(401);
     await stack.waitFor(String(mine.body.uuid), (c) => c.status === 'Created');
-    expect((await stack.call('DELETE', `/v1/containers/${mine.body.uuid}`, { user: 'admin' })).status).toBe(204);
+    expect((await stack.call('DELETE', `/v1/containers/${mine.body.uuid}`, { user: 'admin' })).status).toBe(
+      204,
+    );
   });
 
   it('follows changes made outside the service: exit and removal show within seconds', async () => {
-    const r = await stack.call<View>('POST', '/v1/containers?run=true', { body: { image: BUSYBOX, command: ['sleep', '300'] } });
+    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+      body: { image: BUSYBOX, command: ['sleep', '300'] },
+    });
     const uuid = String(r.body.uuid);
     await stack.waitFor(uuid, (c) => c.status === 'Running');
-    const [engine] = (await stack.engineContainers()).filter((c) => c.Labels['org.openstack.zun.uuid'] === uuid);
+    const [engine] = (await stack.engineContainers()).filter(
+      (c) => c.Labels['org.openstack.zun.uuid'] === uuid,
+    );
     await stack.docker.getContainer(engine.Id).kill();
     await stack.waitFor(uuid, (c) => c.status === 'Stopped', 10_000);
     await stack.docker.getContainer(engine.Id).remove({ force: true });
@@ -209,7 +234,9 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
       expect(String(r.body.status_reason)).toBe(
         'There are not enough hosts available. No valid host: 1 host, ComputeFilter removed 1',
       );
-      expect(await count(`SELECT COUNT(*) AS n FROM compute_tasks WHERE container_uuid = '${r.body.uuid}'`)).toBe(0);
+      expect(
+        await count(`SELECT COUNT(*) AS n FROM compute_tasks WHERE container_uuid = '${r.body.uuid}'`),
+      ).toBe(0);
       expect((await stack.call('DELETE', `/v1/containers/${r.body.uuid}`)).status).toBe(204);
     } finally {
       await db.sequelize.query(`UPDATE services SET disabled = false WHERE host = '${stack.host}'`);
@@ -225,7 +252,9 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     // so the scheduler picks it, as it would in the window before service_down_time passes.
     await db.sequelize.query(`UPDATE services SET last_seen_up = now() WHERE host = '${stack.host}'`);
     await hostSnapshotExpiry();
-    const r = await stack.call<View>('POST', '/v1/containers?run=true', { body: { image: BUSYBOX, command: ['sleep', '300'] } });
+    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+      body: { image: BUSYBOX, command: ['sleep', '300'] },
+    });
     expect(r.status).toBe(202);
     await new Promise((res) => setTimeout(res, 1_000));
     const waiting = await stack.call<View>('GET', `/v1/containers/${r.body.uuid}`);
@@ -244,7 +273,9 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     expect(wrong.status).toBe(401);
     const wake = await fetch(`${stack.agentUrl}/v1/tasks/wakeup`, { method: 'POST' });
     expect(wake.status).toBe(401);
-    const right = await fetch(`${stack.agentUrl}/v1/health`, { headers: { 'x-zun-service-token': stack.serviceToken } });
+    const right = await fetch(`${stack.agentUrl}/v1/health`, {
+      headers: { 'x-zun-service-token': stack.serviceToken },
+    });
     expect(right.status).toBe(200);
   });
 });

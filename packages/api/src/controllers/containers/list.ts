@@ -6,8 +6,25 @@ import { parseBool } from '../../validation/schema';
 import { LIST_FILTERS } from './schemas';
 
 const SORT_KEYS = new Set([
-  'id', 'uuid', 'name', 'image', 'project_id', 'user_id', 'status', 'task_state', 'cpu', 'memory', 'disk',
-  'host', 'created_at', 'updated_at', 'hostname', 'workdir', 'image_driver', 'runtime', 'auto_remove',
+  'id',
+  'uuid',
+  'name',
+  'image',
+  'project_id',
+  'user_id',
+  'status',
+  'task_state',
+  'cpu',
+  'memory',
+  'disk',
+  'host',
+  'created_at',
+  'updated_at',
+  'hostname',
+  'workdir',
+  'image_driver',
+  'runtime',
+  'auto_remove',
 ]);
 
 export interface Page {
@@ -27,10 +44,14 @@ export async function listContainers(
   if (q.host !== undefined) enforce(ctx, 'container:get_one:host');
 
   const limit = q.limit === undefined ? config.api.maxLimit : Number(q.limit);
-  if (!Number.isInteger(limit) || limit <= 0) throw new InputError(`Limit must be positive integer: ${q.limit}`);
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new InputError(`Limit must be positive integer: ${q.limit}`);
   const sortKey = q.sort_key ?? 'id';
   if (!SORT_KEYS.has(sortKey)) {
-    throw new InputError(`The sort_key value "${sortKey}" is an invalid field for sorting`, 'invalid-parameter-value');
+    throw new InputError(
+      `The sort_key value "${sortKey}" is an invalid field for sorting`,
+      'invalid-parameter-value',
+    );
   }
   const sortDir = (q.sort_dir ?? 'asc').toLowerCase();
   if (sortDir !== 'asc' && sortDir !== 'desc') {
@@ -49,10 +70,7 @@ export async function listContainers(
     if (!marker) throw new NotFoundError(`Marker ${q.marker} could not be found.`, 'marker-not-found');
     const op = sortDir === 'asc' ? Op.gt : Op.lt;
     const mv = marker.get(sortKey as keyof Container) as unknown;
-    where[Op.or] = [
-      { [sortKey]: { [op]: mv } },
-      { [sortKey]: mv, id: { [op]: marker.id } },
-    ];
+    where[Op.or] = [{ [sortKey]: { [op]: mv } }, { [sortKey]: mv, id: { [op]: marker.id } }];
   }
   const order: Order = [
     [sortKey, sortDir.toUpperCase()],

@@ -17,8 +17,9 @@ export async function findContainer(ident: string, ctx: RequestContext): Promise
   const byName = await Container.findAll({ where: { ...scope, name: ident }, limit: 2 });
   if (byName.length === 1) return byName[0];
   if (byName.length > 1) {
-    throw new ConflictError(`Multiple containers exist with same name: ${ident}. Please use the container uuid instead.`);
+    throw new ConflictError(
+      `Multiple containers exist with same name: ${ident}. Please use the container uuid instead.`,
+    );
   }
   throw new NotFoundError(`Container ${ident} could not be found.`, 'container-not-found');
 }
-

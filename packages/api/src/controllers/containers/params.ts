@@ -48,15 +48,23 @@ function rangeCheck(field: string, value: number, min: number, max: number, unit
 function refuseUnsupported(body: Body): void {
   const nonEmpty = (k: string) => {
     const v = body[k];
-    return Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0);
+    return Array.isArray(v)
+      ? v.length > 0
+      : v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0);
   };
   for (const k of ['nets', 'mounts', 'security_groups', 'exposed_ports', 'healthcheck', 'registry']) {
     if (nonEmpty(k)) throw new InputError(`The "${k}" option is not supported by this deployment yet.`);
   }
-  if (body.image_driver === 'glance') throw new InputError('The glance image driver is not enabled on this deployment.');
+  if (body.image_driver === 'glance')
+    throw new InputError('The glance image driver is not enabled on this deployment.');
 }
 
-export function createParams(body: Body, v: ApiVersion, ctx: RequestContext, config: ZunConfig): CreateParams {
+export function createParams(
+  body: Body,
+  v: ApiVersion,
+  ctx: RequestContext,
+  config: ZunConfig,
+): CreateParams {
   const c = config.container;
   requireVersion(v, 'auto_remove', '1.3', body.auto_remove !== undefined);
   requireVersion(v, 'runtime', '1.5', body.runtime !== undefined);
@@ -72,7 +80,8 @@ export function createParams(body: Body, v: ApiVersion, ctx: RequestContext, con
   if (body.host) enforce(ctx, 'container:create:requested_destination');
   refuseUnsupported(body);
 
-  const cpu = body.cpu === undefined || body.cpu === null || body.cpu === '' ? c.defaultCpu : Number(body.cpu);
+  const cpu =
+    body.cpu === undefined || body.cpu === null || body.cpu === '' ? c.defaultCpu : Number(body.cpu);
   rangeCheck('cpu', cpu, c.minimumCpus, c.maximumCpus);
   const memory = body.memory === undefined || body.memory === null ? c.defaultMemory : Number(body.memory);
   rangeCheck('memory', memory, c.minimumMemory, c.maximumMemory, ' MiB');
@@ -100,7 +109,9 @@ export function createParams(body: Body, v: ApiVersion, ctx: RequestContext, con
     disk,
     environment: (body.environment as Record<string, string> | null) ?? {},
     workdir: (body.workdir as string | null | undefined) ?? null,
-    labels: Object.fromEntries(Object.entries((body.labels as Body | null) ?? {}).map(([k, val]) => [k, String(val)])),
+    labels: Object.fromEntries(
+      Object.entries((body.labels as Body | null) ?? {}).map(([k, val]) => [k, String(val)]),
+    ),
     imagePullPolicy: body.image_pull_policy ? String(body.image_pull_policy).toLowerCase() : null,
     restartPolicy: restartPolicy(body.restart_policy as Body | null | undefined),
     interactive,
@@ -118,7 +129,8 @@ export function createParams(body: Body, v: ApiVersion, ctx: RequestContext, con
 function restartPolicy(rp: Body | null | undefined): RestartPolicy | null {
   if (!rp) return null;
   const name = String(rp.Name);
-  let count = rp.MaximumRetryCount === undefined || rp.MaximumRetryCount === null ? '0' : String(rp.MaximumRetryCount);
+  let count =
+    rp.MaximumRetryCount === undefined || rp.MaximumRetryCount === null ? '0' : String(rp.MaximumRetryCount);
   if (name === 'no') count = '0';
   if ((name === 'always' || name === 'unless-stopped') && count !== '0') {
     throw new InputError(`maximum retry count not valid with restart policy of ${name}`);

@@ -46,7 +46,9 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
 
   r.post('/', async (req, res) => {
     if (!req.is('application/json')) {
-      throw new UnsupportedMediaTypeError('The server could not comply with the request since it is either malformed or otherwise incorrect. Content-Type must be application/json.');
+      throw new UnsupportedMediaTypeError(
+        'The server could not comply with the request since it is either malformed or otherwise incorrect. Content-Type must be application/json.',
+      );
     }
     const q = createQuery({ ...(req.query as Query) });
     const body = bodyValidator(req.apiVersion)(req.body ?? {});
@@ -54,7 +56,10 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     const params = createParams(body, req.apiVersion, req.context, deps.config);
     const c = await createContainer(deps, req.context, params, run, req.requestId);
     const base = baseUrl(req);
-    res.status(202).location(`${base}/v1/containers/${c.uuid}`).json(containerView(c, req.context, base));
+    res
+      .status(202)
+      .location(`${base}/v1/containers/${c.uuid}`)
+      .json(containerView(c, req.context, base));
   });
 
   r.get('/', async (req, res) => {
@@ -102,7 +107,13 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
   r.post('/:ident/stop', async (req, res) => {
     const q = stopQuery({ ...(req.query as Query) });
     const c = await findContainer(req.params.ident, req.context);
-    await stopContainer(deps, req.context, c, q.timeout === undefined ? null : Number(q.timeout), req.requestId);
+    await stopContainer(
+      deps,
+      req.context,
+      c,
+      q.timeout === undefined ? null : Number(q.timeout),
+      req.requestId,
+    );
     res.status(202).json(null);
   });
 

@@ -5,9 +5,18 @@ import type { JsonSchema } from '../../validation/schema';
  * Request schemas for /v1/containers (containers.md §3.1, §4, §7, §8). Numeric ranges are
  * checked after the schema (they come from settings) by ./params.ts.
  */
-const extBool = { oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['True', 'true', 'False', 'false'] }] };
-const nameSchema = { type: ['string', 'null'], minLength: 2, maxLength: 255, pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$' };
-const cpuSchema = { oneOf: [{ type: 'number' }, { type: 'string', pattern: '^[0-9]*(\\.([0-9]+))?$' }, { type: 'null' }] };
+const extBool = {
+  oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['True', 'true', 'False', 'false'] }],
+};
+const nameSchema = {
+  type: ['string', 'null'],
+  minLength: 2,
+  maxLength: 255,
+  pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$',
+};
+const cpuSchema = {
+  oneOf: [{ type: 'number' }, { type: 'string', pattern: '^[0-9]*(\\.([0-9]+))?$' }, { type: 'null' }],
+};
 const intLike = { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }] };
 const stringMap = { type: ['object', 'null'], additionalProperties: { type: 'string' } };
 
@@ -39,7 +48,10 @@ export function createBodySchema(v: ApiVersion): JsonSchema {
     environment: stringMap,
     labels: { type: ['object', 'null'] },
     image_pull_policy: {
-      oneOf: [{ type: 'string', enum: ['never', 'always', 'ifnotpresent', 'Never', 'Always', 'IfNotPresent'] }, { type: 'null' }],
+      oneOf: [
+        { type: 'string', enum: ['never', 'always', 'ifnotpresent', 'Never', 'Always', 'IfNotPresent'] },
+        { type: 'null' },
+      ],
     },
     image_driver: { oneOf: [{ type: 'string', enum: ['glance', 'docker', 'None'] }, { type: 'null' }] },
     restart_policy: {
@@ -67,7 +79,8 @@ export function createBodySchema(v: ApiVersion): JsonSchema {
     availability_zone: { type: ['string', 'null'], minLength: 1, maxLength: 255 },
     registry: { type: 'string', minLength: 2, maxLength: 255, pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$' },
   };
-  if (v.atLeast('1.39')) props.host = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9-._]*$' };
+  if (v.atLeast('1.39'))
+    props.host = { type: 'string', minLength: 1, maxLength: 255, pattern: '^[a-zA-Z0-9-._]*$' };
   if (v.atLeast('1.40')) props.entrypoint = { type: ['array', 'null'] };
   return { type: 'object', properties: props, required: ['image'], additionalProperties: false };
 }
@@ -78,14 +91,30 @@ export const createQuerySchema: JsonSchema = {
   additionalProperties: false,
 };
 
-export const LIST_FILTERS = ['name', 'image', 'project_id', 'user_id', 'memory', 'task_state', 'status', 'auto_remove', 'host'];
+export const LIST_FILTERS = [
+  'name',
+  'image',
+  'project_id',
+  'user_id',
+  'memory',
+  'task_state',
+  'status',
+  'auto_remove',
+  'host',
+];
 export const listQuerySchema: JsonSchema = {
   type: 'object',
   properties: Object.fromEntries(
-    [...LIST_FILTERS, 'limit', 'marker', 'sort_key', 'sort_dir', 'all_projects', 'resource_url', 'expand'].map((k) => [
-      k,
-      { type: 'string' },
-    ]),
+    [
+      ...LIST_FILTERS,
+      'limit',
+      'marker',
+      'sort_key',
+      'sort_dir',
+      'all_projects',
+      'resource_url',
+      'expand',
+    ].map((k) => [k, { type: 'string' }]),
   ),
   additionalProperties: false,
 };

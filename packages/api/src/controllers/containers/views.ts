@@ -6,7 +6,11 @@ import { links, pyDatetime } from '../format';
 /** Fields only admins see (policy container:get_one:<field>); absent, not null, for others. */
 const ADMIN_FIELDS = ['host', 'image_pull_policy', 'privileged', 'runtime'] as const;
 
-export function containerView(c: Container, ctx: RequestContext, base: string | null): Record<string, unknown> {
+export function containerView(
+  c: Container,
+  ctx: RequestContext,
+  base: string | null,
+): Record<string, unknown> {
   const view: Record<string, unknown> = {
     uuid: c.uuid,
     ...(base ? { links: links(base, 'containers', c.uuid) } : {}),

@@ -32,17 +32,41 @@ export async function up(q: QueryInterface): Promise<void> {
     updated_at: now,
   });
   await q.createTable('role_assignments', {
-    user_id: { type: DataTypes.STRING(64), primaryKey: true, references: { model: 'users', key: 'id' }, onDelete: 'CASCADE' },
-    project_id: { type: DataTypes.STRING(64), primaryKey: true, references: { model: 'projects', key: 'id' }, onDelete: 'CASCADE' },
-    role_id: { type: DataTypes.STRING(64), primaryKey: true, references: { model: 'roles', key: 'id' }, onDelete: 'CASCADE' },
+    user_id: {
+      type: DataTypes.STRING(64),
+      primaryKey: true,
+      references: { model: 'users', key: 'id' },
+      onDelete: 'CASCADE',
+    },
+    project_id: {
+      type: DataTypes.STRING(64),
+      primaryKey: true,
+      references: { model: 'projects', key: 'id' },
+      onDelete: 'CASCADE',
+    },
+    role_id: {
+      type: DataTypes.STRING(64),
+      primaryKey: true,
+      references: { model: 'roles', key: 'id' },
+      onDelete: 'CASCADE',
+    },
     created_at: now,
     updated_at: now,
   });
   await q.createTable('tokens', {
     // sha256 of the token: a leaked table does not leak usable tokens.
     token_hash: { type: DataTypes.STRING(64), primaryKey: true },
-    user_id: { type: DataTypes.STRING(64), allowNull: false, references: { model: 'users', key: 'id' }, onDelete: 'CASCADE' },
-    project_id: { type: DataTypes.STRING(64), references: { model: 'projects', key: 'id' }, onDelete: 'CASCADE' },
+    user_id: {
+      type: DataTypes.STRING(64),
+      allowNull: false,
+      references: { model: 'users', key: 'id' },
+      onDelete: 'CASCADE',
+    },
+    project_id: {
+      type: DataTypes.STRING(64),
+      references: { model: 'projects', key: 'id' },
+      onDelete: 'CASCADE',
+    },
     audit_id: { type: DataTypes.STRING(32), allowNull: false },
     expires_at: now,
     revoked_at: { type: DataTypes.DATE },

@@ -1,4 +1,11 @@
-import { CreationOptional, DataTypes, InferAttributes, InferCreationAttributes, Model, Sequelize } from 'sequelize';
+import {
+  CreationOptional,
+  DataTypes,
+  InferAttributes,
+  InferCreationAttributes,
+  Model,
+  Sequelize,
+} from 'sequelize';
 
 export class Service extends Model<InferAttributes<Service>, InferCreationAttributes<Service>> {
   declare id: CreationOptional<number>;
@@ -42,7 +49,10 @@ export class ComputeNode extends Model<InferAttributes<ComputeNode>, InferCreati
   declare updated_at: CreationOptional<Date>;
 }
 
-export class ResourceClaim extends Model<InferAttributes<ResourceClaim>, InferCreationAttributes<ResourceClaim>> {
+export class ResourceClaim extends Model<
+  InferAttributes<ResourceClaim>,
+  InferCreationAttributes<ResourceClaim>
+> {
   declare container_uuid: string;
   declare host: string;
   declare cpu: number;

@@ -1,4 +1,11 @@
-import { CreationOptional, DataTypes, InferAttributes, InferCreationAttributes, Model, Sequelize } from 'sequelize';
+import {
+  CreationOptional,
+  DataTypes,
+  InferAttributes,
+  InferCreationAttributes,
+  Model,
+  Sequelize,
+} from 'sequelize';
 import type { ContainerStatus } from '../../states';
 
 export interface RestartPolicy {
@@ -51,7 +58,10 @@ export class Container extends Model<InferAttributes<Container>, InferCreationAt
   declare updated_at: CreationOptional<Date>;
 }
 
-export class ContainerAction extends Model<InferAttributes<ContainerAction>, InferCreationAttributes<ContainerAction>> {
+export class ContainerAction extends Model<
+  InferAttributes<ContainerAction>,
+  InferCreationAttributes<ContainerAction>
+> {
   declare id: CreationOptional<number>;
   declare container_uuid: string;
   declare action: string;

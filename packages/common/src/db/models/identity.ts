@@ -1,4 +1,11 @@
-import { CreationOptional, DataTypes, InferAttributes, InferCreationAttributes, Model, Sequelize } from 'sequelize';
+import {
+  CreationOptional,
+  DataTypes,
+  InferAttributes,
+  InferCreationAttributes,
+  Model,
+  Sequelize,
+} from 'sequelize';
 
 export class Project extends Model<InferAttributes<Project>, InferCreationAttributes<Project>> {
   declare id: string;
@@ -27,7 +34,10 @@ export class Role extends Model<InferAttributes<Role>, InferCreationAttributes<R
   declare updated_at: CreationOptional<Date>;
 }
 
-export class RoleAssignment extends Model<InferAttributes<RoleAssignment>, InferCreationAttributes<RoleAssignment>> {
+export class RoleAssignment extends Model<
+  InferAttributes<RoleAssignment>,
+  InferCreationAttributes<RoleAssignment>
+> {
   declare user_id: string;
   declare project_id: string;
   declare role_id: string;

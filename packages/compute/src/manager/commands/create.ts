@@ -37,9 +37,14 @@ export async function createContainer(
     // The claim and the image check are independent; only the claim must precede a pull.
     const imageCheck = ctx.images.present(c.image, c.image_pull_policy);
     await ctx.tracker.claim(c, { host: ctx.host, task_state: TaskState.ContainerCreating });
-    const { ref, inspect: image } = await ctx.images.ensureImage(c.image, c.image_pull_policy, await imageCheck, async (active) => {
-      await c.update({ task_state: active ? TaskState.ImagePulling : TaskState.ContainerCreating });
-    });
+    const { ref, inspect: image } = await ctx.images.ensureImage(
+      c.image,
+      c.image_pull_policy,
+      await imageCheck,
+      async (active) => {
+        await c.update({ task_state: active ? TaskState.ImagePulling : TaskState.ContainerCreating });
+      },
+    );
 
     const id = await ctx.engine.createContainer({
       name: dockerName(c.uuid),
@@ -102,7 +107,13 @@ async function failCreate(ctx: ManagerContext, c: Container, err: unknown): Prom
   await ctx.sequelize.transaction(async (transaction) => {
     await ctx.tracker.release(c.uuid, transaction);
     await c.update(
-      { status: ContainerStatus.Error, status_reason: reason, task_state: null, host: null, container_id: null },
+      {
+        status: ContainerStatus.Error,
+        status_reason: reason,
+        task_state: null,
+        host: null,
+        container_id: null,
+      },
       { transaction },
     );
   });

@@ -16,9 +16,11 @@ export async function deleteContainer(
   try {
     if (c.container_id) {
       if (params.stop) {
-        await ctx.engine.stopContainer(c.container_id, ctx.config.docker.stopTimeout).catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-        });
+        await ctx.engine
+          .stopContainer(c.container_id, ctx.config.docker.stopTimeout)
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+          });
       }
       try {
         await ctx.engine.removeContainer(c.container_id, params.force || params.stop);

@@ -7,11 +7,17 @@ export async function startContainer(ctx: ManagerContext, c: Container, audit: A
   const done = audit.event('compute__do_container_start');
   try {
     if (!c.container_id) throw new Error('Container has no Docker container to start');
-    if (c.task_state !== TaskState.ContainerStarting) await c.update({ task_state: TaskState.ContainerStarting });
+    if (c.task_state !== TaskState.ContainerStarting)
+      await c.update({ task_state: TaskState.ContainerStarting });
     await ctx.engine.startContainer(c.container_id);
     // Running is what a successful start means; say so at once, then fill in what only an
     // inspect tells (addresses, hostname, or Stopped already if the command exited at once).
-    await c.update({ status: ContainerStatus.Running, status_reason: null, task_state: null, started_at: new Date() });
+    await c.update({
+      status: ContainerStatus.Running,
+      status_reason: null,
+      task_state: null,
+      started_at: new Date(),
+    });
     done();
     const info = await ctx.engine.inspectContainer(c.container_id);
     if (info) await applyInspect(c, info);
