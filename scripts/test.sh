@@ -24,4 +24,9 @@ cleanup() {
   stop_our_docker
 }
 trap cleanup EXIT
+if [ $# -eq 0 ]; then
+  echo "zun: lint and format checks..."
+  npx eslint .
+  npx prettier --check . >/dev/null || { npx prettier --check .; exit 1; }
+fi
 npx jest "$@"
