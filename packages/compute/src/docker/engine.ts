@@ -107,6 +107,8 @@ export const isNotModified = (err: unknown): boolean => toEngineError(err).statu
 
 /** Splits Docker's multiplexed stdout/stderr framing (8-byte headers) into one text. */
 export function demuxLogs(buf: Buffer): string {
+  // Shorter than one header: a TTY container's raw output.
+  if (buf.length > 0 && buf.length < 8) return buf.toString('utf8');
   const parts: Buffer[] = [];
   let off = 0;
   while (off + 8 <= buf.length) {

@@ -14,6 +14,8 @@ export interface ObservedState {
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 export function ago(since: string, now: Date): string | null {
+  // Docker reports times that never happened as year 1: there is no age to tell.
+  if (!since || since.startsWith('0001-01-01')) return null;
   const secs = Math.floor((now.getTime() - new Date(since).getTime()) / 1000);
   if (secs <= 0) return null;
   if (secs >= 86400) return `${Math.floor(secs / 86400)} days`;

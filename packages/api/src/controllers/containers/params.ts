@@ -1,4 +1,3 @@
-import { parse as shellSplit } from 'shell-quote';
 import { InputError, InvalidParamInVersion, type RestartPolicy, type ZunConfig } from '@zun/common';
 import type { ApiVersion } from '../../api-version';
 import type { RequestContext } from '../../identity/context';
@@ -138,7 +137,40 @@ function restartPolicy(rp: Body | null | undefined): RestartPolicy | null {
   return { Name: name, MaximumRetryCount: count };
 }
 
-/** Below 1.20 the command is one string that the server splits like a shell would. */
+/**
+ * Below 1.20 the command is one string that the server splits as Python's shlex.split does
+ * (quotes and backslashes only: no globbing, variables or comments, which a shell would add).
+ */
 export function splitCommand(cmd: string): string[] {
-  return shellSplit(cmd).map((t) => (typeof t === 'string' ? t : 'op' in t ? t.op : String(t)));
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < cmd.length; i++) {
+    const ch = cmd[i];
+    if (quote === "'") {
+      if (ch === "'") quote = null;
+      else word += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = null;
+      else if (ch === '\\' && i + 1 < cmd.length && '"\\$`'.includes(cmd[i + 1])) word += cmd[++i];
+      else word += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      inWord = true;
+    } else if (ch === '\\' && i + 1 < cmd.length) {
+      word += cmd[++i];
+      inWord = true;
+    } else if (/\s/.test(ch)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += ch;
+      inWord = true;
+    }
+  }
+  if (quote) throw new InputError(`Invalid command "${cmd}": no closing quotation`);
+  if (inWord) words.push(word);
+  return words;
 }
