@@ -4,14 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ZUN_STATE=${ZUN_STATE:-$PWD/.zun/bench}
-mkdir -p "$ZUN_STATE"
 source scripts/lib/setup.sh
-source scripts/lib/docker.sh
-source scripts/lib/registry.sh
-ensure_node_deps
-ensure_build
-ensure_docker
-ensure_registry
+prepare
 
 export ZUN_API_PORT=${ZUN_API_PORT:-29517} ZUN_COMPUTE_LISTEN_PORT=${ZUN_COMPUTE_LISTEN_PORT:-29518} ZUN_PG_PORT=${ZUN_PG_PORT:-55435}
 log="$ZUN_STATE/aio.out"
@@ -19,8 +13,7 @@ setsid node packages/aio/dist/main.js > "$log" 2>&1 &
 aio=$!
 cleanup() {
   kill -INT "$aio" 2>/dev/null && wait "$aio" 2>/dev/null || true
-  stop_our_registry
-  stop_our_docker
+  release
 }
 trap cleanup EXIT
 for _ in $(seq 1 600); do grep -q ZUN_READY "$log" && break; kill -0 "$aio" || { cat "$log"; exit 1; }; sleep 0.2; done

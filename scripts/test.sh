@@ -5,25 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ZUN_STATE=${ZUN_STATE:-$PWD/.zun/test}
-mkdir -p "$ZUN_STATE"
 source scripts/lib/setup.sh
-source scripts/lib/docker.sh
-source scripts/lib/registry.sh
-
-ensure_node_deps
-ensure_build
-ensure_docker
-ensure_registry
+trap release EXIT
+prepare
 if [ ! -x /usr/bin/zun ]; then
   echo "zun: installing the real client (Debian python3-zunclient) for the end-to-end tests..."
   apt_install python3-zunclient
 fi
 
-cleanup() {
-  stop_our_registry
-  stop_our_docker
-}
-trap cleanup EXIT
 if [ $# -eq 0 ]; then
   echo "zun: lint and format checks..."
   npx eslint .

@@ -1,4 +1,8 @@
-# Sourced by start.sh / test.sh / bench.sh: npm dependencies and a build, done only when needed.
+# Sourced by start.sh / test.sh / bench.sh: everything they need, each step done only when
+# needed. `prepare` runs them all; `release` stops what prepare started (engine, registry).
+here=$(dirname "${BASH_SOURCE[0]}")
+source "$here/docker.sh"
+source "$here/registry.sh"
 
 ensure_node_deps() {
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -12,4 +16,17 @@ ensure_node_deps() {
 ensure_build() {
   echo "zun: building..."
   npx tsc -b || return 1
+}
+
+prepare() {
+  mkdir -p "$ZUN_STATE"
+  ensure_node_deps
+  ensure_build
+  ensure_docker
+  ensure_registry
+}
+
+release() {
+  stop_our_registry
+  stop_our_docker
 }
