@@ -4,7 +4,6 @@ import type { HostState } from '@zun/scheduler';
 
 export interface HostRow {
   state: HostState;
-  endpoint: string | null;
 }
 
 interface Row {
@@ -26,7 +25,6 @@ interface Row {
   updated_at: Date | null;
   created_at: Date | null;
   availability_zone: string | null;
-  endpoint: string | null;
   cpu_used: number | null;
   mem_used: string | null;
   disk_used: string | null;
@@ -48,7 +46,7 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
   const rows = await sequelize.query<Row>(
     `SELECT n.uuid, n.hostname, n.cpus, n.mem_total, n.disk_total, n.disk_quota_supported, n.cpu_limit,
             n.mem_limit, n.disk_limit, n.runtimes, n.labels, n.enable_cpu_pinning,
-            s.disabled, s.forced_down, s.last_seen_up, s.updated_at, s.created_at, s.availability_zone, s.endpoint,
+            s.disabled, s.forced_down, s.last_seen_up, s.updated_at, s.created_at, s.availability_zone,
             u.cpu AS cpu_used, u.memory AS mem_used, u.disk AS disk_used
        FROM compute_nodes n
        JOIN services s ON s.host = n.hostname AND s.binary = :binary
@@ -59,7 +57,6 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
   );
   const now = Date.now();
   return rows.map((r) => ({
-    endpoint: r.endpoint,
     state: {
       uuid: r.uuid,
       hostname: r.hostname,

@@ -224,6 +224,42 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     await stack.waitFor(uuid, (c) => c.gone === true);
   });
 
+  it('pages, sorts and filters lists, and refuses ambiguous names with 409', async () => {
+    const made: string[] = [];
+    for (const name of ['pg-a', 'pg-b', 'pg-c', 'twin', 'twin']) {
+      const r = await stack.call<View>('POST', '/v1/containers', {
+        user: 'demo',
+        body: { image: BUSYBOX, name },
+      });
+      made.push(String(r.body.uuid));
+    }
+    const page1 = await stack.call<{ containers: View[]; next: string | null }>(
+      'GET',
+      '/v1/containers?limit=2&sort_key=name&sort_dir=asc',
+    );
+    expect(page1.body.containers).toHaveLength(2);
+    expect(page1.body.next).toContain('marker=');
+    const next = new URL(String(page1.body.next));
+    const page2 = await stack.call<{ containers: View[] }>('GET', `/v1/containers${next.search}`);
+    const names = [...page1.body.containers, ...page2.body.containers].map((c) => String(c.name));
+    expect(names).toEqual([...names].sort());
+    const uuids = [...page1.body.containers, ...page2.body.containers].map((c) => c.uuid);
+    expect(new Set(uuids).size).toBe(uuids.length); // no item on both pages
+    const filtered = await stack.call<{ containers: View[] }>('GET', '/v1/containers?name=pg-b');
+    expect(filtered.body.containers.map((c) => c.name)).toEqual(['pg-b']);
+    expect((await stack.call('GET', '/v1/containers?sort_key=bogus')).status).toBe(400);
+    expect((await stack.call('GET', '/v1/containers?sort_dir=sideways')).status).toBe(400);
+    expect((await stack.call('GET', '/v1/containers?limit=0')).status).toBe(400);
+    expect((await stack.call('GET', '/v1/containers?unknown=1')).status).toBe(400);
+    const twin = await stack.call<{ errors: { code: string }[] }>('GET', '/v1/containers/twin');
+    expect(twin.status).toBe(409);
+    expect(twin.body.errors[0].code).toBe('container.conflict');
+    for (const uuid of made) {
+      await stack.waitFor(uuid, (c) => c.status === 'Created');
+      expect((await stack.call('DELETE', `/v1/containers/${uuid}`)).status).toBe(204);
+    }
+  });
+
   it('explains when no host can take a container, and leaves no task or claim', async () => {
     await db.sequelize.query(`UPDATE services SET disabled = true WHERE host = '${stack.host}'`);
     await hostSnapshotExpiry();
