@@ -52,7 +52,6 @@ export async function startAgent(
     serviceToken: config.compute.serviceToken,
     host: config.host,
     engine: eng,
-    runner,
     logger,
   });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);

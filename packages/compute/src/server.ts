@@ -12,17 +12,15 @@ import {
   type Logger,
 } from '@zun/common';
 import type { EngineClient } from './docker/engine';
-import type { TaskRunner } from './manager/task-runner';
 
 /**
  * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
- * offers task wake-ups and synchronous reads, never the Docker socket itself.
+ * offers synchronous reads (tasks arrive through the database), never the Docker socket itself.
  */
 export function createAgentApp(deps: {
   serviceToken: string;
   host: string;
   engine: EngineClient;
-  runner: TaskRunner;
   logger: Logger;
 }): express.Express {
   const app = express();

@@ -2,10 +2,6 @@ import { QueryTypes, type Sequelize } from 'sequelize';
 import { COMPUTE_BINARY, type ZunConfig } from '@zun/common';
 import type { HostState } from '@zun/scheduler';
 
-export interface HostRow {
-  state: HostState;
-}
-
 interface Row {
   uuid: string;
   hostname: string;
@@ -42,7 +38,7 @@ export function serviceIsUp(
 }
 
 /** One query: every compute host with its service and claimed usage. */
-export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): Promise<HostRow[]> {
+export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): Promise<HostState[]> {
   const rows = await sequelize.query<Row>(
     `SELECT n.uuid, n.hostname, n.cpus, n.mem_total, n.disk_total, n.disk_quota_supported, n.cpu_limit,
             n.mem_limit, n.disk_limit, n.runtimes, n.labels, n.enable_cpu_pinning,
@@ -56,27 +52,25 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     { replacements: { binary: COMPUTE_BINARY }, type: QueryTypes.SELECT },
   );
   const now = Date.now();
-  return rows.map((r) => ({
-    state: {
-      uuid: r.uuid,
-      hostname: r.hostname,
-      availabilityZone: r.availability_zone || config.defaultAvailabilityZone,
-      serviceUp: serviceIsUp(r, config.serviceDownTime, now),
-      disabled: r.disabled,
-      cpus: r.cpus,
-      cpuUsed: Number(r.cpu_used ?? 0),
-      cpuLimit: r.cpu_limit,
-      memTotal: r.mem_total,
-      memUsed: Number(r.mem_used ?? 0),
-      memLimit: r.mem_limit,
-      diskTotal: r.disk_total,
-      diskUsed: Number(r.disk_used ?? 0),
-      diskLimit: r.disk_limit,
-      diskQuotaSupported: r.disk_quota_supported,
-      runtimes: r.runtimes ?? ['runc'],
-      labels: r.labels ?? {},
-      enableCpuPinning: r.enable_cpu_pinning,
-    },
+  return rows.map((r): HostState => ({
+    uuid: r.uuid,
+    hostname: r.hostname,
+    availabilityZone: r.availability_zone || config.defaultAvailabilityZone,
+    serviceUp: serviceIsUp(r, config.serviceDownTime, now),
+    disabled: r.disabled,
+    cpus: r.cpus,
+    cpuUsed: Number(r.cpu_used ?? 0),
+    cpuLimit: r.cpu_limit,
+    memTotal: r.mem_total,
+    memUsed: Number(r.mem_used ?? 0),
+    memLimit: r.mem_limit,
+    diskTotal: r.disk_total,
+    diskUsed: Number(r.disk_used ?? 0),
+    diskLimit: r.disk_limit,
+    diskQuotaSupported: r.disk_quota_supported,
+    runtimes: r.runtimes ?? ['runc'],
+    labels: r.labels ?? {},
+    enableCpuPinning: r.enable_cpu_pinning,
   }));
 }
 
@@ -87,9 +81,9 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
  * container to a host that then refuses the claim with a clear reason.
  */
 export class HostStateCache {
-  private rows: HostRow[] = [];
+  private rows: HostState[] = [];
   private loadedAt = 0;
-  private loading: Promise<HostRow[]> | null = null;
+  private loading: Promise<HostState[]> | null = null;
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -97,7 +91,7 @@ export class HostStateCache {
     private readonly ttlMs = 1_000,
   ) {}
 
-  async get(): Promise<HostRow[]> {
+  async get(): Promise<HostState[]> {
     if (Date.now() - this.loadedAt < this.ttlMs) return this.rows;
     this.loading ??= loadHostStates(this.sequelize, this.config)
       .then((rows) => {

@@ -21,7 +21,7 @@ export async function createContainer(
   requestId: string,
 ): Promise<Container> {
   const hosts = await deps.hosts.get();
-  if (p.requestedHost && !hosts.some((h) => h.state.hostname === p.requestedHost)) {
+  if (p.requestedHost && !hosts.some((h) => h.hostname === p.requestedHost)) {
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
   const spec = {
@@ -33,10 +33,7 @@ export async function createContainer(
     requestedHost: p.requestedHost,
     hints: p.hints,
   };
-  const result = deps.scheduler.schedule(
-    hosts.map((h) => h.state),
-    spec,
-  );
+  const result = deps.scheduler.schedule(hosts, spec);
   const values = {
     uuid: randomUUID(),
     name: p.name ?? generateContainerName(),

@@ -307,7 +307,7 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     expect(none.status).toBe(401);
     const wrong = await fetch(`${stack.agentUrl}/v1/health`, { headers: { 'x-zun-service-token': 'nope' } });
     expect(wrong.status).toBe(401);
-    const wake = await fetch(`${stack.agentUrl}/v1/tasks/wakeup`, { method: 'POST' });
+    const wake = await fetch(`${stack.agentUrl}/v1/containers/${stack.host}/logs`);
     expect(wake.status).toBe(401);
     const right = await fetch(`${stack.agentUrl}/v1/health`, {
       headers: { 'x-zun-service-token': stack.serviceToken },
