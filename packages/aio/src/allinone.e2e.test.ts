@@ -18,7 +18,12 @@ const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/d
  */
 describe('all-in-one stack driven by the real zun CLI', () => {
   const state = mkdtempSync(path.join(tmpdir(), 'zun-e2e-'));
-  const ports = { api: '19517', agent: '19518', pg: '55434' };
+  // Settable so that several checkouts can run their e2e tests side by side on one machine.
+  const ports = {
+    api: process.env.ZUN_E2E_API_PORT ?? '19517',
+    agent: process.env.ZUN_E2E_AGENT_PORT ?? '19518',
+    pg: process.env.ZUN_E2E_PG_PORT ?? '55434',
+  };
   let stack: ChildProcess | null = null;
   let env: NodeJS.ProcessEnv = {};
 
