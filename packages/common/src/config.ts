@@ -42,7 +42,7 @@ export interface ZunConfig {
     taskPollInterval: number;
   };
   docker: { socketPath: string; stopTimeout: number };
-  scheduler: { enabledFilters: string[] };
+  scheduler: { enabledFilters: string[]; maxAttempts: number };
   container: {
     defaultCpu: number;
     defaultMemory: number;
@@ -167,6 +167,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
         'CPUFilter',
         'RamFilter',
       ]),
+      // Hosts tried in turn when a claim is refused (stale snapshot) before the create fails.
+      maxAttempts: num('scheduler', 'max_attempts', 3),
     },
     container: {
       defaultCpu: num('DEFAULT', 'default_cpu', 1.0),

@@ -50,6 +50,28 @@ export interface LogsQuery {
   since: number | null;
 }
 
+/** POST /v1/claims on an agent: what the API asks the chosen host to hold for a new container. */
+export interface ClaimRequest {
+  container_uuid: string;
+  cpu: number;
+  memory: number;
+  disk: number;
+}
+
+export interface HostUsage {
+  cpu: number;
+  memory: number;
+  disk: number;
+}
+
+/** The agent's answer (201 claimed, 409 refused), with its authoritative usage and limits. */
+export interface ClaimAnswer {
+  claimed: boolean;
+  reason: string | null;
+  usage: HostUsage;
+  limits: HostUsage;
+}
+
 export interface AgentErrorBody {
   error: { status: number; code: string; message: string };
 }
@@ -84,19 +106,41 @@ export class ComputeAgentClient {
     return body.logs;
   }
 
+  /**
+   * Asks the host to hold resources for a container. A refusal is an answer, not an error; an
+   * unreachable agent throws ServiceUnavailableError.
+   */
+  async claim(endpoint: string, claim: ClaimRequest, requestId: string): Promise<ClaimAnswer> {
+    return (await this.request(endpoint, 'POST', '/v1/claims', requestId, {
+      body: claim,
+      accept: [409],
+      timeoutMs: 10_000,
+    })) as ClaimAnswer;
+  }
+
+  async releaseClaim(endpoint: string, uuid: string, requestId: string): Promise<void> {
+    await this.request(endpoint, 'DELETE', `/v1/claims/${uuid}`, requestId);
+  }
+
   private async request(
     endpoint: string,
     method: string,
     path: string,
     requestId: string,
-    timeoutMs = this.timeoutMs,
+    opts: { body?: unknown; accept?: number[]; timeoutMs?: number } = {},
   ): Promise<unknown> {
     let res: Response;
+    const headers: Record<string, string> = {
+      [SERVICE_TOKEN_HEADER]: this.serviceToken,
+      [REQUEST_ID_HEADER]: requestId,
+    };
+    if (opts.body !== undefined) headers['content-type'] = 'application/json';
     try {
       res = await fetch(new URL(path, endpoint), {
         method,
-        headers: { [SERVICE_TOKEN_HEADER]: this.serviceToken, [REQUEST_ID_HEADER]: requestId },
-        signal: AbortSignal.timeout(timeoutMs),
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
       });
     } catch (err) {
       throw new ServiceUnavailableError(
@@ -105,7 +149,7 @@ export class ComputeAgentClient {
     }
     if (res.status === 204) return null;
     const body: unknown = await res.json().catch(() => null);
-    if (!res.ok) {
+    if (!res.ok && !opts.accept?.includes(res.status)) {
       const e = (body as AgentErrorBody | null)?.error;
       throw new ZunError(
         e?.message ?? `compute agent answered ${res.status}`,

@@ -52,6 +52,7 @@ export async function startAgent(
     serviceToken: config.compute.serviceToken,
     host: config.host,
     engine: eng,
+    tracker,
     logger,
   });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
@@ -78,6 +79,10 @@ export async function startAgent(
     }),
     cron.schedule(`*/${Math.max(1, config.compute.syncContainerStateInterval)} * * * * *`, async () => {
       await sync.reconcile().catch((err: unknown) => logger.warn('reconcile failed', { error: String(err) }));
+      await tracker
+        .reapOrphans()
+        .then((gone) => gone.length && logger.warn('released orphaned claims', { containers: gone }))
+        .catch((err: unknown) => logger.warn('claim reaping failed', { error: String(err) }));
     }),
     // A safety net for a lost notification; notifications make this rarely find anything.
     cron.schedule(`*/${Math.max(1, config.compute.taskPollInterval)} * * * * *`, () => runner.wake()),

@@ -12,6 +12,8 @@ import {
   type Logger,
 } from '@zun/common';
 import type { EngineClient } from './docker/engine';
+import type { ResourceTracker } from './manager/claims';
+import { claimsRouter } from './routes/claims';
 
 /**
  * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
@@ -21,6 +23,7 @@ export function createAgentApp(deps: {
   serviceToken: string;
   host: string;
   engine: EngineClient;
+  tracker: ResourceTracker;
   logger: Logger;
 }): express.Express {
   const app = express();
@@ -33,6 +36,8 @@ export function createAgentApp(deps: {
     }
     next();
   });
+
+  app.use('/v1/claims', express.json(), claimsRouter(deps.tracker, deps.logger));
 
   app.get('/v1/health', (_req, res) => {
     res.json({ host: deps.host });

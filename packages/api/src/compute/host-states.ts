@@ -21,6 +21,7 @@ interface Row {
   updated_at: Date | null;
   created_at: Date | null;
   availability_zone: string | null;
+  endpoint: string | null;
   cpu_used: number | null;
   mem_used: string | null;
   disk_used: string | null;
@@ -37,12 +38,18 @@ export function serviceIsUp(
   return !!seen && Math.abs(now - new Date(seen).getTime()) <= downTimeSeconds * 1000;
 }
 
-/** One query: every compute host with its service and claimed usage. */
-export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): Promise<HostState[]> {
+export interface HostSnapshot {
+  hosts: HostState[];
+  /** Agent endpoint per hostname, for the claim call. */
+  endpoints: Map<string, string>;
+}
+
+/** One query: every compute host with its service, endpoint and claimed usage. */
+export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): Promise<HostSnapshot> {
   const rows = await sequelize.query<Row>(
     `SELECT n.uuid, n.hostname, n.cpus, n.mem_total, n.disk_total, n.disk_quota_supported, n.cpu_limit,
             n.mem_limit, n.disk_limit, n.runtimes, n.labels, n.enable_cpu_pinning,
-            s.disabled, s.forced_down, s.last_seen_up, s.updated_at, s.created_at, s.availability_zone,
+            s.disabled, s.forced_down, s.last_seen_up, s.updated_at, s.created_at, s.availability_zone, s.endpoint,
             u.cpu AS cpu_used, u.memory AS mem_used, u.disk AS disk_used
        FROM compute_nodes n
        JOIN services s ON s.host = n.hostname AND s.binary = :binary
@@ -52,7 +59,9 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     { replacements: { binary: COMPUTE_BINARY }, type: QueryTypes.SELECT },
   );
   const now = Date.now();
-  return rows.map((r): HostState => ({
+  const endpoints = new Map<string, string>();
+  for (const r of rows) if (r.endpoint) endpoints.set(r.hostname, r.endpoint);
+  const hosts = rows.map((r): HostState => ({
     uuid: r.uuid,
     hostname: r.hostname,
     availabilityZone: r.availability_zone || config.defaultAvailabilityZone,
@@ -72,6 +81,7 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     labels: r.labels ?? {},
     enableCpuPinning: r.enable_cpu_pinning,
   }));
+  return { hosts, endpoints };
 }
 
 /**
@@ -81,9 +91,9 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
  * container to a host that then refuses the claim with a clear reason.
  */
 export class HostStateCache {
-  private rows: HostState[] = [];
+  private snapshot: HostSnapshot = { hosts: [], endpoints: new Map() };
   private loadedAt = 0;
-  private loading: Promise<HostState[]> | null = null;
+  private loading: Promise<HostSnapshot> | null = null;
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -92,12 +102,32 @@ export class HostStateCache {
   ) {}
 
   async get(): Promise<HostState[]> {
-    if (Date.now() - this.loadedAt < this.ttlMs) return this.rows;
+    return (await this.current()).hosts;
+  }
+
+  async endpoint(hostname: string): Promise<string | null> {
+    return (await this.current()).endpoints.get(hostname) ?? null;
+  }
+
+  /**
+   * An agent's own count (from a claim answer) replaces the snapshot's guess for that host, so a
+   * refused claim is not repeated against the same stale numbers.
+   */
+  observe(hostname: string, usage: { cpu: number; memory: number; disk: number }): void {
+    const h = this.snapshot.hosts.find((x) => x.hostname === hostname);
+    if (!h) return;
+    h.cpuUsed = usage.cpu;
+    h.memUsed = usage.memory;
+    h.diskUsed = usage.disk;
+  }
+
+  private async current(): Promise<HostSnapshot> {
+    if (Date.now() - this.loadedAt < this.ttlMs) return this.snapshot;
     this.loading ??= loadHostStates(this.sequelize, this.config)
-      .then((rows) => {
-        this.rows = rows;
+      .then((snap) => {
+        this.snapshot = snap;
         this.loadedAt = Date.now();
-        return rows;
+        return snap;
       })
       .finally(() => {
         this.loading = null;

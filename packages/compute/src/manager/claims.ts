@@ -50,6 +50,44 @@ export class ResourceTracker {
     return { ...this.used };
   }
 
+  currentLimits(): Limits {
+    return { ...this.limits };
+  }
+
+  /**
+   * The API's claim, made while it places a container and before the container's row exists:
+   * checked and reserved in memory, then recorded. Re-claiming the same uuid replaces its claim.
+   * Throws InsufficientResourcesError, leaving nothing behind, when the host cannot take it.
+   */
+  async claimFor(uuid: string, want: Usage): Promise<void> {
+    this.reserve(uuid, want);
+    try {
+      await ResourceClaim.upsert({ container_uuid: uuid, host: this.host, ...want });
+    } catch (err) {
+      this.forget(uuid);
+      throw err;
+    }
+  }
+
+  /**
+   * Claims the API made for containers whose row never appeared (the API failed between its
+   * claim and its commit) or that are gone: released after a grace period longer than any
+   * create request.
+   */
+  async reapOrphans(graceSeconds = 120): Promise<string[]> {
+    const [rows] = (await this.sequelize.query(
+      `DELETE FROM resource_claims rc
+        WHERE rc.host = :host AND rc.updated_at < now() - make_interval(secs => :grace)
+          AND NOT EXISTS (SELECT 1 FROM containers c
+                           WHERE c.uuid = rc.container_uuid AND c.status <> 'Deleted'
+                             AND (c.host = :host OR c.host IS NULL AND c.status = 'Creating'))
+        RETURNING rc.container_uuid`,
+      { replacements: { host: this.host, grace: graceSeconds } },
+    )) as [{ container_uuid: string }[], unknown];
+    for (const r of rows) this.forget(r.container_uuid);
+    return rows.map((r) => r.container_uuid);
+  }
+
   /** Claims the container's resources on this host and, in the same statement, sets `then`. */
   async claim(c: Container, then: { host: string; task_state: string | null }): Promise<void> {
     const want: Usage = { cpu: c.cpu ?? 0, memory: Number(c.memory ?? 0), disk: c.disk ?? 0 };

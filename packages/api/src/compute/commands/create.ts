@@ -2,15 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Container, ContainerAction, ContainerStatus, NotFoundError } from '@zun/common';
 import type { CreateParams } from '../../controllers/containers/params';
 import type { RequestContext } from '../../identity/context';
-import { consume } from '@zun/scheduler';
+import type { RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
 import { generateContainerName } from '../names';
+import { placeOnHost, releaseQuietly } from '../placement';
 
 /**
  * POST /v1/containers: schedule in-process, then in one transaction insert the row (Creating),
  * the `create` action and the durable task for the chosen host; wake that host's agent after
- * commit. With no valid host the row is kept in Error with the scheduler's explanation (202,
+ * commit. The host is the first candidate whose agent accepts the claim (compute/placement.ts).
+ * With no valid host the row is kept in Error with the explanation (202,
  * as upstream), and no task or claim exists.
  */
 export async function createContainer(
@@ -24,7 +26,7 @@ export async function createContainer(
   if (p.requestedHost && !hosts.some((h) => h.hostname === p.requestedHost)) {
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
-  const spec = {
+  const spec: RequestSpec = {
     cpu: p.cpu,
     memory: Number(p.memory),
     disk: p.disk,
@@ -35,7 +37,6 @@ export async function createContainer(
   };
   const result = deps.scheduler.schedule(hosts, spec);
   const values = {
-    uuid: randomUUID(),
     name: p.name ?? generateContainerName(),
     project_id: ctx.projectId,
     user_id: ctx.userId,
@@ -59,14 +60,15 @@ export async function createContainer(
     runtime: p.runtime,
   };
 
-  if (!result.ok) {
-    deps.logger.info('no valid host', { request_id: requestId, explanation: result.explanation });
+  const failedCreate = (reason: string): Promise<Container> => {
+    deps.logger.info('no valid host', { request_id: requestId, reason });
     return deps.sequelize.transaction(async (t) => {
       const c = await Container.create(
         {
           ...values,
+          uuid: randomUUID(),
           status: ContainerStatus.Error,
-          status_reason: `There are not enough hosts available. ${result.explanation}`,
+          status_reason: reason,
         },
         { transaction: t },
       );
@@ -86,14 +88,26 @@ export async function createContainer(
       );
       return c;
     });
-  }
+  };
+  if (!result.ok) return failedCreate(`There are not enough hosts available. ${result.explanation}`);
 
-  const target = result.hosts[0];
-  // Until the next snapshot, count this placement against the host like its claim will.
-  consume(target, spec);
-  return deps.sequelize.transaction(async (t) => {
-    const row = await Container.create({ ...values, status: ContainerStatus.Creating }, { transaction: t });
-    await recordAndQueue(t, row, target.hostname, 'create', { run }, ctx, requestId);
-    return row;
-  });
+  const uuid = randomUUID();
+  const placed = await placeOnHost(deps, result.hosts, uuid, spec, requestId);
+  if (placed.host === null) {
+    return failedCreate(`There are not enough hosts available. ${placed.explanation}`);
+  }
+  const target = placed.host;
+  try {
+    return await deps.sequelize.transaction(async (t) => {
+      const row = await Container.create(
+        { ...values, uuid, host: target, status: ContainerStatus.Creating },
+        { transaction: t },
+      );
+      await recordAndQueue(t, row, target, 'create', { run }, ctx, requestId);
+      return row;
+    });
+  } catch (err) {
+    if (placed.claimed) await releaseQuietly(deps, target, uuid, requestId);
+    throw err;
+  }
 }

@@ -1,0 +1,82 @@
+import { ServiceUnavailableError } from '@zun/common';
+import { consume, type HostState, type RequestSpec } from '@zun/scheduler';
+import type { ComputeDeps } from './deps';
+
+export type Placement =
+  /** `claimed` is false only when every agent tried was unreachable: the create then waits, queued. */
+  { host: string; claimed: boolean } | { host: null; explanation: string };
+
+/**
+ * Claims the resources on the first candidate whose agent accepts, trying at most
+ * `[scheduler] max_attempts` of them. The snapshot that ranked the candidates may be stale; the
+ * agent's claim is the authority, and its refusal carries its real usage back into the snapshot.
+ *
+ * An agent that does not answer is skipped like a refusal, but if no host accepts and one of them
+ * was merely unreachable while its service still looks up, the create is queued there without a
+ * claim: the agent claims when it comes back (or fails the create visibly), so an accepted
+ * request is never lost to a restarting agent.
+ */
+export async function placeOnHost(
+  deps: ComputeDeps,
+  candidates: HostState[],
+  uuid: string,
+  spec: RequestSpec,
+  requestId: string,
+): Promise<Placement> {
+  const refusals: string[] = [];
+  let unreachable: HostState | null = null;
+  const tries = candidates.slice(0, Math.max(1, deps.config.scheduler.maxAttempts));
+  for (const host of tries) {
+    // Counted before the await so concurrent requests in this process see it at once.
+    consume(host, spec);
+    const endpoint = await deps.hosts.endpoint(host.hostname);
+    if (!endpoint) {
+      refusals.push(`${host.hostname} (no agent endpoint)`);
+      continue;
+    }
+    try {
+      const answer = await deps.agents.claim(
+        endpoint,
+        { container_uuid: uuid, cpu: spec.cpu, memory: spec.memory, disk: spec.disk },
+        requestId,
+      );
+      if (answer.claimed) return { host: host.hostname, claimed: true };
+      deps.hosts.observe(host.hostname, answer.usage);
+      refusals.push(`${host.hostname} (${answer.reason ?? 'refused'})`);
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableError)) throw err;
+      deps.logger.warn('compute agent unreachable for a claim', {
+        request_id: requestId,
+        host: host.hostname,
+        error: err.message,
+      });
+      unreachable ??= host;
+      refusals.push(`${host.hostname} (agent unreachable)`);
+    }
+  }
+  if (unreachable) return { host: unreachable.hostname, claimed: false };
+  const n = tries.length;
+  return {
+    host: null,
+    explanation: `No valid host: ${n} host${n === 1 ? '' : 's'} tried, claims refused: ${refusals.join('; ')}`,
+  };
+}
+
+/** Gives a claim back after the create could not be recorded; the agent's reaper is the safety net. */
+export async function releaseQuietly(
+  deps: ComputeDeps,
+  host: string,
+  uuid: string,
+  requestId: string,
+): Promise<void> {
+  const endpoint = await deps.hosts.endpoint(host);
+  if (!endpoint) return;
+  await deps.agents.releaseClaim(endpoint, uuid, requestId).catch((err: unknown) =>
+    deps.logger.warn('could not release a claim; the agent will reap it', {
+      request_id: requestId,
+      host,
+      uuid,
+      error: String(err),
+    }),
+  );
+}

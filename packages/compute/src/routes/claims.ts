@@ -1,0 +1,45 @@
+import { Router } from 'express';
+import { InputError, type ClaimRequest, type ClaimAnswer, type Logger } from '@zun/common';
+import { InsufficientResourcesError, type ResourceTracker } from '../manager/claims';
+
+const isAmount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/**
+ * /v1/claims: the API's placement claim on this host. The tracker checks and reserves in memory
+ * (no waits, never over-commits) and records the claim; the answer carries the host's usage so the
+ * API's snapshot follows the authority. 409 means "this host cannot take it, try the next one".
+ */
+export function claimsRouter(tracker: ResourceTracker, logger: Logger): Router {
+  const r = Router();
+  r.post('/', async (req, res) => {
+    const b = (req.body ?? {}) as Partial<ClaimRequest>;
+    if (
+      typeof b.container_uuid !== 'string' ||
+      !isAmount(b.cpu) ||
+      !isAmount(b.memory) ||
+      !isAmount(b.disk)
+    ) {
+      throw new InputError('A claim needs container_uuid, cpu, memory and disk.');
+    }
+    const answer = (claimed: boolean, reason: string | null): ClaimAnswer => ({
+      claimed,
+      reason,
+      usage: tracker.usage(),
+      limits: tracker.currentLimits(),
+    });
+    try {
+      await tracker.claimFor(b.container_uuid, { cpu: b.cpu, memory: b.memory, disk: b.disk });
+    } catch (err) {
+      if (!(err instanceof InsufficientResourcesError)) throw err;
+      logger.info('claim refused', { uuid: b.container_uuid, reason: err.message });
+      res.status(409).json(answer(false, err.message));
+      return;
+    }
+    res.status(201).json(answer(true, null));
+  });
+  r.delete('/:uuid', async (req, res) => {
+    await tracker.release(req.params.uuid);
+    res.status(204).end();
+  });
+  return r;
+}
