@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { Sequelize } from 'sequelize';
-import type { ComputeAgentClient, Logger, ZunConfig } from '@zun/common';
+import { MAX_ARCHIVE_BYTES, type ComputeAgentClient, type Logger, type ZunConfig } from '@zun/common';
 import type { FilterScheduler } from '@zun/scheduler';
 import type { ComputeDeps } from './compute/deps';
 import { HostStateCache } from './compute/host-states';
@@ -59,7 +59,15 @@ export function createApiApp(deps: ApiDeps): express.Express {
   v1.use(authenticate(deps.identity, authUrl));
   v1.use(microversion);
   // Only JSON bodies are parsed; create then answers 415 for anything else (README §9.6).
-  v1.use(express.json({ type: ['application/json', 'application/*+json'], strict: false }));
+  const jsonTypes = ['application/json', 'application/*+json'];
+  const json = express.json({ type: jsonTypes, strict: false });
+  // put_archive carries a whole tar (base64) in its body; everything else stays small.
+  const archiveJson = express.json({
+    type: jsonTypes,
+    strict: false,
+    limit: Math.ceil(MAX_ARCHIVE_BYTES * 1.4),
+  });
+  v1.use((req, res, next) => (req.path.endsWith('/put_archive') ? archiveJson : json)(req, res, next));
   v1.use('/containers', containersRouter(compute, baseUrl));
   v1.use('/services', servicesRouter(config));
   v1.use('/hosts', hostsRouter(config, deps.sequelize, baseUrl));

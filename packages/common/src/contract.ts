@@ -9,7 +9,7 @@ import { ServiceUnavailableError, ZunError } from './errors';
  * NOTIFY on TASK_CHANNEL with the host name, which PostgreSQL delivers only if that
  * transaction commits. Agents LISTEN and drain their pending tasks at once; an agent that is
  * down finds them when it starts (and polls as a safety net), so nothing acknowledged to a
- * user is lost. Read-type calls (logs) are synchronous HTTP requests to the agent, carrying
+ * user is lost. Read-type calls (logs, top, stats, archives) are synchronous HTTP requests to the agent, carrying
  * the service credential and the request id.
  */
 export const TASK_CHANNEL = 'zun_compute_tasks';
@@ -33,14 +33,59 @@ export interface DeleteTaskParams {
   force: boolean;
   stop: boolean;
 }
+export interface CommitTaskParams {
+  /** Full repository, registry host included when the image is to be pushed there. */
+  repository: string;
+  tag: string;
+  /** The id the API handed to the client; set as LABEL_IMAGE_UUID on the committed image. */
+  image_uuid: string;
+}
 export interface TaskParamsByAction {
   create: CreateTaskParams;
   start: Record<string, never>;
   stop: StopTaskParams;
   delete: DeleteTaskParams;
+  commit: CommitTaskParams;
 }
 export type TaskAction = keyof TaskParamsByAction;
-export const TASK_ACTIONS: readonly TaskAction[] = ['create', 'start', 'stop', 'delete'];
+export const TASK_ACTIONS: readonly TaskAction[] = ['create', 'start', 'stop', 'delete', 'commit'];
+
+/** Label carrying the uuid returned by POST /containers/{id}/commit on the image it produced. */
+export const LABEL_IMAGE_UUID = 'org.openstack.zun.image.uuid';
+/** Largest tar archive accepted or produced by get_archive/put_archive (bytes). */
+export const MAX_ARCHIVE_BYTES = 64 * 1024 * 1024;
+
+/** Docker's `top` result, passed through unchanged (containers.md §8.12). */
+export interface TopResult {
+  Titles: string[];
+  Processes: string[][];
+}
+
+/** `zun stats` keys, exactly as Zun names them (containers.md §8.15). */
+export interface StatsResult {
+  CONTAINER: string;
+  'CPU %': number;
+  'MEM USAGE(MiB)': number;
+  'MEM LIMIT(MiB)': number;
+  'MEM %': number;
+  'BLOCK I/O(B)': string;
+  'NET I/O(B)': string;
+}
+
+/** Docker's decoded X-Docker-Container-Path-Stat header. */
+export interface PathStat {
+  name: string;
+  size: number;
+  mode: number;
+  mtime: string;
+  linkTarget: string;
+}
+
+export interface ArchiveResult {
+  /** The tar archive, base64 (the agent's wire form; the API re-encodes per microversion). */
+  data: string;
+  stat: PathStat;
+}
 
 export interface LogsQuery {
   stdout: boolean;
@@ -122,12 +167,43 @@ export class ComputeAgentClient {
     await this.request(endpoint, 'DELETE', `/v1/claims/${uuid}`, requestId);
   }
 
+  async top(endpoint: string, uuid: string, psArgs: string | null, requestId: string): Promise<TopResult> {
+    const qs = psArgs === null ? '' : `?${new URLSearchParams({ ps_args: psArgs })}`;
+    return (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/top${qs}`, requestId)) as TopResult;
+  }
+
+  async stats(endpoint: string, uuid: string, requestId: string): Promise<StatsResult> {
+    return (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/stats`, requestId)) as StatsResult;
+  }
+
+  async getArchive(endpoint: string, uuid: string, path: string, requestId: string): Promise<ArchiveResult> {
+    const qs = new URLSearchParams({ path });
+    return (await this.request(
+      endpoint,
+      'GET',
+      `/v1/containers/${uuid}/get_archive?${qs}`,
+      requestId,
+    )) as ArchiveResult;
+  }
+
+  /** Sends the tar as raw bytes: the API has already decoded and checked it. */
+  async putArchive(
+    endpoint: string,
+    uuid: string,
+    path: string,
+    tar: Buffer,
+    requestId: string,
+  ): Promise<void> {
+    const qs = new URLSearchParams({ path });
+    await this.request(endpoint, 'PUT', `/v1/containers/${uuid}/put_archive?${qs}`, requestId, { raw: tar });
+  }
+
   private async request(
     endpoint: string,
     method: string,
     path: string,
     requestId: string,
-    opts: { body?: unknown; accept?: number[]; timeoutMs?: number } = {},
+    opts: { body?: unknown; raw?: Buffer; accept?: number[]; timeoutMs?: number } = {},
   ): Promise<unknown> {
     let res: Response;
     const headers: Record<string, string> = {
@@ -135,11 +211,12 @@ export class ComputeAgentClient {
       [REQUEST_ID_HEADER]: requestId,
     };
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
+    if (opts.raw !== undefined) headers['content-type'] = 'application/x-tar';
     try {
       res = await fetch(new URL(path, endpoint), {
         method,
         headers,
-        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
         signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
       });
     } catch (err) {

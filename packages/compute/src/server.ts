@@ -14,6 +14,7 @@ import {
 import type { EngineClient } from './docker/engine';
 import type { ResourceTracker } from './manager/claims';
 import { claimsRouter } from './routes/claims';
+import { containerReadsRouter } from './routes/container-reads';
 
 /**
  * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
@@ -66,6 +67,8 @@ export function createAgentApp(deps: {
     });
     res.json({ logs });
   });
+
+  app.use(containerReadsRouter(deps));
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = req.header(REQUEST_ID_HEADER);

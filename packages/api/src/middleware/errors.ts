@@ -32,6 +32,11 @@ export function errorHandler(logger: Logger) {
         );
       return;
     }
+    if (bodyError?.type === 'entity.too.large') {
+      const msg = 'The request body is too large.';
+      res.status(413).json(errorEnvelope(413, 'request-entity-too-large', msg, msg));
+      return;
+    }
     if (err instanceof ZunError && (err.status < 500 || err instanceof ServiceUnavailableError)) {
       if (err.status >= 500) logger.warn(err.message, { request_id: req.requestId });
       const title = err instanceof NotAcceptableError ? err.title : err.message;

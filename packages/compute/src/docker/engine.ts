@@ -1,4 +1,7 @@
+import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
+import type { PathStat, TopResult } from '@zun/common';
+import type { DockerStatsSample } from './stats';
 
 /**
  * The small typed surface of the Docker engine that the agent uses. Everything goes through
@@ -68,6 +71,20 @@ export interface EngineClient {
   inspectContainer(id: string): Promise<ContainerInspect | null>;
   listContainers(labels: string[]): Promise<Docker.ContainerInfo[]>;
   containerLogs(id: string, opts: LogOptions): Promise<string>;
+  /** `ps` inside the container; psArgs null = Docker's default (-ef). */
+  top(id: string, psArgs: string | null): Promise<TopResult>;
+  /** One stats sample (Docker includes the previous reading as precpu_stats). */
+  stats(id: string): Promise<DockerStatsSample>;
+  /** A tar of `path` and its stat; an archive over maxBytes fails with statusCode 413. */
+  getArchive(id: string, path: string, maxBytes: number): Promise<{ tar: Buffer; stat: PathStat }>;
+  /** Extracts a tar into the existing directory `path`. */
+  putArchive(id: string, path: string, tar: Buffer): Promise<void>;
+  /** docker commit; `pause` freezes a running container while its filesystem is copied. */
+  commitContainer(
+    id: string,
+    opts: { repository: string; tag: string; pause: boolean; labels: Record<string, string> },
+  ): Promise<string>;
+  pushImage(repository: string, tag: string): Promise<void>;
   /** Streams container events with the given labels until the returned function is called. */
   subscribeEvents(
     labels: string[],
@@ -272,6 +289,91 @@ export class DockerodeEngine implements EngineClient {
     } catch (err) {
       throw toEngineError(err);
     }
+  }
+
+  async top(id: string, psArgs: string | null): Promise<TopResult> {
+    try {
+      return (await this.docker
+        .getContainer(id)
+        .top(psArgs === null ? {} : { ps_args: psArgs })) as TopResult;
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async stats(id: string): Promise<DockerStatsSample> {
+    try {
+      return (await this.docker.getContainer(id).stats({ stream: false })) as DockerStatsSample;
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async getArchive(id: string, path: string, maxBytes: number): Promise<{ tar: Buffer; stat: PathStat }> {
+    let res: IncomingMessage;
+    try {
+      res = (await this.docker.getContainer(id).getArchive({ path })) as unknown as IncomingMessage;
+    } catch (err) {
+      throw toEngineError(err);
+    }
+    const header = res.headers['x-docker-container-path-stat'];
+    const stat = JSON.parse(Buffer.from(String(header ?? ''), 'base64').toString('utf8') || '{}') as PathStat;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res) {
+      size += (chunk as Buffer).length;
+      if (size > maxBytes) {
+        res.destroy();
+        throw new EngineError(`The archive of ${path} is larger than ${maxBytes} bytes.`, 413);
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return { tar: Buffer.concat(chunks), stat };
+  }
+
+  async putArchive(id: string, path: string, tar: Buffer): Promise<void> {
+    try {
+      await this.docker.getContainer(id).putArchive(tar, { path });
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async commitContainer(
+    id: string,
+    opts: { repository: string; tag: string; pause: boolean; labels: Record<string, string> },
+  ): Promise<string> {
+    try {
+      // Query and body spelled out: dockerode would otherwise send the query as the body too.
+      const res = (await this.docker.getContainer(id).commit({
+        _query: { container: id, repo: opts.repository, tag: opts.tag, pause: opts.pause },
+        _body: { Labels: opts.labels },
+      })) as { Id: string };
+      return res.Id;
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async pushImage(repository: string, tag: string): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      // The engine insists on an X-Registry-Auth header even for registries without auth.
+      stream = (await this.docker
+        .getImage(repository)
+        .push({ tag, authconfig: {} })) as NodeJS.ReadableStream;
+    } catch (err) {
+      throw toEngineError(err);
+    }
+    await new Promise<void>((resolve, reject) => {
+      // Like pulls, a failed push is reported inside the 200 stream.
+      this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
+        const failed = events?.find((e) => e.error);
+        if (err) reject(toEngineError(err));
+        else if (failed) reject(new EngineError(String(failed.error), 500));
+        else resolve();
+      });
+    });
   }
 
   subscribeEvents(

@@ -1,12 +1,14 @@
 import {
   ComputeTask,
   Container,
+  type CommitTaskParams,
   type CreateTaskParams,
   type DeleteTaskParams,
   type StopTaskParams,
 } from '@zun/common';
 import { ActionLog } from './actions';
 import type { ManagerContext } from './context';
+import { commitContainer } from './commands/commit';
 import { createContainer } from './commands/create';
 import { deleteContainer } from './commands/delete';
 import { startContainer } from './commands/start';
@@ -114,6 +116,9 @@ export class TaskRunner {
             break;
           case 'delete':
             await deleteContainer(ctx, c, task.params as unknown as DeleteTaskParams);
+            break;
+          case 'commit':
+            await commitContainer(ctx, c, task.params as unknown as CommitTaskParams, audit);
             break;
           default:
             throw new Error(`unknown task action ${task.action}`);

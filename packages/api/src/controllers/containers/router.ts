@@ -9,6 +9,7 @@ import { parseBool, validator } from '../../validation/schema';
 import { listContainers } from './list';
 import { findContainer } from './lookup';
 import { createParams } from './params';
+import { registerSyncVerbs } from './sync-verbs';
 import {
   CREATE_HINTS,
   createBodySchema,
@@ -145,6 +146,8 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     );
     res.json(text);
   });
+
+  registerSyncVerbs(r, deps);
 
   return r;
 }

@@ -1,0 +1,13 @@
+import { InvalidStateError, isActionAllowed, type Container, type StatsResult } from '@zun/common';
+import type { ComputeDeps } from '../deps';
+import { hostEndpoint } from './host-endpoint';
+
+/** GET /v1/containers/{id}/stats: one sample from the engine, summarised by the host. */
+export async function containerStats(
+  deps: ComputeDeps,
+  c: Container,
+  requestId: string,
+): Promise<StatsResult> {
+  if (!isActionAllowed('stats', c.status)) throw new InvalidStateError('stats', c.uuid, c.status);
+  return deps.agents.stats(await hostEndpoint(c), c.uuid, requestId);
+}
