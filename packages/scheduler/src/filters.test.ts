@@ -49,6 +49,7 @@ describe('filter registry', () => {
         'AvailabilityZoneFilter',
         'CPUFilter',
         'ComputeFilter',
+        'CpuSetFilter',
         'DiskFilter',
         'LabelFilter',
         'RamFilter',
@@ -177,11 +178,65 @@ describe('LabelFilter', () => {
   it('does not match inherited object properties', () => {
     expect(passes('LabelFilter', host(), request({ hints: { 'label:constructor': 'Object' } }))).toBe(false);
   });
+  it.each([null, undefined, 'label:type', ['label:type'], 42, true])(
+    'treats non-object hints (%p) as no hints instead of crashing',
+    (hints) => {
+      const r = request({ hints: hints as unknown as Record<string, unknown> });
+      expect(passes('LabelFilter', labelled, r)).toBe(true);
+      expect(labelRequirements(hints)).toEqual([]);
+    },
+  );
+  it('accepts group, same_host and different_host without filtering on them', () => {
+    const r = request({ hints: { group: 'g1', same_host: ['x'], different_host: 'y' } });
+    expect(passes('LabelFilter', host(), r)).toBe(true);
+  });
   it('extracts requirements with the prefix stripped', () => {
     expect(labelRequirements({ 'label:a': 'x', b: 'y', 'label:c:d': 'z', 'label:n': 1 })).toEqual([
       ['a', 'x'],
       ['c:d', 'z'],
       ['n', null],
     ]);
+  });
+});
+
+describe('CpuSetFilter', () => {
+  const numa = (
+    free: number,
+    memAvailable: number,
+    id = 0,
+  ): { id: number; cpus: number[]; pinned: number[]; memAvailable: number } => ({
+    id,
+    cpus: [0, 1, 2, 3].map((c) => c + 4 * id),
+    pinned: [0, 1, 2, 3].slice(0, 4 - free).map((c) => c + 4 * id),
+    memAvailable,
+  });
+  const pinning = host({ enableCpuPinning: true, numaNodes: [numa(1, 4096, 0), numa(3, 1024, 1)] });
+
+  it.each([undefined, null, 'shared'] as const)('passes any host for cpu policy %p', (cpuPolicy) => {
+    const r = request({ cpuPolicy, cpu: 64, memory: 1e6 });
+    expect(passes('CpuSetFilter', host(), r)).toBe(true);
+    expect(passes('CpuSetFilter', host({ enableCpuPinning: true, numaNodes: [] }), r)).toBe(true);
+  });
+  it('rejects a dedicated request on a host without pinning, whatever its NUMA nodes', () => {
+    const r = request({ cpuPolicy: 'dedicated', cpu: 1, memory: 1 });
+    expect(passes('CpuSetFilter', { ...pinning, enableCpuPinning: false }, r)).toBe(false);
+  });
+  it('rejects a dedicated request on a pinning host with unknown topology', () => {
+    const r = request({ cpuPolicy: 'dedicated', cpu: 1, memory: 1 });
+    expect(passes('CpuSetFilter', host({ enableCpuPinning: true }), r)).toBe(false);
+    expect(passes('CpuSetFilter', host({ enableCpuPinning: true, numaNodes: [] }), r)).toBe(false);
+  });
+  it('needs one node with both the free cpus and the memory', () => {
+    const dedicated = (cpu: number, memory: number): RequestSpec =>
+      request({ cpuPolicy: 'dedicated', cpu, memory });
+    expect(passes('CpuSetFilter', pinning, dedicated(1, 4096))).toBe(true); // node 0
+    expect(passes('CpuSetFilter', pinning, dedicated(3, 1024))).toBe(true); // node 1, exact fit
+    expect(passes('CpuSetFilter', pinning, dedicated(3, 1025))).toBe(false); // cpus on 1, memory on 0
+    expect(passes('CpuSetFilter', pinning, dedicated(4, 1))).toBe(false); // 4 free only across nodes
+  });
+  it('counts a fractional request as whole cpus (ceil)', () => {
+    const r = request({ cpuPolicy: 'dedicated', cpu: 2.5, memory: 1 });
+    expect(passes('CpuSetFilter', host({ enableCpuPinning: true, numaNodes: [numa(3, 10)] }), r)).toBe(true);
+    expect(passes('CpuSetFilter', host({ enableCpuPinning: true, numaNodes: [numa(2, 10)] }), r)).toBe(false);
   });
 });

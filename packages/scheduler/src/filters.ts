@@ -1,29 +1,8 @@
 import type { Filter, HostState, RequestSpec } from './types';
+import { EPSILON, cpuSetFits, dedicatedCpuCount, isDedicated } from './cpuset';
+import { labelRequirements, type LabelRequirement } from './hints';
 
-/**
- * Resource limits come from float allocation ratios and usage is a running sum of float requests
- * (0.1 + 0.2 !== 0.3), so an exact fit must not be rejected by rounding noise.
- */
-export const EPSILON = 1e-9;
-
-const LABEL_HINT_PREFIX = 'label:';
-
-/** A `label:<key>` hint reduced to what the host must carry. */
-export type LabelRequirement = readonly [key: string, value: string | null];
-
-/**
- * The `label:*` hints of a request. A non-string hint value is kept as null and never matches: labels
- * are strings and guessing a conversion would make placement depend on how a client serialised it.
- */
-export function labelRequirements(hints: Record<string, unknown>): LabelRequirement[] {
-  const out: LabelRequirement[] = [];
-  for (const key of Object.keys(hints)) {
-    if (!key.startsWith(LABEL_HINT_PREFIX)) continue;
-    const value = hints[key];
-    out.push([key.slice(LABEL_HINT_PREFIX.length), typeof value === 'string' ? value : null]);
-  }
-  return out;
-}
+export { EPSILON, labelRequirements, type LabelRequirement };
 
 // The predicates take plain values rather than the request: the Filter objects wrap them with the
 // request's "not asked for" cases, and the scheduler calls them with values hoisted out of its loop.
@@ -78,11 +57,20 @@ export const FILTER_CODE = {
   RamFilter: 4,
   DiskFilter: 5,
   LabelFilter: 6,
+  // Last, so that for the default filters its check costs one boolean test on hosts that pass the rest.
+  CpuSetFilter: 7,
 } as const;
 
 export type FilterName = keyof typeof FILTER_CODE;
 
 export const AVAILABLE_FILTERS: readonly string[] = Object.freeze(Object.keys(FILTER_CODE));
+
+/** Upstream Zun's `[scheduler] enabled_filters` default; ours (common/config.ts) adds CPUFilter and RamFilter. */
+export const UPSTREAM_DEFAULT_FILTERS: readonly string[] = Object.freeze([
+  'AvailabilityZoneFilter',
+  'ComputeFilter',
+  'RuntimeFilter',
+]);
 
 export function isFilterName(name: string): name is FilterName {
   return Object.hasOwn(FILTER_CODE, name);
@@ -111,5 +99,13 @@ export const FILTERS: Readonly<Record<FilterName, Filter>> = Object.freeze({
   LabelFilter: {
     name: 'LabelFilter',
     hostPasses: (host: HostState, req: RequestSpec) => labelsMatch(host, labelRequirements(req.hints)),
+  },
+  // 'shared' passes everywhere. Upstream passes 'shared' only while the scheduler's own
+  // [compute] enable_cpu_pinning is false, i.e. it lets a config option of the API host veto every
+  // shared container; we deviate on purpose: shared containers never need a pinning-capable host.
+  CpuSetFilter: {
+    name: 'CpuSetFilter',
+    hostPasses: (host: HostState, req: RequestSpec) =>
+      !isDedicated(req) || cpuSetFits(host, dedicatedCpuCount(req.cpu), req.memory),
   },
 });

@@ -1,9 +1,36 @@
 /**
  * @zun/scheduler: pure container placement (filters + weighers), no I/O. The caller builds HostState
  * snapshots from the DB, calls FilterScheduler.schedule() per container and consume() on the chosen
- * host so the cached snapshot reflects the placement. schedule() returns at most `maxCandidates`
- * (default 10) hosts, best first, chosen by partial selection rather than a full sort.
+ * host so the cached snapshot reflects the placement (release() undoes it). schedule() returns at most
+ * `maxCandidates` (default 10) hosts, best first, chosen by partial selection rather than a full sort.
+ * Settings and filters are described in ../README.md.
  */
-export type { Filter, HostState, RequestSpec, ScheduleResult, SchedulerOptions, Weigher } from './types';
-export { AVAILABLE_FILTERS, EPSILON, FILTERS, type FilterName } from './filters';
-export { DEFAULT_MAX_CANDIDATES, FilterScheduler, consume } from './scheduler';
+export type {
+  CpuPolicy,
+  Filter,
+  HostState,
+  NumaNode,
+  NumaPick,
+  RequestSpec,
+  ScheduleResult,
+  SchedulerOptions,
+  Weigher,
+} from './types';
+export {
+  AVAILABLE_FILTERS,
+  EPSILON,
+  FILTERS,
+  UPSTREAM_DEFAULT_FILTERS,
+  isFilterName,
+  type FilterName,
+} from './filters';
+export { cpuSetFits, dedicatedCpuCount, isDedicated, numaNodeFits, pickNumaNode } from './cpuset';
+export { IGNORED_HINTS, labelRequirements, normalizeHints, type LabelRequirement } from './hints';
+export {
+  DEFAULT_MAX_CANDIDATES,
+  DEFAULT_WEIGHER,
+  FilterScheduler,
+  WEIGHERS,
+  consume,
+  release,
+} from './scheduler';

@@ -1,6 +1,7 @@
+import { pickNumaNode } from './cpuset';
 import { AVAILABLE_FILTERS, FILTERS, type FilterName } from './filters';
-import { FilterScheduler, consume } from './scheduler';
-import type { HostState, RequestSpec, ScheduleResult, Weigher } from './types';
+import { FilterScheduler, consume, release } from './scheduler';
+import type { HostState, NumaNode, RequestSpec, ScheduleResult, Weigher } from './types';
 
 const DEFAULT_FILTERS = [
   'AvailabilityZoneFilter',
@@ -152,19 +153,38 @@ describe('requested host', () => {
     const res = s.schedule(hosts, request({ requestedHost: 'zz' }));
     expect(res).toEqual({
       ok: false,
-      explanation: "No valid host: requested host 'zz' was not found among 3 hosts",
+      explanation: 'No valid host: requested host zz not found among 3 hosts',
       total: 0,
       removedBy: {},
+    });
+    expect(s.schedule([], request({ requestedHost: 'zz' }))).toMatchObject({
+      explanation: 'No valid host: requested host zz not found among 0 hosts',
     });
   });
   it('explains why the requested host was filtered out', () => {
     const res = s.schedule(hosts, request({ requestedHost: 'c' }));
     expect(res).toEqual({
       ok: false,
-      explanation: "No valid host: 1 host (requested host 'c'), RamFilter removed 1",
+      explanation: 'No valid host: 1 host, RamFilter removed 1 (requested host c)',
       total: 1,
       removedBy: { RamFilter: 1 },
     });
+    const down = s.schedule([...hosts, host('h1', { serviceUp: false })], request({ requestedHost: 'h1' }));
+    expect(down.ok || down.explanation).toBe(
+      'No valid host: 1 host, ComputeFilter removed 1 (requested host h1)',
+    );
+  });
+  it('is not rescued by other hosts that would pass', () => {
+    const res = s.schedule(
+      [host('x'), host('h1', { disabled: true }), host('y')],
+      request({ requestedHost: 'h1' }),
+    );
+    expect(res).toMatchObject({ ok: false, total: 1, removedBy: { ComputeFilter: 1 } });
+  });
+  it('keeps every host of that name when several share it', () => {
+    const twins = [host('t', { uuid: 'u2' }), host('other'), host('t', { uuid: 'u1', memUsed: 4096 })];
+    const res = s.schedule(twins, request({ requestedHost: 't' }));
+    expect(res.ok && res.hosts.map((h) => h.uuid)).toEqual(['u2', 'u1']);
   });
 });
 
@@ -185,6 +205,16 @@ describe('weighers', () => {
   it('pack puts the least free first with the same hostname tie-break', () => {
     const s = new FilterScheduler({ enabledFilters: DEFAULT_FILTERS, weigher: 'pack' });
     expect(names(s.schedule(hosts, request()))).toEqual(['b', 'c', 'd', 'e', 'a']);
+  });
+  it('breaks ties between equal hostnames by node uuid', () => {
+    const twins = [host('t', { uuid: 'u3' }), host('t', { uuid: 'u1' }), host('t', { uuid: 'u2' })];
+    for (const weigher of ['spread', 'pack'] as const) {
+      const s = new FilterScheduler({ enabledFilters: DEFAULT_FILTERS, weigher });
+      for (const order of [twins, [...twins].reverse()]) {
+        const res = s.schedule(order, request());
+        expect(res.ok && res.hosts.map((h) => h.uuid)).toEqual(['u1', 'u2', 'u3']);
+      }
+    }
   });
   it('is independent of the input order', () => {
     const s = new FilterScheduler({ enabledFilters: DEFAULT_FILTERS });
@@ -259,6 +289,121 @@ describe('consume', () => {
   );
 });
 
+describe('CpuSetFilter in the scheduler', () => {
+  const WITH_CPUSET = [...DEFAULT_FILTERS, 'CpuSetFilter'];
+  const nodes = (): NumaNode[] => [
+    { id: 0, cpus: [0, 1, 2, 3], pinned: [], memAvailable: 2048 },
+    { id: 1, cpus: [4, 5, 6, 7], pinned: [], memAvailable: 2048 },
+  ];
+  const dedicated = (cpu: number, memory: number): RequestSpec =>
+    request({ cpuPolicy: 'dedicated', cpu, memory });
+
+  it('places dedicated requests only on pinning hosts with room on one node', () => {
+    const hosts = [
+      host('plain', { numaNodes: nodes() }),
+      host('pin', { enableCpuPinning: true, numaNodes: nodes() }),
+      host('pin-unknown', { enableCpuPinning: true, numaNodes: [] }),
+    ];
+    const s = new FilterScheduler({ enabledFilters: WITH_CPUSET });
+    expect(names(s.schedule(hosts, dedicated(2, 512)))).toEqual(['pin']);
+    expect(s.schedule(hosts, dedicated(5, 512))).toEqual({
+      ok: false,
+      explanation: 'No valid host: 3 hosts, CpuSetFilter removed 3',
+      total: 3,
+      removedBy: { CpuSetFilter: 3 },
+    });
+    // Shared requests ignore pinning entirely (unlike upstream, see README).
+    expect(names(s.schedule(hosts, request({ cpuPolicy: 'shared' })))).toHaveLength(3);
+    expect(names(s.schedule(hosts, request({ cpuPolicy: null })))).toHaveLength(3);
+  });
+
+  it('charges CpuSetFilter by configured order', () => {
+    const hosts = [host('a', { memLimit: 1 })]; // fails RamFilter and CpuSetFilter
+    const s = new FilterScheduler({ enabledFilters: ['CpuSetFilter', 'RamFilter'] });
+    expect(s.schedule(hosts, dedicated(1, 512))).toMatchObject({ removedBy: { CpuSetFilter: 1 } });
+  });
+
+  it('has no effect on dedicated requests when not enabled', () => {
+    const s = new FilterScheduler({ enabledFilters: DEFAULT_FILTERS });
+    expect(names(s.schedule([host('plain')], dedicated(1, 512)))).toEqual(['plain']);
+  });
+
+  it('consume pins the lowest free cpus of the first fitting node until the host is full', () => {
+    const h = host('pin', { enableCpuPinning: true, numaNodes: nodes() });
+    const s = new FilterScheduler({ enabledFilters: WITH_CPUSET });
+    const req = dedicated(1.5, 1024); // 2 cpus each: 2 fit per node by cpus and by memory
+    const picks: [number, number[]][] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = s.schedule([h], req);
+      if (!res.ok) throw new Error(res.explanation);
+      const pick = consume(res.hosts[0], req);
+      picks.push([pick?.node.id ?? -1, pick?.cpus ?? []]);
+    }
+    expect(picks).toEqual([
+      [0, [0, 1]],
+      [0, [2, 3]],
+      [1, [4, 5]],
+      [1, [6, 7]],
+    ]);
+    expect(h.numaNodes?.map((n) => [n.pinned, n.memAvailable])).toEqual([
+      [[0, 1, 2, 3], 0],
+      [[4, 5, 6, 7], 0],
+    ]);
+    expect([h.cpuUsed, h.memUsed]).toEqual([6, 4096]);
+    expect(s.schedule([h], req)).toMatchObject({ ok: false, removedBy: { CpuSetFilter: 1 } });
+  });
+
+  it('consume leaves NUMA nodes alone for shared requests and returns null', () => {
+    const h = host('pin', { enableCpuPinning: true, numaNodes: nodes() });
+    expect(consume(h, request({ cpu: 2, memory: 1024 }))).toBeNull();
+    expect(h.numaNodes).toEqual(nodes());
+    expect([h.cpuUsed, h.memUsed]).toEqual([2, 1024]);
+  });
+
+  it('release undoes consume, pinned cpus included', () => {
+    const h = host('pin', { enableCpuPinning: true, numaNodes: nodes(), cpuUsed: 1, memUsed: 100 });
+    const before = JSON.parse(JSON.stringify(h)) as HostState;
+    const first = consume(h, dedicated(2, 512));
+    const second = consume(h, dedicated(1, 256));
+    expect(second?.cpus).toEqual([2]);
+    release(h, dedicated(2, 512), first);
+    expect(h.numaNodes?.[0]).toEqual({ id: 0, cpus: [0, 1, 2, 3], pinned: [2], memAvailable: 2048 - 256 });
+    expect(pickNumaNode(h, dedicated(2, 512))?.cpus).toEqual([0, 1]);
+    release(h, dedicated(1, 256), second);
+    expect(h).toEqual(before);
+    const shared = request({ cpu: 0.5, memory: 64, disk: 1 });
+    release(h, shared, consume(h, shared));
+    expect(h).toEqual(before);
+  });
+});
+
+describe('scheduler hints', () => {
+  const hosts = [host('a', { labels: { type: 'ssd' } }), host('b')];
+  const s = new FilterScheduler({ enabledFilters: [...DEFAULT_FILTERS, 'LabelFilter'] });
+
+  it.each([null, undefined, 'label:type=ssd', ['label:type'], 3])(
+    'treats non-object hints (%p) as none',
+    (hints) => {
+      expect(names(s.schedule(hosts, request({ hints: hints as Record<string, unknown> })))).toEqual([
+        'a',
+        'b',
+      ]);
+    },
+  );
+  it('filters on label hints and ignores group, same_host and different_host', () => {
+    const hints = { 'label:type': 'ssd', group: 'g', same_host: 'b', different_host: 'a' };
+    expect(names(s.schedule(hosts, request({ hints })))).toEqual(['a']);
+    expect(names(s.schedule(hosts, request({ hints: { same_host: ['b'], different_host: ['a'] } })))).toEqual(
+      ['a', 'b'],
+    );
+  });
+  it('explains a label rejection', () => {
+    expect(s.schedule(hosts, request({ hints: { 'label:type': 'hdd' } }))).toMatchObject({
+      explanation: 'No valid host: 2 hosts, LabelFilter removed 2',
+    });
+  });
+});
+
 // The scheduler has a hand-tuned single pass; this checks it against the obvious implementation:
 // run each Filter object over the list in order, then fully sort.
 describe('equivalence with a naive filter-then-sort scheduler', () => {
@@ -296,7 +441,8 @@ describe('equivalence with a naive filter-then-sort scheduler', () => {
       (x, y) =>
         sign * (free(y.memLimit, y.memUsed) - free(x.memLimit, x.memUsed)) ||
         sign * (free(y.cpuLimit, y.cpuUsed) - free(x.cpuLimit, x.cpuUsed)) ||
-        (x.hostname < y.hostname ? -1 : x.hostname > y.hostname ? 1 : 0),
+        (x.hostname < y.hostname ? -1 : x.hostname > y.hostname ? 1 : 0) ||
+        (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0),
     );
     return { ok: true, hosts: sorted.slice(0, max) };
   }
@@ -307,7 +453,9 @@ describe('equivalence with a naive filter-then-sort scheduler', () => {
 
   function randomHosts(rand: () => number, n: number): HostState[] {
     return Array.from({ length: n }, (_, i) =>
-      host(`h${String(Math.floor(rand() * 1e6)).padStart(6, '0')}-${i}`, {
+      // Some hostnames repeat so that the uuid tie-break is exercised.
+      host(rand() < 0.2 ? 'dup' : `h${String(Math.floor(rand() * 1e6)).padStart(6, '0')}-${i}`, {
+        uuid: `u${String(Math.floor(rand() * 1e6)).padStart(6, '0')}-${i}`,
         availabilityZone: pick(rand, ['nova', 'az-2']),
         serviceUp: rand() > 0.1,
         disabled: rand() < 0.1,
@@ -326,6 +474,15 @@ describe('equivalence with a naive filter-then-sort scheduler', () => {
           { type: 'hdd', rack: 'r1' },
           { type: 'ssd', rack: 'r1' },
         ]),
+        enableCpuPinning: rand() < 0.6,
+        numaNodes: pick<NumaNode[]>(rand, [
+          [],
+          [{ id: 0, cpus: [0, 1], pinned: [0], memAvailable: 1024 }],
+          [
+            { id: 0, cpus: [0, 1, 2, 3], pinned: [], memAvailable: 256 },
+            { id: 1, cpus: [4, 5, 6, 7], pinned: [4, 5], memAvailable: 2048 },
+          ],
+        ]),
       }),
     );
   }
@@ -339,7 +496,14 @@ describe('equivalence with a naive filter-then-sort scheduler', () => {
       availabilityZone: pick(rand, [null, 'nova', 'az-2', 'az-x']),
       requestedHost:
         rand() < 0.15 && hosts.length > 0 ? pick(rand, hosts).hostname : rand() < 0.05 ? 'x' : null,
-      hints: pick(rand, [{}, { 'label:type': 'ssd' }, { 'label:rack': 'r1', 'label:type': 'hdd' }, { a: 1 }]),
+      hints: pick(rand, [
+        {},
+        { 'label:type': 'ssd' },
+        { 'label:rack': 'r1', 'label:type': 'hdd' },
+        { a: 1 },
+        null,
+      ]),
+      cpuPolicy: pick(rand, [undefined, null, 'shared', 'dedicated', 'dedicated'] as const),
     });
   }
 

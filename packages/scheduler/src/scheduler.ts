@@ -13,10 +13,13 @@ import {
   type FilterName,
   type LabelRequirement,
 } from './filters';
+import { cpuSetFits, dedicatedCpuCount, isDedicated, pickNumaNode } from './cpuset';
 import { TopK } from './select';
-import type { HostState, RequestSpec, ScheduleResult, SchedulerOptions, Weigher } from './types';
+import type { HostState, NumaPick, RequestSpec, ScheduleResult, SchedulerOptions, Weigher } from './types';
 
 export const DEFAULT_MAX_CANDIDATES = 10;
+export const DEFAULT_WEIGHER: Weigher = 'spread';
+export const WEIGHERS: readonly Weigher[] = Object.freeze(['spread', 'pack'] as const);
 
 const NO_LABELS: readonly LabelRequirement[] = Object.freeze([]);
 const FILTER_COUNT = Object.keys(FILTER_CODE).length;
@@ -47,6 +50,8 @@ function passes(
       return req.disk === 0 || diskFits(host, req.disk);
     case FILTER_CODE.LabelFilter:
       return labelsMatch(host, labels);
+    case FILTER_CODE.CpuSetFilter:
+      return !isDedicated(req) || cpuSetFits(host, dedicatedCpuCount(req.cpu), req.memory);
     default:
       throw new Error(`unknown filter code ${code}`);
   }
@@ -90,8 +95,8 @@ export class FilterScheduler {
       if (names.includes(name)) throw new Error(`Scheduler filter '${name}' is listed more than once`);
       names.push(name);
     }
-    const weigher: Weigher = opts.weigher ?? 'spread';
-    if (weigher !== 'spread' && weigher !== 'pack') throw new Error(`Unknown scheduler weigher '${weigher}'`);
+    const weigher: Weigher = opts.weigher ?? DEFAULT_WEIGHER;
+    if (!WEIGHERS.includes(weigher)) throw new Error(`Unknown scheduler weigher '${weigher}'`);
     const maxCandidates = opts.maxCandidates ?? DEFAULT_MAX_CANDIDATES;
     if (!Number.isInteger(maxCandidates) || maxCandidates < 1) {
       throw new Error(`maxCandidates must be a positive integer, got ${maxCandidates}`);
@@ -130,6 +135,9 @@ export class FilterScheduler {
     const disk = this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0;
     const labels = this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS;
     const checkLabels = labels.length > 0;
+    // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
+    const pinCpus =
+      this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0;
 
     const wanted = req.requestedHost;
     let total = 0;
@@ -150,6 +158,7 @@ export class FilterScheduler {
       else if (checkMem && !(host.memLimit - host.memUsed >= minMem)) failed = FILTER_CODE.RamFilter;
       else if (disk !== 0 && !diskFits(host, disk)) failed = FILTER_CODE.DiskFilter;
       else if (checkLabels && !labelsMatch(host, labels)) failed = FILTER_CODE.LabelFilter;
+      else if (pinCpus !== 0 && !cpuSetFits(host, pinCpus, req.memory)) failed = FILTER_CODE.CpuSetFilter;
       else {
         top.offer(host);
         continue;
@@ -162,7 +171,7 @@ export class FilterScheduler {
     if (wanted !== null && total === 0) {
       return {
         ok: false,
-        explanation: `No valid host: requested host '${wanted}' was not found among ${plural(hosts.length)}`,
+        explanation: `No valid host: requested host ${wanted} not found among ${plural(hosts.length)}`,
         total: 0,
         removedBy: {},
       };
@@ -184,22 +193,46 @@ export class FilterScheduler {
   private failure(total: number, wanted: string | null): ScheduleResult {
     const removedBy: Record<string, number> = {};
     let explanation = `No valid host: ${plural(total)}`;
-    if (wanted !== null) explanation += ` (requested host '${wanted}')`;
     for (let j = 0; j < this.names.length; j++) {
       if (this.removed[j] === 0) continue;
       removedBy[this.names[j]] = this.removed[j];
       explanation += `, ${this.names[j]} removed ${this.removed[j]}`;
     }
+    // Last, so the message reads like any other and a caller can still tell it was a requested host.
+    if (wanted !== null) explanation += ` (requested host ${wanted})`;
     return { ok: false, explanation, total, removedBy };
   }
 }
 
 /**
  * Charges a placement to a host snapshot so that the next schedule() against the same cached hosts
- * sees the capacity as taken, before the compute agent reports the real usage.
+ * sees the capacity as taken, before the compute agent reports the real usage. A `dedicated` request on
+ * a pinning host also pins CPUs and takes memory on the node pickNumaNode() chooses, and that pick is
+ * returned (the same one the agent computes from the same snapshot); null otherwise, including for a
+ * dedicated request that no node fits (possible only when CpuSetFilter is not enabled).
  */
-export function consume(host: HostState, req: RequestSpec): void {
+export function consume(host: HostState, req: RequestSpec): NumaPick | null {
   host.cpuUsed += req.cpu;
   host.memUsed += req.memory;
   host.diskUsed += req.disk;
+  const pick = pickNumaNode(host, req);
+  if (pick !== null) {
+    pick.node.pinned.push(...pick.cpus);
+    pick.node.memAvailable -= req.memory;
+  }
+  return pick;
+}
+
+/**
+ * Undoes consume() on a snapshot, e.g. when the agent refused the claim and the API tries the next
+ * candidate: give back what consume() returned as `pick` (its CPUs are unpinned, its memory returned).
+ */
+export function release(host: HostState, req: RequestSpec, pick: NumaPick | null = null): void {
+  host.cpuUsed -= req.cpu;
+  host.memUsed -= req.memory;
+  host.diskUsed -= req.disk;
+  if (pick === null) return;
+  const freed = new Set(pick.cpus);
+  pick.node.pinned = pick.node.pinned.filter((c) => !freed.has(c));
+  pick.node.memAvailable += req.memory;
 }

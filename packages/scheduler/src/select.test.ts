@@ -1,9 +1,9 @@
 import { TopK, freeRatio, ranksBefore } from './select';
 import type { HostState } from './types';
 
-function host(hostname: string, memUsed: number, cpuUsed = 0): HostState {
+function host(hostname: string, memUsed: number, cpuUsed = 0, uuid = hostname): HostState {
   return {
-    uuid: hostname,
+    uuid,
     hostname,
     availabilityZone: 'nova',
     serviceUp: true,
@@ -25,11 +25,13 @@ function host(hostname: string, memUsed: number, cpuUsed = 0): HostState {
 }
 
 describe('ranksBefore', () => {
-  it('orders by memory key, then cpu key, then hostname', () => {
-    expect(ranksBefore(0.5, 0, 'z', 0.4, 1, 'a')).toBe(true);
-    expect(ranksBefore(0.5, 0.2, 'z', 0.5, 0.1, 'a')).toBe(true);
-    expect(ranksBefore(0.5, 0.2, 'a', 0.5, 0.2, 'b')).toBe(true);
-    expect(ranksBefore(0.5, 0.2, 'a', 0.5, 0.2, 'a')).toBe(false);
+  it('orders by memory key, then cpu key, then hostname, then uuid', () => {
+    expect(ranksBefore(0.5, 0, 'z', 'u', 0.4, 1, 'a', 'u')).toBe(true);
+    expect(ranksBefore(0.5, 0.2, 'z', 'u', 0.5, 0.1, 'a', 'u')).toBe(true);
+    expect(ranksBefore(0.5, 0.2, 'a', 'u2', 0.5, 0.2, 'b', 'u1')).toBe(true); // hostname before uuid
+    expect(ranksBefore(0.5, 0.2, 'a', 'u1', 0.5, 0.2, 'a', 'u2')).toBe(true);
+    expect(ranksBefore(0.5, 0.2, 'a', 'u2', 0.5, 0.2, 'a', 'u1')).toBe(false);
+    expect(ranksBefore(0.5, 0.2, 'a', 'u', 0.5, 0.2, 'a', 'u')).toBe(false);
   });
 });
 
@@ -53,6 +55,14 @@ describe('TopK', () => {
     const top = new TopK(2, 'pack');
     for (const h of [host('a', 900), host('b', 100), host('c', 950)]) top.offer(h);
     expect(top.drain().map((h) => h.hostname)).toEqual(['c', 'a']);
+  });
+  it('breaks a full tie between equal hostnames by uuid, whatever the offer order', () => {
+    const twins = [host('x', 0, 0, 'u3'), host('x', 0, 0, 'u1'), host('x', 0, 0, 'u2')];
+    for (const order of [twins, [...twins].reverse()]) {
+      const top = new TopK(2, 'spread');
+      for (const h of order) top.offer(h);
+      expect(top.drain().map((h) => h.uuid)).toEqual(['u1', 'u2']);
+    }
   });
   it('can be reused after reset', () => {
     const top = new TopK(2, 'spread');

@@ -2,20 +2,24 @@ import type { HostState, Weigher } from './types';
 
 /**
  * Ordering used by every weigher: a larger memory key wins, then a larger cpu key, then the smaller
- * hostname (plain code-unit comparison, so the tie-break is locale-independent and deterministic).
+ * hostname, then the smaller node uuid (plain code-unit comparisons, so the tie-break is
+ * locale-independent; with the uuid it is total, so the result never depends on the input order).
  * Weighers express "least free first" by negating the keys rather than by a second comparator.
  */
 export function ranksBefore(
   aMem: number,
   aCpu: number,
   aName: string,
+  aUuid: string,
   bMem: number,
   bCpu: number,
   bName: string,
+  bUuid: string,
 ): boolean {
   if (aMem !== bMem) return aMem > bMem;
   if (aCpu !== bCpu) return aCpu > bCpu;
-  return aName < bName;
+  if (aName !== bName) return aName < bName;
+  return aUuid < bUuid;
 }
 
 /** Free fraction of a limit; a host with no capacity counts as full instead of producing NaN. */
@@ -27,7 +31,7 @@ export function freeRatio(limit: number, used: number): number {
  * Keeps the best `capacity` hosts seen so far under a weigher, best first, in preallocated storage.
  *
  * Keys are free memory then free cpu as a fraction of the limit; 'pack' negates them so that one
- * comparison (ranksBefore) serves both weighers and the hostname tie-break stays ascending for both.
+ * comparison (ranksBefore) serves both weighers and the hostname/uuid tie-break stays ascending for both.
  *
  * A full sort of every surviving host costs O(n log n) comparisons plus an allocation per placement,
  * which at 10k hosts alone exceeds the per-placement budget. Callers only ever use the first few
@@ -44,6 +48,7 @@ export class TopK {
   private worstMem = 0;
   private worstCpu = 0;
   private worstName = '';
+  private worstUuid = '';
   /** +1 ranks emptier hosts first (spread), -1 fuller hosts first (pack). */
   private readonly sign: number;
 
@@ -76,7 +81,17 @@ export class TopK {
     if (full && memKey < this.worstMem) return;
     const cpuKey = this.sign * freeRatio(host.cpuLimit, host.cpuUsed);
     const keep =
-      !full || ranksBefore(memKey, cpuKey, host.hostname, this.worstMem, this.worstCpu, this.worstName);
+      !full ||
+      ranksBefore(
+        memKey,
+        cpuKey,
+        host.hostname,
+        host.uuid,
+        this.worstMem,
+        this.worstCpu,
+        this.worstName,
+        this.worstUuid,
+      );
     if (keep) this.insert(host, memKey, cpuKey);
   }
 
@@ -87,7 +102,10 @@ export class TopK {
     let i = n;
     while (i > 0) {
       const prev = this.hosts[i - 1] as HostState;
-      if (!ranksBefore(memKey, cpuKey, name, this.mem[i - 1], this.cpu[i - 1], prev.hostname)) break;
+      const prevMem = this.mem[i - 1];
+      if (!ranksBefore(memKey, cpuKey, name, host.uuid, prevMem, this.cpu[i - 1], prev.hostname, prev.uuid)) {
+        break;
+      }
       this.hosts[i] = prev;
       this.mem[i] = this.mem[i - 1];
       this.cpu[i] = this.cpu[i - 1];
@@ -101,6 +119,7 @@ export class TopK {
     this.worstMem = this.mem[last];
     this.worstCpu = this.cpu[last];
     this.worstName = (this.hosts[last] as HostState).hostname;
+    this.worstUuid = (this.hosts[last] as HostState).uuid;
   }
 
   /** Returns the kept hosts best first and empties the buffer (dropping references to host states). */

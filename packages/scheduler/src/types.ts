@@ -30,6 +30,39 @@ export interface HostState {
   runtimes: string[];
   labels: Record<string, string>;
   enableCpuPinning: boolean;
+  /**
+   * NUMA topology for CpuSetFilter and dedicated placements; absent or empty when unknown (such a host
+   * takes no `dedicated` container). Optional so that callers built before it keep compiling; a caller
+   * that knows the topology of some hosts should set it (possibly `[]`) on every host, so all host
+   * objects share one shape and the scheduler loop stays monomorphic.
+   */
+  numaNodes?: NumaNode[];
+}
+
+/**
+ * One NUMA node as the compute agent reports it. Invariant kept by the agent: `cpus` and `pinned` hold
+ * distinct ids and `pinned` is a subset of `cpus`, so `cpus.length - pinned.length` is the free count
+ * (upstream's `len(cpuset) - len(pinned_cpus)`).
+ */
+export interface NumaNode {
+  id: number;
+  /** Host CPU ids on this node. */
+  cpus: number[];
+  /** Those already pinned to `dedicated` containers. */
+  pinned: number[];
+  /** MiB of this node's memory not yet given to `dedicated` containers. */
+  memAvailable: number;
+}
+
+/** Container `cpu_policy`; null or absent in the API means 'shared'. */
+export type CpuPolicy = 'shared' | 'dedicated';
+
+/** The node and concrete CPU ids a `dedicated` request gets on a host (see pickNumaNode). */
+export interface NumaPick {
+  /** The host's own NumaNode object (consume() updates it in place). */
+  node: NumaNode;
+  /** Lowest free CPU ids of that node, ascending, as many as dedicatedCpuCount(req.cpu). */
+  cpus: number[];
 }
 
 export interface RequestSpec {
@@ -43,8 +76,17 @@ export interface RequestSpec {
   availabilityZone: string | null;
   /** Hostname the container must land on (admin-only in the API), or null. */
   requestedHost: string | null;
-  /** Scheduler hints; `label:<key>` entries are used by LabelFilter. */
-  hints: Record<string, unknown>;
+  /**
+   * Scheduler hints as the client sent them. `label:<key>` entries are used by LabelFilter; `group`,
+   * `same_host` and `different_host` are accepted and have no effect (README.md). Anything that is not
+   * a plain object (null, an array, a string...) counts as no hints rather than an error.
+   */
+  hints: Record<string, unknown> | null;
+  /**
+   * Container `cpu_policy`; null or absent means 'shared'. Optional so that callers built before it
+   * keep compiling.
+   */
+  cpuPolicy?: CpuPolicy | null;
 }
 
 export interface Filter {
