@@ -42,7 +42,12 @@ export interface ZunConfig {
     taskPollInterval: number;
   };
   docker: { socketPath: string; stopTimeout: number };
-  scheduler: { enabledFilters: string[]; maxAttempts: number };
+  scheduler: {
+    enabledFilters: string[];
+    maxAttempts: number;
+    /** Host ranking among those that pass the filters: 'spread' (default) or 'pack'. */
+    weigher: 'spread' | 'pack';
+  };
   container: {
     defaultCpu: number;
     defaultMemory: number;
@@ -87,6 +92,11 @@ function stringify(obj: Record<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj)) out[k] = String(v);
   return out;
+}
+
+function weigherOption(v: string): 'spread' | 'pack' {
+  if (v === 'spread' || v === 'pack') return v;
+  throw new Error(`config: [scheduler] weigher must be spread or pack, got "${v}"`);
 }
 
 export function configFilePath(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -169,6 +179,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
       ]),
       // Hosts tried in turn when a claim is refused (stale snapshot) before the create fails.
       maxAttempts: num('scheduler', 'max_attempts', 3),
+      // Not an upstream option (upstream has no weighers: first passing host in node-uuid order).
+      weigher: weigherOption(str('scheduler', 'weigher', 'spread')),
     },
     container: {
       defaultCpu: num('DEFAULT', 'default_cpu', 1.0),
