@@ -1,12 +1,5 @@
+import { EPSILON } from './tolerance';
 import type { HostState, NumaNode, NumaPick, RequestSpec } from './types';
-
-// EPSILON lives here rather than in filters.ts so that this module does not import filters.ts, which
-// imports it; filters.ts re-exports it under its old name.
-/**
- * Resource limits come from float allocation ratios and usage is a running sum of float requests
- * (0.1 + 0.2 !== 0.3), so an exact fit must not be rejected by rounding noise.
- */
-export const EPSILON = 1e-9;
 
 /** 'dedicated' only when asked for explicitly: null, absent (and anything else) mean 'shared'. */
 export function isDedicated(req: RequestSpec): boolean {

@@ -1,4 +1,5 @@
-import { AVAILABLE_FILTERS, FILTERS, labelRequirements, type FilterName } from './filters';
+import { AVAILABLE_FILTERS, FILTERS, type FilterName } from './filters';
+import { labelRequirements } from './hints';
 import type { HostState, RequestSpec } from './types';
 
 function host(over: Partial<HostState> = {}): HostState {

@@ -16,9 +16,9 @@ export type {
   SchedulerOptions,
   Weigher,
 } from './types';
+export { EPSILON } from './tolerance';
 export {
   AVAILABLE_FILTERS,
-  EPSILON,
   FILTERS,
   UPSTREAM_DEFAULT_FILTERS,
   isFilterName,

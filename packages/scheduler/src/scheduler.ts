@@ -1,5 +1,4 @@
 import {
-  EPSILON,
   FILTER_CODE,
   azMatches,
   cpuFits,
@@ -7,12 +6,12 @@ import {
   hasRuntime,
   isFilterName,
   isUsable,
-  labelRequirements,
   labelsMatch,
   ramFits,
   type FilterName,
-  type LabelRequirement,
 } from './filters';
+import { labelRequirements, type LabelRequirement } from './hints';
+import { EPSILON } from './tolerance';
 import { cpuSetFits, dedicatedCpuCount, isDedicated, pickNumaNode } from './cpuset';
 import { TopK } from './select';
 import type { HostState, NumaPick, RequestSpec, ScheduleResult, SchedulerOptions, Weigher } from './types';
