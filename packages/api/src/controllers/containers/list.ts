@@ -58,34 +58,69 @@ export async function listContainers(
     throw new InputError(`Invalid sort direction: ${q.sort_dir}. Acceptable values are 'asc' or 'desc'`);
   }
 
-  const where: Record<string | symbol, unknown> = allProjects ? {} : { project_id: ctx.projectId };
+  const where: Record<string | symbol, unknown> = {};
+  const filters: Record<string, string> = {};
   for (const f of LIST_FILTERS) {
     if (q[f] === undefined) continue;
+    filters[f] = q[f];
     where[f] = f === 'auto_remove' ? parseBool(f, q[f], false) : q[f];
   }
-  if (!allProjects) where.project_id = ctx.projectId;
+  // The caller's scope is an extra condition, never replaced by a project_id filter: a
+  // non-admin asking for another project gets nothing, as upstream.
+  const scope = allProjects ? {} : { project_id: ctx.projectId };
+  const conditions: WhereOptions<Container>[] = [where as WhereOptions<Container>, scope];
 
   if (q.marker) {
-    const marker = await Container.findOne({ where: { uuid: q.marker } });
+    // Only a container the caller could list can serve as a marker.
+    const marker = await Container.findOne({
+      where: { uuid: q.marker, ...(ctx.isAdmin ? {} : { project_id: ctx.projectId }) },
+    });
     if (!marker) throw new NotFoundError(`Marker ${q.marker} could not be found.`, 'marker-not-found');
-    const op = sortDir === 'asc' ? Op.gt : Op.lt;
-    const mv = marker.get(sortKey as keyof Container) as unknown;
-    where[Op.or] = [{ [sortKey]: { [op]: mv } }, { [sortKey]: mv, id: { [op]: marker.id } }];
+    conditions.push(
+      afterMarker(sortKey, sortDir, marker.get(sortKey as keyof Container) as unknown, marker.id),
+    );
   }
+  const dir = sortDir === 'asc' ? 'ASC' : 'DESC';
   const order: Order = [
-    [sortKey, sortDir.toUpperCase()],
-    ['id', sortDir.toUpperCase()],
+    [sortKey, dir],
+    ['id', dir],
   ];
+  const pageSize = Math.min(limit, config.api.maxLimit);
   // Plain rows: a list only renders them, and model instances cost CPU per row.
   const items = (await Container.findAll({
-    where: where as WhereOptions<Container>,
+    where: { [Op.and]: conditions },
     order,
-    limit: Math.min(limit, config.api.maxLimit),
+    limit: pageSize,
     raw: true,
   })) as Container[];
-  const next =
-    items.length === limit
-      ? `${base}/v1/containers?sort_key=${sortKey}&sort_dir=${sortDir}&limit=${limit}&marker=${items[items.length - 1].uuid}`
-      : null;
+  let next: string | null = null;
+  if (items.length === pageSize) {
+    // Unlike upstream, the scope and filters travel with the link, so following it with
+    // --all-projects or a filter keeps listing the same set.
+    const qs = new URLSearchParams({ ...filters, ...(allProjects ? { all_projects: 'True' } : {}) });
+    qs.set('sort_key', sortKey);
+    qs.set('sort_dir', sortDir);
+    qs.set('limit', String(pageSize));
+    qs.set('marker', items[items.length - 1].uuid);
+    next = `${base}/v1/containers?${qs.toString()}`;
+  }
   return { items, next };
+}
+
+/**
+ * Rows after the marker in (sortKey, id) order. PostgreSQL puts NULLs last when ascending and
+ * first when descending, so a nullable sort key needs its own conditions.
+ */
+function afterMarker(key: string, dir: 'asc' | 'desc', value: unknown, id: number): WhereOptions<Container> {
+  const op = dir === 'asc' ? Op.gt : Op.lt;
+  const isNull = { [key]: { [Op.is]: null } };
+  const notNull = { [key]: { [Op.not]: null } };
+  if (value === null || value === undefined) {
+    return dir === 'asc'
+      ? { ...isNull, id: { [op]: id } }
+      : { [Op.or]: [notNull, { ...isNull, id: { [op]: id } }] };
+  }
+  const after: unknown[] = [{ [key]: { [op]: value } }, { [key]: value, id: { [op]: id } }];
+  if (dir === 'asc') after.push(isNull);
+  return { [Op.or]: after } as WhereOptions<Container>;
 }
