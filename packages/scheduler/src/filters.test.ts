@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { AVAILABLE_FILTERS, FILTERS, type FilterName } from './filters';
 import { labelRequirements } from './hints';
 import type { HostState, RequestSpec } from './types';
@@ -239,5 +241,12 @@ describe('CpuSetFilter', () => {
     const r = request({ cpuPolicy: 'dedicated', cpu: 2.5, memory: 1 });
     expect(passes('CpuSetFilter', host({ enableCpuPinning: true, numaNodes: [numa(3, 10)] }), r)).toBe(true);
     expect(passes('CpuSetFilter', host({ enableCpuPinning: true, numaNodes: [numa(2, 10)] }), r)).toBe(false);
+  });
+});
+
+describe('README', () => {
+  it('documents every available filter in its filters table', () => {
+    const readme = readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    for (const name of AVAILABLE_FILTERS) expect(readme).toMatch(new RegExp(`^\\| \`${name}\` +\\|`, 'm'));
   });
 });
