@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { createLogger, loadConfig, LABEL_HOST, type ZunConfig } from '@zun/common';
@@ -32,6 +34,7 @@ export class TestStack {
   private agent: ChildProcess | null = null;
   private agentLog = '';
   private tokens = new Map<string, string>();
+  readonly statePath = path.join(os.tmpdir(), `zun-${this.host}`);
   readonly docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
 
   constructor(private readonly db: TestDatabase) {}
@@ -48,6 +51,7 @@ export class TestStack {
       ZUN_COMPUTE_TASK_POLL_INTERVAL: '1',
       ZUN_COMPUTE_SYNC_CONTAINER_STATE_INTERVAL: '2',
       ZUN_COMPUTE_HEARTBEAT_INTERVAL: '2',
+      ZUN_COMPUTE_STATE_PATH: this.statePath,
       ZUN_IDENTITY_ADMIN_PASSWORD: this.adminPassword,
       ZUN_IDENTITY_DEMO_PASSWORD: this.demoPassword,
       ZUN_LOG_LEVEL: process.env.ZUN_TEST_LOG_LEVEL ?? 'warn',
@@ -181,5 +185,19 @@ export class TestStack {
         .remove({ force: true })
         .catch(() => undefined);
     }
+    const mine = { label: [`${LABEL_HOST}=${this.host}`] };
+    for (const n of await this.docker.listNetworks({ filters: mine })) {
+      await this.docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
+    }
+    for (const v of (await this.docker.listVolumes({ filters: mine })).Volumes ?? []) {
+      await this.docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
+    }
+    await rm(this.statePath, { recursive: true, force: true });
   }
 }

@@ -55,6 +55,7 @@ demo_password = ${s.demoPassword}
 listen_host = 127.0.0.1
 listen_port = ${agentPort}
 service_token = ${s.serviceToken}
+state_path = ${path.join(state, 'compute')}
 
 [docker]
 socket_path = ${dockerSocket}

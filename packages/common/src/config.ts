@@ -40,6 +40,8 @@ export interface ZunConfig {
     heartbeatInterval: number;
     syncContainerStateInterval: number;
     taskPollInterval: number;
+    /** Where the agent keeps files it owns on its host (e.g. injected bind-mount files). */
+    statePath: string;
   };
   docker: { socketPath: string; stopTimeout: number };
   scheduler: {
@@ -143,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     heartbeatInterval: num('compute', 'heartbeat_interval', 10),
     syncContainerStateInterval: num('compute', 'sync_container_state_interval', 15),
     taskPollInterval: num('compute', 'task_poll_interval', 5),
+    statePath: str('compute', 'state_path', '/var/lib/zun'),
   };
   return {
     host: str('DEFAULT', 'host', hostname()),

@@ -21,10 +21,30 @@ export const LABEL_MANAGED = 'org.openstack.zun.managed';
 export const LABEL_UUID = 'org.openstack.zun.uuid';
 export const LABEL_PROJECT = 'org.openstack.zun.project';
 export const LABEL_HOST = 'org.openstack.zun.host';
+/** On Docker networks and volumes: the project-scoped name the tenant uses. */
+export const LABEL_NETWORK = 'org.openstack.zun.network';
+export const LABEL_VOLUME = 'org.openstack.zun.volume';
 export const dockerName = (uuid: string): string => `zun-${uuid}`;
+
+/**
+ * A mount as the API validated it (see packages/api/src/controllers/containers/mounts.ts):
+ * a named project volume, a new volume living as long as the container, or file content
+ * (base64) the agent writes to a file of its own and bind-mounts. Never a host path.
+ */
+export type MountRequest =
+  | { type: 'volume'; name: string; destination: string }
+  | { type: 'volume'; name: null; size: number; destination: string }
+  | { type: 'bind'; content: string; destination: string };
 
 export interface CreateTaskParams {
   run: boolean;
+  /** Project network names, primary first; absent means the project's default network. */
+  nets?: string[];
+  mounts?: MountRequest[];
+}
+export interface NetworkTaskParams {
+  /** Project network name. */
+  network: string;
 }
 export interface StopTaskParams {
   timeout: number | null;
@@ -46,9 +66,19 @@ export interface TaskParamsByAction {
   stop: StopTaskParams;
   delete: DeleteTaskParams;
   commit: CommitTaskParams;
+  network_attach: NetworkTaskParams;
+  network_detach: NetworkTaskParams;
 }
 export type TaskAction = keyof TaskParamsByAction;
-export const TASK_ACTIONS: readonly TaskAction[] = ['create', 'start', 'stop', 'delete', 'commit'];
+export const TASK_ACTIONS: readonly TaskAction[] = [
+  'create',
+  'start',
+  'stop',
+  'delete',
+  'commit',
+  'network_attach',
+  'network_detach',
+];
 
 /** Label carrying the uuid returned by POST /containers/{id}/commit on the image it produced. */
 export const LABEL_IMAGE_UUID = 'org.openstack.zun.image.uuid';

@@ -25,6 +25,8 @@ export const TaskState = {
   ContainerPausing: 'container_pausing',
   ContainerUnpausing: 'container_unpausing',
   ContainerKilling: 'container_killing',
+  NetworkAttaching: 'network_attaching',
+  NetworkDetaching: 'network_detaching',
 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
@@ -54,6 +56,8 @@ export const ALLOWED_STATES = {
   commit: [S.Running, S.Stopped, S.Paused],
   update: [S.Created, S.Running, S.Stopped, S.Paused],
   resize_container: [S.Created, S.Running, S.Stopped, S.Paused],
+  add_security_group: [S.Created, S.Running, S.Stopped, S.Paused],
+  remove_security_group: [S.Created, S.Running, S.Stopped, S.Paused],
   delete: [S.Created, S.Error, S.Stopped, S.Deleted, S.Dead],
   delete_force: [
     S.Created,

@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import type { PathStat, TopResult } from '@zun/common';
 import type { DockerStatsSample } from './stats';
+import { DockerNetworks, DockerVolumes, type NetworkEngine, type VolumeEngine } from './resources';
 
 /**
  * The small typed surface of the Docker engine that the agent uses. Everything goes through
@@ -41,6 +42,16 @@ export interface ContainerSpec {
   restartPolicy: { Name: string; MaximumRetryCount: number } | null;
   autoRemove: boolean;
   runtime: string | null;
+  /** Docker network the container is created on (further ones are connected afterwards). */
+  network?: string | null;
+  mounts?: MountSpec[];
+}
+
+export interface MountSpec {
+  type: 'volume' | 'bind';
+  source: string;
+  target: string;
+  readOnly: boolean;
 }
 
 export interface LogOptions {
@@ -61,6 +72,8 @@ export interface EngineEvent {
 }
 
 export interface EngineClient {
+  readonly networks: NetworkEngine;
+  readonly volumes: VolumeEngine;
   info(): Promise<EngineInfo>;
   inspectImage(ref: string): Promise<ImageInspect | null>;
   pullImage(ref: string): Promise<void>;
@@ -143,9 +156,13 @@ export function demuxLogs(buf: Buffer): string {
 
 export class DockerodeEngine implements EngineClient {
   private readonly docker: Docker;
+  readonly networks: NetworkEngine;
+  readonly volumes: VolumeEngine;
 
   constructor(socketPath: string) {
     this.docker = new Docker({ socketPath });
+    this.networks = new DockerNetworks(this.docker);
+    this.volumes = new DockerVolumes(this.docker);
   }
 
   async info(): Promise<EngineInfo> {
@@ -226,7 +243,19 @@ export class DockerodeEngine implements EngineClient {
           ...(spec.restartPolicy ? { RestartPolicy: spec.restartPolicy } : {}),
           AutoRemove: spec.autoRemove,
           ...(spec.runtime ? { Runtime: spec.runtime } : {}),
+          ...(spec.network ? { NetworkMode: spec.network } : {}),
+          ...(spec.mounts?.length
+            ? {
+                Mounts: spec.mounts.map((m) => ({
+                  Type: m.type,
+                  Source: m.source,
+                  Target: m.target,
+                  ReadOnly: m.readOnly,
+                })),
+              }
+            : {}),
         },
+        ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
       });
       return c.id;
     } catch (err) {

@@ -2,6 +2,7 @@ import type { Sequelize } from 'sequelize';
 import { Container, ContainerStatus, type Logger, type ZunConfig } from '@zun/common';
 import type { ContainerInspect, EngineClient } from '../docker/engine';
 import { observeState } from '../docker/status';
+import { addressesOf } from '../network/addresses';
 import type { DockerImageDriver } from '../image/docker-image-driver';
 import type { ResourceTracker } from './claims';
 
@@ -26,21 +27,7 @@ export async function applyInspect(
   extra: Partial<Pick<Container, 'task_state' | 'status' | 'container_id' | 'command' | 'entrypoint'>> = {},
 ): Promise<void> {
   const observed = observeState(info, c.status);
-  const networks = info.NetworkSettings?.Networks ?? {};
-  const addresses: Record<string, unknown[]> = {};
-  for (const [name, n] of Object.entries(networks)) {
-    if (n.IPAddress) {
-      addresses[name] = [
-        {
-          addr: n.IPAddress,
-          version: 4,
-          port: n.EndpointID || null,
-          subnet_id: null,
-          preserve_on_delete: false,
-        },
-      ];
-    }
-  }
+  const addresses = addressesOf(c.project_id, info);
   const ports = Object.keys(info.Config?.ExposedPorts ?? {})
     .map((p) => Number.parseInt(p, 10))
     .filter((n) => Number.isFinite(n));

@@ -4,6 +4,7 @@ import {
   type CommitTaskParams,
   type CreateTaskParams,
   type DeleteTaskParams,
+  type NetworkTaskParams,
   type StopTaskParams,
 } from '@zun/common';
 import { ActionLog } from './actions';
@@ -13,6 +14,7 @@ import { createContainer } from './commands/create';
 import { deleteContainer } from './commands/delete';
 import { startContainer } from './commands/start';
 import { stopContainer } from './commands/stop';
+import { attachNetwork, detachNetwork } from '../network/attach';
 
 /**
  * Drains this host's pending compute_tasks. Tasks of one container run one after another in
@@ -119,6 +121,12 @@ export class TaskRunner {
             break;
           case 'commit':
             await commitContainer(ctx, c, task.params as unknown as CommitTaskParams, audit);
+            break;
+          case 'network_attach':
+            await attachNetwork(ctx, c, task.params as unknown as NetworkTaskParams, audit);
+            break;
+          case 'network_detach':
+            await detachNetwork(ctx, c, task.params as unknown as NetworkTaskParams, audit);
             break;
           default:
             throw new Error(`unknown task action ${task.action}`);

@@ -58,6 +58,7 @@ export async function createContainer(
     auto_heal: p.autoHeal,
     image_driver: 'docker',
     runtime: p.runtime,
+    security_groups: p.securityGroups,
   };
 
   const failedCreate = (reason: string): Promise<Container> => {
@@ -103,7 +104,7 @@ export async function createContainer(
         { ...values, uuid, host: target, status: ContainerStatus.Creating },
         { transaction: t },
       );
-      await recordAndQueue(t, row, target, 'create', { run }, ctx, requestId);
+      await recordAndQueue(t, row, target, 'create', { run, nets: p.nets, mounts: p.mounts }, ctx, requestId);
       return row;
     });
   } catch (err) {

@@ -68,6 +68,9 @@ describe('createParams defaults', () => {
       availabilityZone: null,
       requestedHost: null,
       hints: {},
+      nets: ['default'],
+      mounts: [],
+      securityGroups: ['default'],
     });
   });
 
@@ -319,9 +322,6 @@ describe('createParams labels', () => {
 
 describe('createParams unsupported options', () => {
   it.each([
-    ['nets', [{ network: 'private' }]],
-    ['mounts', [{ source: 'vol', destination: '/data' }]],
-    ['security_groups', ['default']],
     ['exposed_ports', { '80/tcp': {} }],
     ['healthcheck', { test: 'true' }],
   ])('refuses non-empty %s with a 400 naming the option', (key, value) => {

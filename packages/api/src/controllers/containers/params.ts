@@ -1,8 +1,16 @@
-import { InputError, InvalidParamInVersion, type RestartPolicy, type ZunConfig } from '@zun/common';
+import {
+  InputError,
+  InvalidParamInVersion,
+  type MountRequest,
+  type RestartPolicy,
+  type ZunConfig,
+} from '@zun/common';
 import type { ApiVersion } from '../../api-version';
 import type { RequestContext } from '../../identity/context';
 import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
+import { parseMounts } from './mounts';
+import { parseNets, parseSecurityGroups } from './nets';
 
 /** A validated create request: what the row will hold plus request-only scheduling inputs. */
 export interface CreateParams {
@@ -27,6 +35,10 @@ export interface CreateParams {
   availabilityZone: string | null;
   requestedHost: string | null;
   hints: Record<string, unknown>;
+  /** Project network names, primary first (see ./nets). */
+  nets: string[];
+  mounts: MountRequest[];
+  securityGroups: string[];
 }
 
 type Body = Record<string, unknown>;
@@ -51,7 +63,7 @@ function refuseUnsupported(body: Body): void {
       ? v.length > 0
       : v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0);
   };
-  for (const k of ['nets', 'mounts', 'security_groups', 'exposed_ports', 'healthcheck', 'registry']) {
+  for (const k of ['exposed_ports', 'healthcheck', 'registry']) {
     if (nonEmpty(k)) throw new InputError(`The "${k}" option is not supported by this deployment yet.`);
   }
   if (body.image_driver === 'glance')
@@ -78,6 +90,9 @@ export function createParams(
   if (body.image_pull_policy) enforce(ctx, 'container:create:image_pull_policy');
   if (body.host) enforce(ctx, 'container:create:requested_destination');
   refuseUnsupported(body);
+  const securityGroups = parseSecurityGroups(body, v);
+  const nets = parseNets(body.nets);
+  const mounts = parseMounts(body.mounts);
 
   const cpu =
     body.cpu === undefined || body.cpu === null || body.cpu === '' ? c.defaultCpu : Number(body.cpu);
@@ -122,6 +137,9 @@ export function createParams(
     availabilityZone: (body.availability_zone as string | null | undefined) ?? null,
     requestedHost: (body.host as string | undefined) ?? null,
     hints: (body.hints as Record<string, unknown> | null) ?? {},
+    nets,
+    mounts,
+    securityGroups,
   };
 }
 

@@ -14,6 +14,10 @@ import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { InsufficientResourcesError } from '../claims';
 import { startContainer } from './start';
+import { releaseHostResources } from '../host-resources';
+import { createOnNetworks } from '../../network/attach';
+import { DEFAULT_NETWORK } from '../../network/project-networks';
+import { prepareMounts } from '../../volume/mounts';
 
 /**
  * Create (and with run=true, start) a container: claim → pull → docker create → [start].
@@ -46,7 +50,8 @@ export async function createContainer(
       },
     );
 
-    const id = await ctx.engine.createContainer({
+    const mounts = await prepareMounts(ctx, c, params.mounts ?? []);
+    const spec = (network: string) => ({
       name: dockerName(c.uuid),
       image: ref,
       cmd: c.command,
@@ -70,7 +75,12 @@ export async function createContainer(
         : null,
       autoRemove: c.auto_remove,
       runtime: c.runtime,
+      network,
+      mounts,
     });
+    const id = await createOnNetworks(ctx, c, params.nets ?? [DEFAULT_NETWORK], (network) =>
+      ctx.engine.createContainer(spec(network)),
+    );
     const created = {
       container_id: id,
       command: c.command && c.command.length ? c.command : asList(image.Config?.Cmd),
@@ -104,6 +114,7 @@ async function failCreate(ctx: ManagerContext, c: Container, err: unknown): Prom
   });
   await c.reload().catch(() => undefined);
   if (c.container_id) await removeQuietly(ctx, c.container_id);
+  await releaseHostResources(ctx, c);
   await ctx.sequelize.transaction(async (transaction) => {
     await ctx.tracker.release(c.uuid, transaction);
     await c.update(

@@ -1,6 +1,7 @@
 import { ContainerStatus, TaskState, type Container, type DeleteTaskParams } from '@zun/common';
 import { isNotFound } from '../../docker/engine';
 import { reasonOf, type ManagerContext } from '../context';
+import { releaseHostResources } from '../host-resources';
 
 /**
  * Removes the Docker container, releases the claim and deletes the row (one transaction for
@@ -34,6 +35,7 @@ export async function deleteContainer(
     await c.update({ status: ContainerStatus.Error, status_reason: reason, task_state: null });
     return;
   }
+  await releaseHostResources(ctx, c);
   await ctx.sequelize.transaction(async (transaction) => {
     await ctx.tracker.release(c.uuid, transaction);
     await c.destroy({ transaction });

@@ -1,0 +1,106 @@
+import { LABEL_HOST, LABEL_MANAGED, LABEL_NETWORK, LABEL_PROJECT } from '@zun/common';
+import type { NetworkInspect } from '../docker/resources';
+import type { ManagerContext } from '../manager/context';
+
+/**
+ * Project networks without Neutron: network NAME of project P is the Docker bridge network
+ * `zun-<P>-<NAME>` on the container's host, created on demand and labelled as ours. Docker
+ * isolates bridge networks from one another, so only containers sharing a network (hence a
+ * project) reach each other. A network no container uses any more is removed, since each
+ * bridge takes a subnet from the engine's limited address pools.
+ */
+export const DEFAULT_NETWORK = 'default';
+export const dockerNetworkName = (project: string, name: string): string => `zun-${project}-${name}`;
+
+/** The tenant's name for a Docker network of project `project`, or null if it is not one. */
+export function tenantNetworkName(project: string, dockerName: string): string | null {
+  const prefix = `zun-${project}-`;
+  return dockerName.startsWith(prefix) ? dockerName.slice(prefix.length) : null;
+}
+
+// Creating/connecting (users) and removing an unused network (collector) must not interleave,
+// or a container could be configured on a network that is removed under it.
+const inUse = new Map<string, number>();
+const removing = new Map<string, Promise<void>>();
+const ensuring = new Map<string, Promise<NetworkInspect>>();
+
+/** Runs `fn` while the networks `names` (Docker names) cannot be collected. */
+export async function usingNetworks<T>(names: string[], fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    const pending = names.map((n) => removing.get(n)).filter((p) => p !== undefined);
+    if (!pending.length) break;
+    await Promise.all(pending);
+  }
+  for (const n of names) inUse.set(n, (inUse.get(n) ?? 0) + 1);
+  try {
+    return await fn();
+  } finally {
+    for (const n of names) {
+      const left = (inUse.get(n) ?? 1) - 1;
+      if (left) inUse.set(n, left);
+      else inUse.delete(n);
+    }
+  }
+}
+
+/** The project network (created if missing); refuses a same-named network that is not ours. */
+export async function ensureProjectNetwork(
+  ctx: ManagerContext,
+  project: string,
+  name: string,
+): Promise<NetworkInspect> {
+  const dockerName = dockerNetworkName(project, name);
+  // The engine does not reliably refuse a duplicate name under concurrent creates: creates of
+  // one network by this agent share one request.
+  let pending = ensuring.get(dockerName);
+  if (!pending) {
+    pending = ctx.engine.networks
+      .ensure(dockerName, {
+        [LABEL_MANAGED]: 'true',
+        [LABEL_PROJECT]: project,
+        [LABEL_HOST]: ctx.host,
+        [LABEL_NETWORK]: name,
+      })
+      .finally(() => ensuring.delete(dockerName));
+    ensuring.set(dockerName, pending);
+  }
+  const net = await pending;
+  if (net.Labels?.[LABEL_PROJECT] !== project || net.Labels?.[LABEL_MANAGED] !== 'true') {
+    throw new Error(`Docker network ${dockerName} exists but does not belong to project ${project}`);
+  }
+  return net;
+}
+
+/** Removes this host's networks of `project` (or only `onlyName`) that no container uses. */
+export async function collectUnusedNetworks(
+  ctx: ManagerContext,
+  project: string,
+  onlyName?: string,
+): Promise<void> {
+  const labels = [`${LABEL_MANAGED}=true`, `${LABEL_PROJECT}=${project}`, `${LABEL_HOST}=${ctx.host}`];
+  if (onlyName) labels.push(`${LABEL_NETWORK}=${onlyName}`);
+  for (const net of await ctx.engine.networks.list(labels)) {
+    if (inUse.has(net.Name) || removing.has(net.Name)) continue;
+    const job = (async () => {
+      if ((await ctx.engine.networks.containers(net.Id)).length === 0) {
+        await ctx.engine.networks.remove(net.Id);
+        ctx.logger.info('removed unused project network', { network: net.Name });
+      }
+    })();
+    removing.set(
+      net.Name,
+      job.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    try {
+      await job;
+    } catch (err) {
+      // A network that cannot go now is tried again after the next delete or detach.
+      ctx.logger.warn('could not remove unused network', { network: net.Name, error: String(err) });
+    } finally {
+      removing.delete(net.Name);
+    }
+  }
+}
