@@ -29,6 +29,9 @@ up_one() {
     ip addr add "10.200.$i.1/24" dev "$br"
   fi
   ip link set "$br" up
+  # A restart on a kept data-root reloads its network store, and that makes dockerd delete the
+  # machine's docker0 (seen with docker.io 20.10): always start with a fresh network store.
+  rm -rf "$d/data/network"
   setsid dockerd -H "unix://$sock" --data-root "$d/data" --exec-root "$d/exec" \
     --pidfile "$d/dockerd.pid" --bridge "$br" --iptables=false --ip-masq=false \
     --default-address-pool "base=10.$((210 + i)).0.0/16,size=24" \

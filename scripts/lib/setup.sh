@@ -27,6 +27,8 @@ prepare() {
 }
 
 release() {
+  # Extra engines a multi-host test started and could not stop (it was killed).
+  [ -d "$ZUN_STATE/engines" ] && bash "$here/../engines.sh" down "$ZUN_STATE/engines"
   stop_our_registry
   stop_our_docker
 }

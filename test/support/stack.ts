@@ -18,6 +18,14 @@ export interface ApiResponse<T = unknown> {
   body: T;
 }
 
+export interface AgentHandle {
+  host: string;
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
 /**
  * zun-api in this process and zun-compute as a real child process (the built daemon), both on
  * the test file's own database, against the real Docker engine. The host name is unique per
@@ -32,6 +40,7 @@ export class TestStack {
   config!: ZunConfig;
   agentUrl: string | null = null;
   private agent: ChildProcess | null = null;
+  private readonly extraAgents: AgentHandle[] = [];
   private agentLog = '';
   private tokens = new Map<string, string>();
   readonly statePath = path.join(os.tmpdir(), `zun-${this.host}`);
@@ -59,35 +68,61 @@ export class TestStack {
     };
   }
 
-  async startApi(): Promise<void> {
-    this.config = loadConfig(this.env());
+  async startApi(extraEnv: Record<string, string> = {}): Promise<void> {
+    this.config = loadConfig(this.env(extraEnv));
     this.api = await startApi(this.config, createLogger('zun-api-test', { format: 'text' }));
   }
 
   /** Starts the real zun-compute daemon (dist build) for this stack's host. */
   async startAgent(extraEnv: Record<string, string> = {}): Promise<void> {
+    const a = await this.launchAgent(this.host, extraEnv);
+    this.agent = a.child;
+    this.agentUrl = a.url;
+    this.agentLog = '';
+    a.child.stdout?.on('data', (d: Buffer) => (this.agentLog += d.toString()));
+    a.child.stderr?.on('data', (d: Buffer) => (this.agentLog += d.toString()));
+  }
+
+  /**
+   * Another zun-compute for `host` (its engine chosen with ZUN_DOCKER_SOCKET_PATH in `extraEnv`),
+   * on this stack's database and service credential; stop() stops it too.
+   */
+  async launchAgent(host: string, extraEnv: Record<string, string> = {}): Promise<AgentHandle> {
     const child = spawn(process.execPath, [path.join(repo, 'packages/compute/dist/main.js')], {
-      env: this.env({ ZUN_LOG_LEVEL: 'info', ...extraEnv }),
+      env: this.env({ ZUN_LOG_LEVEL: 'info', ZUN_DEFAULT_HOST: host, ...extraEnv }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.agent = child;
-    this.agentLog = '';
-    child.stdout?.on('data', (d: Buffer) => (this.agentLog += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (this.agentLog += d.toString()));
+    let log = '';
+    child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const handle: AgentHandle = {
+      host,
+      url: '',
+      child,
+      output: () => log,
+      stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill(signal);
+        await exited;
+      },
+    };
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const m =
         /"endpoint":"(http:\/\/[^"]+)"[^\n]*zun-compute started|zun-compute started[^\n]*"endpoint":"(http:\/\/[^"]+)"/.exec(
-          this.agentLog,
+          log,
         );
       if (m) {
-        this.agentUrl = m[1] ?? m[2];
-        return;
+        handle.url = m[1] ?? m[2];
+        if (host !== this.host) this.extraAgents.push(handle);
+        return handle;
       }
-      if (child.exitCode !== null) throw new Error(`zun-compute exited: ${this.agentLog}`);
+      if (child.exitCode !== null) throw new Error(`zun-compute exited: ${log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`zun-compute did not start: ${this.agentLog}`);
+    await handle.stop('SIGKILL');
+    throw new Error(`zun-compute did not start: ${log}`);
   }
 
   async stopAgent(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -134,7 +169,14 @@ export class TestStack {
   async call<T = unknown>(
     method: string,
     urlPath: string,
-    opts: { user?: 'admin' | 'demo'; body?: unknown; version?: string; token?: string | null } = {},
+    opts: {
+      user?: 'admin' | 'demo';
+      body?: unknown;
+      version?: string;
+      token?: string | null;
+      /** Another API on the same database (several API processes). */
+      baseUrl?: string;
+    } = {},
   ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = {
       'OpenStack-API-Version': `container ${opts.version ?? '1.40'}`,
@@ -142,7 +184,7 @@ export class TestStack {
     const token = opts.token === undefined ? await this.token(opts.user ?? 'demo') : opts.token;
     if (token) headers['X-Auth-Token'] = token;
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetch(`${this.api.url}${urlPath}`, {
+    const res = await fetch(`${opts.baseUrl ?? this.api.url}${urlPath}`, {
       method,
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -177,6 +219,7 @@ export class TestStack {
 
   async stop(): Promise<void> {
     await this.stopAgent();
+    for (const a of this.extraAgents) await a.stop();
     await this.api?.stop();
     // Reap anything a failed test left behind on the engine.
     for (const c of await this.engineContainers()) {

@@ -7,7 +7,7 @@ import { HostStateCache } from './compute/host-states';
 import { containersRouter } from './controllers/containers/router';
 import { hostsRouter } from './controllers/hosts';
 import { rootRouter } from './controllers/root';
-import { servicesRouter } from './controllers/services';
+import { availabilityZonesRouter, servicesRouter } from './controllers/services';
 import './http-types';
 import { identityRouter, type LocalAuthProvider } from './identity';
 import { authenticate } from './middleware/auth';
@@ -20,6 +20,8 @@ export interface ApiDeps {
   sequelize: Sequelize;
   scheduler: FilterScheduler;
   agents: ComputeAgentClient;
+  /** The scheduler's view of the hosts, shared with whoever needs to drop it. */
+  hosts: HostStateCache;
   identity: LocalAuthProvider;
   logger: Logger;
 }
@@ -44,7 +46,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     config,
     sequelize: deps.sequelize,
     scheduler: deps.scheduler,
-    hosts: new HostStateCache(deps.sequelize, config),
+    hosts: deps.hosts,
     agents: deps.agents,
     logger,
   };
@@ -69,7 +71,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   });
   v1.use((req, res, next) => (req.path.endsWith('/put_archive') ? archiveJson : json)(req, res, next));
   v1.use('/containers', containersRouter(compute, baseUrl));
-  v1.use('/services', servicesRouter(config));
+  v1.use('/services', servicesRouter(config, compute.hosts));
+  v1.use('/availability_zones', availabilityZonesRouter(config));
   v1.use('/hosts', hostsRouter(config, deps.sequelize, baseUrl));
   v1.use(notFoundHandler);
   app.use('/v1', v1);

@@ -1,10 +1,12 @@
 import { ComputeAgentClient, listen, migrate, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { FilterScheduler } from '@zun/scheduler';
 import { createApiApp } from './app';
+import { HostStateCache } from './compute/host-states';
 import { bootstrapIdentity, LocalAuthProvider } from './identity';
 
 export interface RunningApi {
   url: string;
+  hosts: HostStateCache;
   stop(): Promise<void>;
 }
 
@@ -26,7 +28,9 @@ export async function startApi(
       logger,
     );
   }
+  const hosts = new HostStateCache(sequelize, config, config.scheduler.hostStateTtl * 1000);
   const app = createApiApp({
+    hosts,
     config,
     sequelize,
     scheduler: new FilterScheduler({ enabledFilters: config.scheduler.enabledFilters }),
@@ -40,6 +44,7 @@ export async function startApi(
   logger.info('zun-api listening', { url });
   return {
     url,
+    hosts,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

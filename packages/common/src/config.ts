@@ -49,6 +49,8 @@ export interface ZunConfig {
     maxAttempts: number;
     /** Host ranking among those that pass the filters: 'spread' (default) or 'pack'. */
     weigher: 'spread' | 'pack';
+    /** Seconds the API schedules from one snapshot (plus its own placements). */
+    hostStateTtl: number;
   };
   container: {
     defaultCpu: number;
@@ -184,6 +186,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
       maxAttempts: num('scheduler', 'max_attempts', 3),
       // Not an upstream option (upstream has no weighers: first passing host in node-uuid order).
       weigher: weigherOption(str('scheduler', 'weigher', 'spread')),
+      // Seconds the API schedules from one host snapshot (plus its own placements) before re-reading.
+      hostStateTtl: num('scheduler', 'host_state_ttl', 1),
     },
     container: {
       defaultCpu: num('DEFAULT', 'default_cpu', 1.0),

@@ -6,20 +6,46 @@ import { enforce } from '../policy';
 import { parseBool } from '../validation/schema';
 import { links } from './format';
 
-type Usage = Map<string, { cpu: number; memory: number; disk: number }>;
+interface HostFacts {
+  cpu: number;
+  memory: number;
+  disk: number;
+  zone: string | null;
+  byStatus: Record<string, number>;
+}
+type Usage = Map<string, HostFacts>;
 
-async function usageByHost(sequelize: Sequelize): Promise<Usage> {
-  const rows = await sequelize.query<{ host: string; cpu: number; memory: string; disk: string }>(
-    'SELECT host, SUM(cpu) AS cpu, SUM(memory) AS memory, SUM(disk) AS disk FROM resource_claims GROUP BY host',
-    { type: QueryTypes.SELECT },
-  );
-  return new Map(
-    rows.map((r) => [r.host, { cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk) }]),
-  );
+/** Claimed usage, the service's zone and Zun containers by status, for every host: three grouped reads. */
+async function usageByHost(sequelize: Sequelize, config: ZunConfig): Promise<Usage> {
+  const [claims, zones, counts] = await Promise.all([
+    sequelize.query<{ host: string; cpu: number; memory: string; disk: string }>(
+      'SELECT host, SUM(cpu) AS cpu, SUM(memory) AS memory, SUM(disk) AS disk FROM resource_claims GROUP BY host',
+      { type: QueryTypes.SELECT },
+    ),
+    sequelize.query<{ host: string; availability_zone: string | null }>(
+      `SELECT host, availability_zone FROM services WHERE "binary" = 'zun-compute'`,
+      { type: QueryTypes.SELECT },
+    ),
+    sequelize.query<{ host: string; status: string; n: string }>(
+      'SELECT host, status, COUNT(*) AS n FROM containers WHERE host IS NOT NULL GROUP BY host, status',
+      { type: QueryTypes.SELECT },
+    ),
+  ]);
+  const out: Usage = new Map();
+  const get = (host: string): HostFacts => {
+    let f = out.get(host);
+    if (!f) out.set(host, (f = { cpu: 0, memory: 0, disk: 0, zone: null, byStatus: {} }));
+    return f;
+  };
+  for (const r of claims)
+    Object.assign(get(r.host), { cpu: Number(r.cpu), memory: Number(r.memory), disk: Number(r.disk) });
+  for (const r of zones) get(r.host).zone = r.availability_zone || config.defaultAvailabilityZone;
+  for (const r of counts) get(r.host).byStatus[r.status] = Number(r.n);
+  return out;
 }
 
 function hostView(n: ComputeNode, usage: Usage, base: string | null) {
-  const u = usage.get(n.hostname) ?? { cpu: 0, memory: 0, disk: 0 };
+  const u = usage.get(n.hostname) ?? { cpu: 0, memory: 0, disk: 0, zone: null, byStatus: {} };
   return {
     uuid: n.uuid,
     ...(base ? { links: links(base, 'hosts', n.uuid) } : {}),
@@ -32,6 +58,12 @@ function hostView(n: ComputeNode, usage: Usage, base: string | null) {
     disk_used: u.disk,
     disk_quota_supported: n.disk_quota_supported,
     total_containers: n.total_containers,
+    running_containers: n.running_containers,
+    paused_containers: n.paused_containers,
+    stopped_containers: n.stopped_containers,
+    /** Zun's own containers on the host, by status (the counts above are the engine's, all containers). */
+    containers_by_status: u.byStatus,
+    availability_zone: u.zone,
     architecture: n.architecture,
     os_type: n.os_type,
     os: n.os,
@@ -73,7 +105,7 @@ export function hostsRouter(
       where[sortKey] = { [dir === 'ASC' ? Op.gt : Op.lt]: m.get(sortKey as keyof ComputeNode) };
     }
     const nodes = await ComputeNode.findAll({ where, order: [[sortKey, dir]], limit });
-    const usage = await usageByHost(sequelize);
+    const usage = await usageByHost(sequelize, config);
     const base = baseUrl(req);
     res.json({
       hosts: nodes.map((n) => hostView(n, usage, base)),
@@ -93,7 +125,7 @@ export function hostsRouter(
     if (matches.length === 0)
       throw new NotFoundError(`Compute host ${ident} could not be found.`, 'compute-node-not-found');
     if (matches.length > 1) throw new ConflictError(`Multiple compute hosts match ${ident}; use the uuid.`);
-    res.json(hostView(matches[0], await usageByHost(sequelize), baseUrl(req)));
+    res.json(hostView(matches[0], await usageByHost(sequelize, config), baseUrl(req)));
   });
   return r;
 }
