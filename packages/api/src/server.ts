@@ -33,7 +33,10 @@ export async function startApi(
     hosts,
     config,
     sequelize,
-    scheduler: new FilterScheduler({ enabledFilters: config.scheduler.enabledFilters }),
+    scheduler: new FilterScheduler({
+      enabledFilters: config.scheduler.enabledFilters,
+      weigher: config.scheduler.weigher,
+    }),
     agents: new ComputeAgentClient(config.compute.serviceToken),
     identity: new LocalAuthProvider({ config }),
     logger,
