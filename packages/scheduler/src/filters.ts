@@ -82,12 +82,12 @@ export const FILTERS: Readonly<Record<FilterName, Filter>> = Object.freeze({
   AvailabilityZoneFilter: {
     name: 'AvailabilityZoneFilter',
     hostPasses: (host: HostState, req: RequestSpec) =>
-      req.availabilityZone === null || azMatches(host, req.availabilityZone),
+      !req.availabilityZone || azMatches(host, req.availabilityZone),
   },
   ComputeFilter: { name: 'ComputeFilter', hostPasses: (host: HostState) => isUsable(host) },
   RuntimeFilter: {
     name: 'RuntimeFilter',
-    hostPasses: (host: HostState, req: RequestSpec) => req.runtime === null || hasRuntime(host, req.runtime),
+    hostPasses: (host: HostState, req: RequestSpec) => !req.runtime || hasRuntime(host, req.runtime),
   },
   CPUFilter: { name: 'CPUFilter', hostPasses: (host: HostState, req: RequestSpec) => cpuFits(host, req.cpu) },
   RamFilter: {

@@ -181,6 +181,10 @@ describe('requested host', () => {
     );
     expect(res).toMatchObject({ ok: false, total: 1, removedBy: { ComputeFilter: 1 } });
   });
+  it('treats empty strings as nothing requested, as upstream does', () => {
+    const res = s.schedule(hosts, request({ requestedHost: '', availabilityZone: '', runtime: '' }));
+    expect(names(res)).toEqual(['a', 'b']);
+  });
   it('keeps every host of that name when several share it', () => {
     const twins = [host('t', { uuid: 'u2' }), host('other'), host('t', { uuid: 'u1', memUsed: 4096 })];
     const res = s.schedule(twins, request({ requestedHost: 't' }));
@@ -425,7 +429,7 @@ describe('equivalence with a naive filter-then-sort scheduler', () => {
     hosts: HostState[],
     req: RequestSpec,
   ): ScheduleResult {
-    let left = req.requestedHost === null ? hosts : hosts.filter((h) => h.hostname === req.requestedHost);
+    let left = !req.requestedHost ? hosts : hosts.filter((h) => h.hostname === req.requestedHost);
     const total = left.length;
     const removedBy: Record<string, number> = {};
     for (const name of filters) {
@@ -492,10 +496,12 @@ describe('equivalence with a naive filter-then-sort scheduler', () => {
       cpu: pick(rand, [0.1, 0.3, 1, 2, 4]),
       memory: pick(rand, [128, 512, 1024]),
       disk: pick(rand, [0, 0, 5, 10]),
-      runtime: pick(rand, [null, 'runc', 'kata']),
-      availabilityZone: pick(rand, [null, 'nova', 'az-2', 'az-x']),
+      runtime: pick(rand, [null, 'runc', 'kata', '']),
+      availabilityZone: pick(rand, [null, 'nova', 'az-2', 'az-x', '']),
       requestedHost:
-        rand() < 0.15 && hosts.length > 0 ? pick(rand, hosts).hostname : rand() < 0.05 ? 'x' : null,
+        rand() < 0.15 && hosts.length > 0
+          ? pick(rand, hosts).hostname
+          : pick(rand, [null, null, null, null, null, null, null, null, 'x', '']),
       hints: pick(rand, [
         {},
         { 'label:type': 'ssd' },

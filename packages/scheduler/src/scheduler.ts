@@ -36,11 +36,11 @@ function passes(
 ): boolean {
   switch (code) {
     case FILTER_CODE.AvailabilityZoneFilter:
-      return req.availabilityZone === null || azMatches(host, req.availabilityZone);
+      return !req.availabilityZone || azMatches(host, req.availabilityZone);
     case FILTER_CODE.ComputeFilter:
       return isUsable(host);
     case FILTER_CODE.RuntimeFilter:
-      return req.runtime === null || hasRuntime(host, req.runtime);
+      return !req.runtime || hasRuntime(host, req.runtime);
     case FILTER_CODE.CPUFilter:
       return cpuFits(host, req.cpu);
     case FILTER_CODE.RamFilter:
@@ -124,9 +124,10 @@ export class FilterScheduler {
 
     // Request values hoisted out of the loop; null/false/0/empty also switch a check off, either because
     // its filter is not enabled or because it cannot reject any host for this request.
-    const az = this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone : null;
+    // `|| null`: an empty string asks for nothing, as upstream's truthiness tests have it.
+    const az = this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null;
     const checkUsable = this.enabled(FILTER_CODE.ComputeFilter);
-    const runtime = this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime : null;
+    const runtime = this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null;
     const checkCpu = this.enabled(FILTER_CODE.CPUFilter);
     const minCpu = req.cpu - EPSILON;
     const checkMem = this.enabled(FILTER_CODE.RamFilter);
@@ -138,7 +139,7 @@ export class FilterScheduler {
     const pinCpus =
       this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0;
 
-    const wanted = req.requestedHost;
+    const wanted = req.requestedHost || null;
     let total = 0;
     for (let i = 0; i < hosts.length; i++) {
       const host = hosts[i];

@@ -74,7 +74,10 @@ export interface RequestSpec {
   disk: number;
   runtime: string | null;
   availabilityZone: string | null;
-  /** Hostname the container must land on (admin-only in the API), or null. */
+  /**
+   * Hostname the container must land on (admin-only in the API), or null. For this field, `runtime`
+   * and `availabilityZone` an empty string means not requested, as in upstream's truthiness tests.
+   */
   requestedHost: string | null;
   /**
    * Scheduler hints as the client sent them. `label:<key>` entries are used by LabelFilter; `group`,
