@@ -60,6 +60,17 @@ export interface CommitTaskParams {
   /** The id the API handed to the client; set as LABEL_IMAGE_UUID on the committed image. */
   image_uuid: string;
 }
+export interface RebootTaskParams {
+  timeout: number | null;
+}
+export interface KillTaskParams {
+  /** Canonical `SIGXXX` name (validated by the API), or null for Docker's default (SIGKILL). */
+  signal: string | null;
+}
+export interface RebuildTaskParams {
+  /** Start the new Docker container: the container was Running when the rebuild was asked. */
+  run: boolean;
+}
 export interface TaskParamsByAction {
   create: CreateTaskParams;
   start: Record<string, never>;
@@ -68,6 +79,11 @@ export interface TaskParamsByAction {
   commit: CommitTaskParams;
   network_attach: NetworkTaskParams;
   network_detach: NetworkTaskParams;
+  reboot: RebootTaskParams;
+  pause: Record<string, never>;
+  unpause: Record<string, never>;
+  kill: KillTaskParams;
+  rebuild: RebuildTaskParams;
 }
 export type TaskAction = keyof TaskParamsByAction;
 export const TASK_ACTIONS: readonly TaskAction[] = [
@@ -78,6 +94,11 @@ export const TASK_ACTIONS: readonly TaskAction[] = [
   'commit',
   'network_attach',
   'network_detach',
+  'reboot',
+  'pause',
+  'unpause',
+  'kill',
+  'rebuild',
 ];
 
 /** Label carrying the uuid returned by POST /containers/{id}/commit on the image it produced. */
@@ -115,6 +136,16 @@ export interface ArchiveResult {
   /** The tar archive, base64 (the agent's wire form; the API re-encodes per microversion). */
   data: string;
   stat: PathStat;
+}
+
+/**
+ * A live resource change (PATCH cpu/memory). Synchronous, because the client prints the
+ * updated container: the agent checks its host's capacity, applies the limits to the running
+ * Docker container and records the new claim and values, or refuses with nothing changed.
+ */
+export interface UpdateResourcesRequest {
+  cpu: number | null;
+  memory: string | null;
 }
 
 export interface LogsQuery {
@@ -226,6 +257,15 @@ export class ComputeAgentClient {
   ): Promise<void> {
     const qs = new URLSearchParams({ path });
     await this.request(endpoint, 'PUT', `/v1/containers/${uuid}/put_archive?${qs}`, requestId, { raw: tar });
+  }
+
+  async updateResources(
+    endpoint: string,
+    uuid: string,
+    change: UpdateResourcesRequest,
+    requestId: string,
+  ): Promise<void> {
+    await this.request(endpoint, 'POST', `/v1/containers/${uuid}/update`, requestId, { body: change });
   }
 
   private async request(

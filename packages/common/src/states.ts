@@ -27,6 +27,7 @@ export const TaskState = {
   ContainerKilling: 'container_killing',
   NetworkAttaching: 'network_attaching',
   NetworkDetaching: 'network_detaching',
+  ContainerRebuilding: 'container_rebuilding',
 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 

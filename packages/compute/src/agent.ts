@@ -54,6 +54,7 @@ export async function startAgent(
     engine: eng,
     tracker,
     logger,
+    manager: ctx,
   });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
   const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;

@@ -7,6 +7,7 @@ import {
   Container,
   NotFoundError,
   InvalidStateError,
+  InputError,
   ZunError,
   type AgentErrorBody,
   type Logger,
@@ -15,6 +16,8 @@ import type { EngineClient } from './docker/engine';
 import type { ResourceTracker } from './manager/claims';
 import { claimsRouter } from './routes/claims';
 import { containerReadsRouter } from './routes/container-reads';
+import type { ManagerContext } from './manager/context';
+import { updateResources } from './manager/commands/update';
 
 /**
  * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
@@ -26,6 +29,8 @@ export function createAgentApp(deps: {
   engine: EngineClient;
   tracker: ResourceTracker;
   logger: Logger;
+  /** For the synchronous changes that go through the host's claims (PATCH cpu/memory). */
+  manager: ManagerContext;
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -69,6 +74,22 @@ export function createAgentApp(deps: {
   });
 
   app.use(containerReadsRouter(deps));
+
+  app.post('/v1/containers/:uuid/update', express.json(), async (req, res) => {
+    const c = await Container.findOne({ where: { uuid: req.params.uuid, host: deps.host } });
+    if (!c)
+      throw new NotFoundError(
+        `Container ${req.params.uuid} could not be found on ${deps.host}.`,
+        'container-not-found',
+      );
+    const body = (req.body ?? {}) as { cpu?: unknown; memory?: unknown };
+    const cpu = typeof body.cpu === 'number' ? body.cpu : null;
+    const memory = typeof body.memory === 'string' && /^[0-9]+$/.test(body.memory) ? body.memory : null;
+    if (cpu === null && memory === null) throw new InputError('Nothing to update: give cpu and/or memory.');
+    const log = deps.logger.child({ request_id: req.header(REQUEST_ID_HEADER), uuid: c.uuid });
+    await updateResources({ ...deps.manager, logger: log }, c, { cpu, memory });
+    res.json({ cpu: c.cpu, memory: c.memory });
+  });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = req.header(REQUEST_ID_HEADER);

@@ -81,6 +81,13 @@ export interface EngineClient {
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds: number | null): Promise<void>;
   removeContainer(id: string, force: boolean): Promise<void>;
+  restartContainer(id: string, timeoutSeconds: number | null): Promise<void>;
+  pauseContainer(id: string): Promise<void>;
+  unpauseContainer(id: string): Promise<void>;
+  /** `signal` null: the engine's default (SIGKILL). */
+  killContainer(id: string, signal: string | null): Promise<void>;
+  /** Live limits change; null leaves that limit as it is. */
+  updateContainer(id: string, limits: { memoryMiB: number | null; cpu: number | null }): Promise<void>;
   inspectContainer(id: string): Promise<ContainerInspect | null>;
   listContainers(labels: string[]): Promise<Docker.ContainerInfo[]>;
   containerLogs(id: string, opts: LogOptions): Promise<string>;
@@ -282,6 +289,53 @@ export class DockerodeEngine implements EngineClient {
   async removeContainer(id: string, force: boolean): Promise<void> {
     try {
       await this.docker.getContainer(id).remove({ force, v: true });
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async restartContainer(id: string, timeoutSeconds: number | null): Promise<void> {
+    try {
+      await this.docker.getContainer(id).restart(timeoutSeconds === null ? {} : { t: timeoutSeconds });
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async pauseContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).pause();
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async unpauseContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).unpause();
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async killContainer(id: string, signal: string | null): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill(signal === null ? {} : { signal });
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async updateContainer(id: string, limits: { memoryMiB: number | null; cpu: number | null }): Promise<void> {
+    try {
+      await this.docker.getContainer(id).update({
+        // Swap unlimited (upstream's default_memory_swap -1): a swap limit left from create
+        // would otherwise refuse any memory limit above it.
+        ...(limits.memoryMiB !== null ? { Memory: limits.memoryMiB * 1024 * 1024, MemorySwap: -1 } : {}),
+        ...(limits.cpu !== null
+          ? { CpuShares: Math.round(1024 * limits.cpu), NanoCpus: Math.round(limits.cpu * 1e9) }
+          : {}),
+      });
     } catch (err) {
       throw toEngineError(err);
     }

@@ -117,6 +117,41 @@ export class ResourceTracker {
     c.changed('task_state', false);
   }
 
+  /**
+   * Changes a live container's claim to `want` (its disk claim kept) if the host has room,
+   * counting the container's current claim as free. `apply` makes the change on the engine;
+   * `record` writes the container's new values in the transaction that records the claim.
+   * When anything fails the tally and the recorded claim stay as they were.
+   */
+  async resize(
+    c: Container,
+    want: { cpu: number; memory: number },
+    apply: () => Promise<void>,
+    record: (transaction: Transaction) => Promise<void>,
+  ): Promise<void> {
+    const prev = this.claims.get(c.uuid);
+    const next: Usage = { cpu: want.cpu, memory: want.memory, disk: prev?.disk ?? c.disk ?? 0 };
+    this.reserve(c.uuid, next);
+    try {
+      await apply();
+      await this.sequelize.transaction(async (transaction) => {
+        await ResourceClaim.upsert({ container_uuid: c.uuid, host: this.host, ...next }, { transaction });
+        await record(transaction);
+      });
+    } catch (err) {
+      if (prev) this.claims.set(c.uuid, prev);
+      else this.claims.delete(c.uuid);
+      this.recount();
+      throw err;
+    }
+  }
+
+  /** The claim this host holds for a container (undefined if none). */
+  claimOf(uuid: string): Usage | undefined {
+    const u = this.claims.get(uuid);
+    return u ? { ...u } : undefined;
+  }
+
   /** Deletes the claim (in `transaction` if given); the tally follows once it is committed. */
   async release(uuid: string, transaction?: Transaction): Promise<void> {
     await ResourceClaim.destroy({ where: { container_uuid: uuid }, transaction });

@@ -5,6 +5,9 @@ import {
   type CreateTaskParams,
   type DeleteTaskParams,
   type NetworkTaskParams,
+  type KillTaskParams,
+  type RebootTaskParams,
+  type RebuildTaskParams,
   type StopTaskParams,
 } from '@zun/common';
 import { ActionLog } from './actions';
@@ -15,6 +18,11 @@ import { deleteContainer } from './commands/delete';
 import { startContainer } from './commands/start';
 import { stopContainer } from './commands/stop';
 import { attachNetwork, detachNetwork } from '../network/attach';
+import { rebootContainer } from './commands/reboot';
+import { pauseContainer } from './commands/pause';
+import { unpauseContainer } from './commands/unpause';
+import { killContainer } from './commands/kill';
+import { rebuildContainer } from './commands/rebuild';
 
 /**
  * Drains this host's pending compute_tasks. Tasks of one container run one after another in
@@ -127,6 +135,21 @@ export class TaskRunner {
             break;
           case 'network_detach':
             await detachNetwork(ctx, c, task.params as unknown as NetworkTaskParams, audit);
+            break;
+          case 'reboot':
+            await rebootContainer(ctx, c, task.params as unknown as RebootTaskParams, audit);
+            break;
+          case 'pause':
+            await pauseContainer(ctx, c, audit);
+            break;
+          case 'unpause':
+            await unpauseContainer(ctx, c, audit);
+            break;
+          case 'kill':
+            await killContainer(ctx, c, task.params as unknown as KillTaskParams, audit);
+            break;
+          case 'rebuild':
+            await rebuildContainer(ctx, c, task.params as unknown as RebuildTaskParams, audit);
             break;
           default:
             throw new Error(`unknown task action ${task.action}`);

@@ -3,7 +3,8 @@ import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
 
-function hostOf(c: Container): string {
+/** The host that holds the container; a container never placed has nothing to act on (400). */
+export function hostOf(c: Container): string {
   if (!c.host)
     throw new InputError(
       `Container ${c.uuid} has no host: it was never created on a compute host.`,

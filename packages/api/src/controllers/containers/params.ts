@@ -47,7 +47,7 @@ function requireVersion(v: ApiVersion, field: string, min: string, present: bool
   if (present && !v.atLeast(min)) throw new InvalidParamInVersion(field, v.toString(), min);
 }
 
-function rangeCheck(field: string, value: number, min: number, max: number, unit = ''): void {
+export function rangeCheck(field: string, value: number, min: number, max: number, unit = ''): void {
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new InputError(
       `Invalid input for field/attribute ${field}. Value: ${value}. ${field} must be between ${min} and ${max}${unit}.`,

@@ -8,6 +8,7 @@ import { startContainer, stopContainer } from '../../compute/commands/start-stop
 import { parseBool, validator } from '../../validation/schema';
 import { listContainers } from './list';
 import { findContainer } from './lookup';
+import { addLifecycleRoutes } from './lifecycle-routes';
 import { addNetworkRoutes } from './network-routes';
 import { createParams } from './params';
 import { registerSyncVerbs } from './sync-verbs';
@@ -151,5 +152,6 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
   registerSyncVerbs(r, deps);
 
   addNetworkRoutes(r, deps);
+  addLifecycleRoutes(r, deps, baseUrl);
   return r;
 }

@@ -144,3 +144,33 @@ export const logsQuerySchema: JsonSchema = {
   },
   additionalProperties: false,
 };
+
+export const rebootQuerySchema: JsonSchema = stopQuerySchema;
+
+export const killQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { signal: { type: 'string' } },
+  additionalProperties: false,
+};
+
+export const rebuildQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: {
+    image: { type: 'string', minLength: 2, maxLength: 255, pattern: '[a-zA-Z0-9_.-]{2}' },
+    image_driver: { type: 'string' },
+  },
+  additionalProperties: false,
+};
+
+export const updateBodySchema: JsonSchema = {
+  type: 'object',
+  properties: { name: nameSchema, cpu: cpuSchema, memory: intLike, auto_heal: extBool },
+  additionalProperties: false,
+};
+
+export const renameQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { name: { ...nameSchema, type: 'string' } },
+  required: ['name'],
+  additionalProperties: false,
+};

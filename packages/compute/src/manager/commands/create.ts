@@ -9,7 +9,7 @@ import {
   dockerName,
   type CreateTaskParams,
 } from '@zun/common';
-import { isNotFound } from '../../docker/engine';
+import { isNotFound, type ContainerSpec, type MountSpec } from '../../docker/engine';
 import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { InsufficientResourcesError } from '../claims';
@@ -51,35 +51,8 @@ export async function createContainer(
     );
 
     const mounts = await prepareMounts(ctx, c, params.mounts ?? []);
-    const spec = (network: string) => ({
-      name: dockerName(c.uuid),
-      image: ref,
-      cmd: c.command,
-      entrypoint: c.entrypoint,
-      env: c.environment ?? {},
-      workdir: c.workdir,
-      labels: {
-        ...(c.labels ?? {}),
-        [LABEL_MANAGED]: 'true',
-        [LABEL_UUID]: c.uuid,
-        [LABEL_PROJECT]: c.project_id,
-        [LABEL_HOST]: ctx.host,
-      },
-      tty: c.tty,
-      openStdin: c.interactive,
-      hostname: c.hostname,
-      memoryMiB: c.memory ? Number(c.memory) : null,
-      cpu: c.cpu,
-      restartPolicy: c.restart_policy
-        ? { Name: c.restart_policy.Name, MaximumRetryCount: Number(c.restart_policy.MaximumRetryCount || 0) }
-        : null,
-      autoRemove: c.auto_remove,
-      runtime: c.runtime,
-      network,
-      mounts,
-    });
     const id = await createOnNetworks(ctx, c, params.nets ?? [DEFAULT_NETWORK], (network) =>
-      ctx.engine.createContainer(spec(network)),
+      ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts)),
     );
     const created = {
       container_id: id,
@@ -103,6 +76,46 @@ export async function createContainer(
     return;
   }
   if (params.run) await startContainer(ctx, c, audit);
+}
+
+/**
+ * The Docker container for a row: what create makes, and rebuild makes again (on the
+ * networks and with the mounts the previous one had).
+ */
+export function containerSpec(
+  ctx: ManagerContext,
+  c: Container,
+  ref: string,
+  network: string | null,
+  mounts: MountSpec[],
+): ContainerSpec {
+  return {
+    name: dockerName(c.uuid),
+    image: ref,
+    cmd: c.command,
+    entrypoint: c.entrypoint,
+    env: c.environment ?? {},
+    workdir: c.workdir,
+    labels: {
+      ...(c.labels ?? {}),
+      [LABEL_MANAGED]: 'true',
+      [LABEL_UUID]: c.uuid,
+      [LABEL_PROJECT]: c.project_id,
+      [LABEL_HOST]: ctx.host,
+    },
+    tty: c.tty,
+    openStdin: c.interactive,
+    hostname: c.hostname,
+    memoryMiB: c.memory ? Number(c.memory) : null,
+    cpu: c.cpu,
+    restartPolicy: c.restart_policy
+      ? { Name: c.restart_policy.Name, MaximumRetryCount: Number(c.restart_policy.MaximumRetryCount || 0) }
+      : null,
+    autoRemove: c.auto_remove,
+    runtime: c.runtime,
+    network,
+    mounts,
+  };
 }
 
 async function failCreate(ctx: ManagerContext, c: Container, err: unknown): Promise<void> {
@@ -130,7 +143,7 @@ async function failCreate(ctx: ManagerContext, c: Container, err: unknown): Prom
   });
 }
 
-async function removeQuietly(ctx: ManagerContext, id: string): Promise<void> {
+export async function removeQuietly(ctx: ManagerContext, id: string): Promise<void> {
   try {
     await ctx.engine.removeContainer(id, true);
   } catch (err) {
@@ -138,4 +151,5 @@ async function removeQuietly(ctx: ManagerContext, id: string): Promise<void> {
   }
 }
 
-const asList = (v: string | string[] | null | undefined): string[] => (v ? (Array.isArray(v) ? v : [v]) : []);
+export const asList = (v: string | string[] | null | undefined): string[] =>
+  v ? (Array.isArray(v) ? v : [v]) : [];

@@ -1,0 +1,17 @@
+import { InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import type { RequestContext } from '../../identity/context';
+import type { ComputeDeps } from '../deps';
+import { recordAndQueue } from '../dispatch';
+import { hostOf } from './start-stop';
+
+/** POST /v1/containers/{id}/pause */
+export async function pauseContainer(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  c: Container,
+  requestId: string,
+): Promise<void> {
+  if (!isActionAllowed('pause', c.status)) throw new InvalidStateError('pause', c.uuid, c.status);
+  const host = hostOf(c);
+  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'pause', {}, ctx, requestId));
+}

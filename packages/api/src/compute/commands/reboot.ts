@@ -1,0 +1,21 @@
+import { ContainerStatus, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import type { RequestContext } from '../../identity/context';
+import type { ComputeDeps } from '../deps';
+import { recordAndQueue } from '../dispatch';
+import { hostOf } from './start-stop';
+
+/** POST /v1/containers/{id}/reboot?timeout=N: Restarting at once, the restart queued on the host. */
+export async function rebootContainer(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  c: Container,
+  timeout: number | null,
+  requestId: string,
+): Promise<void> {
+  if (!isActionAllowed('reboot', c.status)) throw new InvalidStateError('reboot', c.uuid, c.status);
+  const host = hostOf(c);
+  await deps.sequelize.transaction(async (t) => {
+    await c.update({ status: ContainerStatus.Restarting }, { transaction: t });
+    await recordAndQueue(t, c, host, 'reboot', { timeout }, ctx, requestId);
+  });
+}

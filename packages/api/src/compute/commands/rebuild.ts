@@ -1,0 +1,33 @@
+import { ContainerStatus, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import type { RequestContext } from '../../identity/context';
+import type { ComputeDeps } from '../deps';
+import { recordAndQueue } from '../dispatch';
+import { hostOf } from './start-stop';
+
+/**
+ * POST /v1/containers/{id}/rebuild[?image=&image_driver=]: the new image (if any) and
+ * Rebuilding are saved with the queued rebuild in one transaction; the host starts the new
+ * Docker container again if this one was running.
+ */
+export async function rebuildContainer(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  c: Container,
+  change: { image: string | null; imageDriver: string | null },
+  requestId: string,
+): Promise<void> {
+  if (!isActionAllowed('rebuild', c.status)) throw new InvalidStateError('rebuild', c.uuid, c.status);
+  const host = hostOf(c);
+  const run = c.status === ContainerStatus.Running;
+  await deps.sequelize.transaction(async (t) => {
+    await c.update(
+      {
+        status: ContainerStatus.Rebuilding,
+        ...(change.image ? { image: change.image } : {}),
+        ...(change.imageDriver ? { image_driver: change.imageDriver } : {}),
+      },
+      { transaction: t },
+    );
+    await recordAndQueue(t, c, host, 'rebuild', { run }, ctx, requestId);
+  });
+}
