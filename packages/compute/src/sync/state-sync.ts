@@ -1,5 +1,13 @@
 import { Op } from 'sequelize';
-import { Container, ContainerStatus, LABEL_HOST, LABEL_MANAGED, LABEL_UUID, type Logger } from '@zun/common';
+import {
+  ComputeTask,
+  Container,
+  ContainerStatus,
+  LABEL_HOST,
+  LABEL_MANAGED,
+  LABEL_UUID,
+  type Logger,
+} from '@zun/common';
 import type { EngineClient } from '../docker/engine';
 import { statusFromListState } from '../docker/status';
 import type { ResourceTracker } from '../manager/claims';
@@ -63,6 +71,12 @@ export class StateSync {
   async refresh(uuid: string, action = 'inspect'): Promise<void> {
     const c = await Container.findOne({ where: { uuid } });
     if (!c || c.task_state || SKIP.includes(c.status) || !c.container_id) return;
+    // A queued task owns the row too: the API's Restarting/Rebuilding must not be read back as
+    // Docker's Running before the host has even started the reboot or rebuild.
+    if (
+      await ComputeTask.count({ where: { container_uuid: uuid, state: { [Op.in]: ['pending', 'running'] } } })
+    )
+      return;
     const info = await this.engine.inspectContainer(c.container_id);
     if (info) await applyInspect(c, info);
     else await this.vanished(c);
