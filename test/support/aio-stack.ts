@@ -126,6 +126,7 @@ export class AioStack {
   async destroy(): Promise<void> {
     await this.stop();
     await this.removeContainers();
+    await this.removeNetworksAndVolumes();
     rmSync(this.state, { recursive: true, force: true });
   }
 
@@ -192,5 +193,22 @@ export class AioStack {
 
   async removeContainers(): Promise<void> {
     for (const c of await this.ours()) await this.docker.getContainer(c.Id).remove({ force: true });
+  }
+
+  /** Project networks and volumes the stack's host created (named volumes outlive containers). */
+  async removeNetworksAndVolumes(): Promise<void> {
+    const mine = { label: [`org.openstack.zun.host=${this.host}`] };
+    for (const n of await this.docker.listNetworks({ filters: mine })) {
+      await this.docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined);
+    }
+    for (const v of (await this.docker.listVolumes({ filters: mine })).Volumes ?? []) {
+      await this.docker
+        .getVolume(v.Name)
+        .remove()
+        .catch(() => undefined);
+    }
   }
 }

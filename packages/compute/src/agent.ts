@@ -9,6 +9,7 @@ import type { ManagerContext } from './manager/context';
 import { TaskListener } from './manager/task-listener';
 import { TaskRunner } from './manager/task-runner';
 import { createAgentApp } from './server';
+import { releaseHostResources } from './manager/host-resources';
 import { StateSync } from './sync/state-sync';
 
 export interface RunningAgent {
@@ -46,7 +47,7 @@ export async function startAgent(
     logger,
   };
   const runner = new TaskRunner(ctx);
-  const sync = new StateSync(eng, config.host, tracker, logger);
+  const sync = new StateSync(eng, config.host, tracker, logger, (c) => releaseHostResources(ctx, c));
 
   const app = createAgentApp({
     serviceToken: config.compute.serviceToken,

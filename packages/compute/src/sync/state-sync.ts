@@ -37,6 +37,8 @@ export class StateSync {
     private readonly host: string,
     private readonly tracker: ResourceTracker,
     private readonly logger: Logger,
+    /** What else goes with a purged container (its volumes, files, unused networks). */
+    private readonly onPurged: (c: Container) => Promise<void> = async () => undefined,
   ) {}
 
   startEvents(): void {
@@ -112,6 +114,7 @@ export class StateSync {
         await this.tracker.release(c.uuid, transaction);
         await c.destroy({ transaction });
       });
+      await this.onPurged(c);
     }
   }
 

@@ -109,6 +109,28 @@ describe('mounts (real engine)', () => {
     expect(await volumes(label)).toHaveLength(0);
   });
 
+  it('an auto-removed container takes its sized volume and injected files with it', async () => {
+    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+      body: {
+        image: BUSYBOX,
+        command: ['cat', '/etc/x'],
+        auto_remove: true,
+        mounts: [
+          { size: 1, destination: '/scratch' },
+          { type: 'bind', source: Buffer.from('x').toString('base64'), destination: '/etc/x' },
+        ],
+      },
+    });
+    expect(r.status).toBe(202);
+    const uuid = String(r.body.uuid);
+    await stack.waitFor(uuid, (c) => c.gone === true, 30_000, 'demo');
+    const label = `org.openstack.zun.uuid=${uuid}`;
+    for (let i = 0; i < 50 && (await volumes(label)).length; i++)
+      await new Promise((res) => setTimeout(res, 100));
+    expect(await volumes(label)).toHaveLength(0);
+    expect(existsSync(path.join(stack.statePath, 'injected', uuid))).toBe(false);
+  });
+
   it('host paths are refused with 400 and nothing is left behind', async () => {
     const hostLabel = `org.openstack.zun.host=${stack.host}`;
     const before = {
