@@ -33,6 +33,8 @@ export interface ZunConfig {
     serviceToken: string;
     reservedHostMemoryMb: number;
     reservedHostCpus: number;
+    /** Offer whole CPUs to `dedicated` containers (CpuSetFilter, cpuset claims). */
+    enableCpuPinning: boolean;
     cpuAllocationRatio: number;
     ramAllocationRatio: number;
     diskAllocationRatio: number;
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     serviceToken: str('compute', 'service_token', ''),
     reservedHostMemoryMb: num('compute', 'reserved_host_memory_mb', 512),
     reservedHostCpus: num('compute', 'reserved_host_cpus', 0),
+    enableCpuPinning: bool('compute', 'enable_cpu_pinning', false),
     cpuAllocationRatio: num('compute', 'cpu_allocation_ratio', 16.0),
     ramAllocationRatio: num('compute', 'ram_allocation_ratio', 1.5),
     diskAllocationRatio: num('compute', 'disk_allocation_ratio', 1.0),

@@ -162,6 +162,8 @@ export interface ClaimRequest {
   cpu: number;
   memory: number;
   disk: number;
+  /** 'dedicated': the host pins whole CPUs of one NUMA node (refused where pinning is off). */
+  cpu_policy?: 'shared' | 'dedicated';
 }
 
 export interface HostUsage {

@@ -62,7 +62,11 @@ export async function startAgent(
 
   const registration = new HostRegistration(config, eng, endpoint, logger);
   const limitsOf = (r: HostResources) => ({ cpu: r.cpuLimit, memory: r.memLimit, disk: r.diskLimit });
-  tracker.setLimits(limitsOf(await registration.register()));
+  const applyHost = (r: HostResources): void => {
+    tracker.setLimits(limitsOf(r));
+    tracker.setTopology(r.numaTopology, config.compute.enableCpuPinning);
+  };
+  applyHost(await registration.register());
   await tracker.load();
   sync.startEvents();
   await sync.reconcile();
@@ -74,7 +78,7 @@ export async function startAgent(
     cron.schedule(`*/${Math.max(1, config.compute.heartbeatInterval)} * * * * *`, async () => {
       try {
         await registration.heartbeat();
-        tracker.setLimits(limitsOf(await registration.refreshNode()));
+        applyHost(await registration.refreshNode());
       } catch (err) {
         logger.warn('heartbeat failed', { error: String(err) });
       }

@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { COMPUTE_BINARY, type ZunConfig } from '@zun/common';
-import type { HostState } from '@zun/scheduler';
+import { COMPUTE_BINARY, type NumaCell, type ZunConfig } from '@zun/common';
+import type { HostState, NumaNode } from '@zun/scheduler';
 
 interface Row {
   uuid: string;
@@ -15,6 +15,7 @@ interface Row {
   runtimes: string[] | null;
   labels: Record<string, string> | null;
   enable_cpu_pinning: boolean;
+  numa_topology: NumaCell[] | null;
   disabled: boolean;
   forced_down: boolean;
   last_seen_up: Date | null;
@@ -48,7 +49,7 @@ export interface HostSnapshot {
 export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): Promise<HostSnapshot> {
   const rows = await sequelize.query<Row>(
     `SELECT n.uuid, n.hostname, n.cpus, n.mem_total, n.disk_total, n.disk_quota_supported, n.cpu_limit,
-            n.mem_limit, n.disk_limit, n.runtimes, n.labels, n.enable_cpu_pinning,
+            n.mem_limit, n.disk_limit, n.runtimes, n.labels, n.enable_cpu_pinning, n.numa_topology,
             s.disabled, s.forced_down, s.last_seen_up, s.updated_at, s.created_at, s.availability_zone, s.endpoint,
             u.cpu AS cpu_used, u.memory AS mem_used, u.disk AS disk_used
        FROM compute_nodes n
@@ -58,6 +59,22 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
       ORDER BY n.uuid`,
     { replacements: { binary: COMPUTE_BINARY }, type: QueryTypes.SELECT },
   );
+  const pins = await sequelize.query<{ host: string; numa_node: number; cpuset: number[]; memory: number }>(
+    'SELECT host, numa_node, cpuset, memory FROM resource_claims WHERE cpuset IS NOT NULL',
+    { type: QueryTypes.SELECT },
+  );
+  const numaOf = (r: Row): NumaNode[] | undefined => {
+    if (!r.enable_cpu_pinning || !r.numa_topology) return undefined;
+    return r.numa_topology.map((cell) => {
+      const mine = pins.filter((p) => p.host === r.hostname && p.numa_node === cell.id);
+      return {
+        id: cell.id,
+        cpus: cell.cpus,
+        pinned: mine.flatMap((p) => p.cpuset),
+        memAvailable: cell.memMiB - mine.reduce((sum, p) => sum + Number(p.memory), 0),
+      };
+    });
+  };
   const now = Date.now();
   const endpoints = new Map<string, string>();
   for (const r of rows) if (r.endpoint) endpoints.set(r.hostname, r.endpoint);
@@ -80,6 +97,7 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     runtimes: r.runtimes ?? ['runc'],
     labels: r.labels ?? {},
     enableCpuPinning: r.enable_cpu_pinning,
+    numaNodes: numaOf(r),
   }));
   return { hosts, endpoints };
 }

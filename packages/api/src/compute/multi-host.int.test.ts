@@ -26,6 +26,7 @@ describe('several compute hosts, one per Docker engine', () => {
   let db: TestDatabase;
   let stack: TestStack;
   const agents: AgentHandle[] = [];
+  const agentEnv: Record<string, string>[] = [];
   const dockers: Docker[] = [];
   const hosts: string[] = [];
   let second: RunningApi | null = null;
@@ -84,21 +85,21 @@ describe('several compute hosts, one per Docker engine', () => {
       // Long enough that the stale-snapshot test cannot be rescued by a re-read.
       ZUN_SCHEDULER_HOST_STATE_TTL: '10',
       ZUN_SCHEDULER_ENABLED_FILTERS:
-        'AvailabilityZoneFilter,ComputeFilter,RuntimeFilter,CPUFilter,RamFilter,LabelFilter',
+        'AvailabilityZoneFilter,ComputeFilter,RuntimeFilter,CPUFilter,RamFilter,LabelFilter,CpuSetFilter',
     });
     for (let i = 0; i < 3; i++) {
       const host = `${stack.host}-h${i + 1}`;
       hosts.push(host);
       dockers.push(new Docker({ socketPath: sockets[i] }));
-      agents.push(
-        await stack.launchAgent(host, {
-          ZUN_DOCKER_SOCKET_PATH: sockets[i],
-          // Capacity = (total - reserved) * ratio: exactly FITS[i] containers of SIZE MiB.
-          ZUN_COMPUTE_RAM_ALLOCATION_RATIO: '1.0',
-          ZUN_COMPUTE_RESERVED_HOST_MEMORY_MB: String(memTotalMiB - FITS[i] * SIZE),
-          ZUN_DEFAULT_DEFAULT_AVAILABILITY_ZONE: i === 1 ? 'az-two' : 'nova',
-        }),
-      );
+      agentEnv.push({
+        ZUN_DOCKER_SOCKET_PATH: sockets[i],
+        // Capacity = (total - reserved) * ratio: exactly FITS[i] containers of SIZE MiB.
+        ZUN_COMPUTE_RAM_ALLOCATION_RATIO: '1.0',
+        ZUN_COMPUTE_RESERVED_HOST_MEMORY_MB: String(memTotalMiB - FITS[i] * SIZE),
+        ZUN_DEFAULT_DEFAULT_AVAILABILITY_ZONE: i === 1 ? 'az-two' : 'nova',
+        ZUN_COMPUTE_ENABLE_CPU_PINNING: i === 2 ? 'true' : 'false',
+      });
+      agents.push(await stack.launchAgent(host, agentEnv[i]));
     }
   }, 120_000);
 
@@ -288,6 +289,47 @@ describe('several compute hosts, one per Docker engine', () => {
       containers_by_status: { Running: 1 },
       labels: { 'zun.engine': '2' },
     });
+    await removeAll();
+  }, 120_000);
+
+  it('dedicated CPUs: pinned on the host that enables pinning, one container per CPU, kept across an agent restart', async () => {
+    const ncpu = Number((await dockers[2].info()).NCPU);
+    const made: View[] = [];
+    for (let i = 0; i < ncpu; i++) {
+      const r = await create({ cpu: 1, cpu_policy: 'dedicated' }, { version: '1.40' });
+      expect(r.status).toBe(202);
+      made.push(r.body);
+    }
+    const pinned = new Set<string>();
+    for (const m of made) {
+      expect(await hostOf(String(m.uuid))).toBe(hosts[2]);
+      const info = await dockers[2].getContainer(`zun-${String(m.uuid)}`).inspect();
+      expect(info.HostConfig.CpusetCpus).toMatch(/^\d+$/);
+      pinned.add(String(info.HostConfig.CpusetCpus));
+    }
+    expect(pinned.size).toBe(ncpu); // each container its own CPU
+    const full = await create({ cpu: 1, cpu_policy: 'dedicated' });
+    const failed = await stack.waitFor(String(full.body.uuid), (c) => c.status === 'Error');
+    expect(failed.status_reason).toMatch(/No valid host: 3 hosts, CpuSetFilter removed 3/);
+
+    // The restarted agent rebuilds its pins from the claims: it refuses one more dedicated claim itself.
+    await agents[2].stop();
+    agents[2] = await stack.launchAgent(hosts[2], agentEnv[2]);
+    const claim = await fetch(`${agents[2].url}/v1/claims`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-zun-service-token': stack.serviceToken },
+      body: JSON.stringify({
+        container_uuid: '00000000-0000-4000-8000-00000000f222',
+        cpu: 1,
+        memory: 16,
+        disk: 0,
+        cpu_policy: 'dedicated',
+      }),
+    });
+    expect(claim.status).toBe(409);
+    expect(((await claim.json()) as { reason: string }).reason).toMatch(/No NUMA node has 1 free CPUs/);
+    const shared = await create({});
+    expect(await hostOf(String(shared.body.uuid))).not.toBe('null');
     await removeAll();
   }, 120_000);
 

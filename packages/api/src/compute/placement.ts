@@ -37,7 +37,13 @@ export async function placeOnHost(
     try {
       const answer = await deps.agents.claim(
         endpoint,
-        { container_uuid: uuid, cpu: spec.cpu, memory: spec.memory, disk: spec.disk },
+        {
+          container_uuid: uuid,
+          cpu: spec.cpu,
+          memory: spec.memory,
+          disk: spec.disk,
+          cpu_policy: spec.cpuPolicy === 'dedicated' ? 'dedicated' : 'shared',
+        },
         requestId,
       );
       if (answer.claimed) return { host: host.hostname, claimed: true };

@@ -6,6 +6,7 @@ import { initContainerModels } from './models/container';
 import { initIdentityModels } from './models/identity';
 import * as m001 from './migrations/001-initial';
 import * as m002 from './migrations/002-task-action-id';
+import * as m003 from './migrations/003-cpu-pinning';
 
 export * from './models/compute';
 export * from './models/container';
@@ -15,6 +16,7 @@ export * from './models/identity';
 const MIGRATIONS = [
   { name: '001-initial', mod: m001 },
   { name: '002-task-action-id', mod: m002 },
+  { name: '003-cpu-pinning', mod: m003 },
 ];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {

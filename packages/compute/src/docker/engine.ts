@@ -45,6 +45,8 @@ export interface ContainerSpec {
   /** Docker network the container is created on (further ones are connected afterwards). */
   network?: string | null;
   mounts?: MountSpec[];
+  /** Dedicated CPUs and their NUMA node's memory (cpu_policy=dedicated). */
+  cpuset?: { cpus: number[]; mems: number } | null;
 }
 
 export interface MountSpec {
@@ -248,6 +250,9 @@ export class DockerodeEngine implements EngineClient {
             ? { CpuShares: Math.round(1024 * spec.cpu), NanoCpus: Math.round(spec.cpu * 1e9) }
             : {}),
           ...(spec.restartPolicy ? { RestartPolicy: spec.restartPolicy } : {}),
+          ...(spec.cpuset
+            ? { CpusetCpus: spec.cpuset.cpus.join(','), CpusetMems: String(spec.cpuset.mems) }
+            : {}),
           AutoRemove: spec.autoRemove,
           ...(spec.runtime ? { Runtime: spec.runtime } : {}),
           ...(spec.network ? { NetworkMode: spec.network } : {}),

@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
-import type { ZunConfig } from '@zun/common';
+import type { NumaCell, ZunConfig } from '@zun/common';
 import type { EngineClient } from '../docker/engine';
+import { readNumaTopology } from './numa';
 
 export interface HostResources {
   cpus: number;
@@ -20,6 +21,7 @@ export interface HostResources {
   /** What claims may add up to: (total - reserved) x allocation ratio. */
   cpuLimit: number;
   memLimit: number;
+  numaTopology: NumaCell[];
   diskLimit: number;
 }
 
@@ -58,5 +60,6 @@ export async function readHostResources(engine: EngineClient, config: ZunConfig)
     cpuLimit: Math.max(0, info.ncpu - c.reservedHostCpus) * c.cpuAllocationRatio,
     memLimit: Math.floor(Math.max(0, memTotalMiB - c.reservedHostMemoryMb) * c.ramAllocationRatio),
     diskLimit: Math.floor(diskTotalGiB * c.diskAllocationRatio),
+    numaTopology: await readNumaTopology(info.ncpu, memTotalMiB),
   };
 }

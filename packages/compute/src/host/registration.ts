@@ -64,6 +64,8 @@ export class HostRegistration {
       cpu_limit: r.cpuLimit,
       mem_limit: r.memLimit,
       disk_limit: r.diskLimit,
+      enable_cpu_pinning: this.config.compute.enableCpuPinning,
+      numa_topology: r.numaTopology,
     };
     const node = await ComputeNode.findOne({ where: { hostname: this.host } });
     if (node) await node.update(values);

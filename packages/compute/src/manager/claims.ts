@@ -1,5 +1,6 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { ResourceClaim, type Container } from '@zun/common';
+import { ResourceClaim, type Container, type NumaCell } from '@zun/common';
+import { dedicatedCpuCount, numaNodeFits, type NumaNode } from '@zun/scheduler';
 
 export class InsufficientResourcesError extends Error {}
 
@@ -8,6 +9,18 @@ export interface Usage {
   memory: number;
   disk: number;
 }
+
+/** Whole CPUs of one NUMA node given to a `dedicated` container. */
+export interface Pinning {
+  cpuset: number[];
+  numaNode: number;
+}
+
+interface Held extends Usage {
+  pinning: Pinning | null;
+}
+
+export type CpuPolicy = 'shared' | 'dedicated';
 
 export interface Limits {
   cpu: number;
@@ -26,9 +39,11 @@ const EPSILON = 1e-9;
  * leaves the tally only once its transaction has committed.
  */
 export class ResourceTracker {
-  private readonly claims = new Map<string, Usage>();
+  private readonly claims = new Map<string, Held>();
   private used: Usage = { cpu: 0, memory: 0, disk: 0 };
   private limits: Limits = { cpu: 0, memory: 0, disk: 0 };
+  private numa: NumaCell[] = [];
+  private pinningEnabled = false;
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -39,10 +54,24 @@ export class ResourceTracker {
     this.limits = limits;
   }
 
+  setTopology(cells: NumaCell[], pinningEnabled: boolean): void {
+    this.numa = cells;
+    this.pinningEnabled = pinningEnabled;
+  }
+
+  /** The CPUs (and memory node) a claim pinned, as the container's cpuset; null when shared. */
+  cpusetFor(uuid: string): { cpus: number[]; mems: number } | null {
+    const p = this.claims.get(uuid)?.pinning;
+    return p ? { cpus: p.cpuset, mems: p.numaNode } : null;
+  }
+
   async load(): Promise<void> {
     const rows = await ResourceClaim.findAll({ where: { host: this.host }, raw: true });
     this.claims.clear();
-    for (const r of rows) this.claims.set(r.container_uuid, { cpu: r.cpu, memory: r.memory, disk: r.disk });
+    for (const r of rows) {
+      const pinning = r.cpuset && r.numa_node !== null ? { cpuset: r.cpuset, numaNode: r.numa_node } : null;
+      this.claims.set(r.container_uuid, { cpu: r.cpu, memory: r.memory, disk: r.disk, pinning });
+    }
     this.recount();
   }
 
@@ -59,10 +88,16 @@ export class ResourceTracker {
    * checked and reserved in memory, then recorded. Re-claiming the same uuid replaces its claim.
    * Throws InsufficientResourcesError, leaving nothing behind, when the host cannot take it.
    */
-  async claimFor(uuid: string, want: Usage): Promise<void> {
-    this.reserve(uuid, want);
+  async claimFor(uuid: string, want: Usage, policy: CpuPolicy = 'shared'): Promise<void> {
+    const pinning = this.reserve(uuid, want, policy);
     try {
-      await ResourceClaim.upsert({ container_uuid: uuid, host: this.host, ...want });
+      await ResourceClaim.upsert({
+        container_uuid: uuid,
+        host: this.host,
+        ...want,
+        cpuset: pinning?.cpuset ?? null,
+        numa_node: pinning?.numaNode ?? null,
+      });
     } catch (err) {
       this.forget(uuid);
       throw err;
@@ -91,20 +126,28 @@ export class ResourceTracker {
   /** Claims the container's resources on this host and, in the same statement, sets `then`. */
   async claim(c: Container, then: { host: string; task_state: string | null }): Promise<void> {
     const want: Usage = { cpu: c.cpu ?? 0, memory: Number(c.memory ?? 0), disk: c.disk ?? 0 };
-    this.reserve(c.uuid, want);
+    const pinning = this.reserve(c.uuid, want, c.cpu_policy === 'dedicated' ? 'dedicated' : 'shared');
     try {
       await this.sequelize.query(
         `WITH claim AS (
-           INSERT INTO resource_claims (container_uuid, host, cpu, memory, disk, created_at, updated_at)
-           VALUES (:uuid, :host, :cpu, :memory, :disk, now(), now())
+           INSERT INTO resource_claims (container_uuid, host, cpu, memory, disk, cpuset, numa_node,
+                                        created_at, updated_at)
+           VALUES (:uuid, :host, :cpu, :memory, :disk, CAST(:cpuset AS jsonb), :numaNode, now(), now())
            ON CONFLICT (container_uuid) DO UPDATE
              SET host = EXCLUDED.host, cpu = EXCLUDED.cpu, memory = EXCLUDED.memory, disk = EXCLUDED.disk,
-                 updated_at = now()
+                 cpuset = EXCLUDED.cpuset, numa_node = EXCLUDED.numa_node, updated_at = now()
            RETURNING container_uuid)
          UPDATE containers SET host = :host, task_state = :taskState, updated_at = now()
           WHERE uuid = (SELECT container_uuid FROM claim)`,
         {
-          replacements: { uuid: c.uuid, host: this.host, ...want, taskState: then.task_state },
+          replacements: {
+            uuid: c.uuid,
+            host: this.host,
+            ...want,
+            cpuset: pinning ? JSON.stringify(pinning.cpuset) : null,
+            numaNode: pinning?.numaNode ?? null,
+            taskState: then.task_state,
+          },
           type: QueryTypes.UPDATE,
         },
       );
@@ -159,9 +202,9 @@ export class ResourceTracker {
     else this.forget(uuid);
   }
 
-  private reserve(uuid: string, want: Usage): void {
+  private reserve(uuid: string, want: Usage, policy: CpuPolicy): Pinning | null {
     // A retried create replaces its own earlier claim rather than adding to it.
-    const prev = this.claims.get(uuid) ?? { cpu: 0, memory: 0, disk: 0 };
+    const prev = this.claims.get(uuid) ?? { cpu: 0, memory: 0, disk: 0, pinning: null };
     const used = {
       cpu: this.used.cpu - prev.cpu,
       memory: this.used.memory - prev.memory,
@@ -177,10 +220,47 @@ export class ResourceTracker {
     if (want.disk > 0 && used.disk + want.disk > this.limits.disk) {
       problems.push(`Free disk ${this.limits.disk - used.disk} GiB < requested ${want.disk} GiB`);
     }
+    let pinning: Pinning | null = null;
+    if (policy === 'dedicated') {
+      pinning = this.pickCpus(uuid, want);
+      if (!pinning) {
+        problems.push(
+          this.pinningEnabled
+            ? `No NUMA node has ${dedicatedCpuCount(want.cpu)} free CPUs and ${want.memory} MiB for a dedicated container`
+            : `CPU pinning is not enabled on host ${this.host}`,
+        );
+      }
+    }
     if (problems.length)
       throw new InsufficientResourcesError(`Insufficient compute resources: ${problems.join('; ')}.`);
-    this.claims.set(uuid, want);
+    this.claims.set(uuid, { ...want, pinning });
     this.recount();
+    return pinning;
+  }
+
+  /** Lowest free CPU ids of the first NUMA node that fits, other containers' pins excluded. */
+  private pickCpus(uuid: string, want: Usage): Pinning | null {
+    if (!this.pinningEnabled) return null;
+    const count = dedicatedCpuCount(want.cpu);
+    for (const cell of this.numa) {
+      const pinned = new Set<number>();
+      let memPinned = 0;
+      for (const [other, held] of this.claims) {
+        if (other === uuid || held.pinning?.numaNode !== cell.id) continue;
+        for (const c of held.pinning.cpuset) pinned.add(c);
+        memPinned += held.memory;
+      }
+      const node: NumaNode = {
+        id: cell.id,
+        cpus: cell.cpus,
+        pinned: [...pinned],
+        memAvailable: cell.memMiB - memPinned,
+      };
+      if (!numaNodeFits(node, count, want.memory)) continue;
+      const free = cell.cpus.filter((c) => !pinned.has(c)).sort((a, b) => a - b);
+      return { cpuset: free.slice(0, count), numaNode: cell.id };
+    }
+    return null;
   }
 
   private forget(uuid: string): void {

@@ -28,7 +28,11 @@ export function claimsRouter(tracker: ResourceTracker, logger: Logger): Router {
       limits: tracker.currentLimits(),
     });
     try {
-      await tracker.claimFor(b.container_uuid, { cpu: b.cpu, memory: b.memory, disk: b.disk });
+      await tracker.claimFor(
+        b.container_uuid,
+        { cpu: b.cpu, memory: b.memory, disk: b.disk },
+        b.cpu_policy === 'dedicated' ? 'dedicated' : 'shared',
+      );
     } catch (err) {
       if (!(err instanceof InsufficientResourcesError)) throw err;
       logger.info('claim refused', { uuid: b.container_uuid, reason: err.message });

@@ -34,6 +34,7 @@ export async function createContainer(
     availabilityZone: p.availabilityZone,
     requestedHost: p.requestedHost,
     hints: p.hints,
+    cpuPolicy: p.cpuPolicy,
   };
   const result = deps.scheduler.schedule(hosts, spec);
   const values = {
@@ -58,6 +59,7 @@ export async function createContainer(
     auto_heal: p.autoHeal,
     image_driver: 'docker',
     runtime: p.runtime,
+    cpu_policy: p.cpuPolicy,
     security_groups: p.securityGroups,
   };
 

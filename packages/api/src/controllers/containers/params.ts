@@ -35,6 +35,8 @@ export interface CreateParams {
   availabilityZone: string | null;
   requestedHost: string | null;
   hints: Record<string, unknown>;
+  /** 'dedicated' pins whole CPUs of one NUMA node on hosts that enable pinning. */
+  cpuPolicy: 'shared' | 'dedicated';
   /** Project network names, primary first (see ./nets). */
   nets: string[];
   mounts: MountRequest[];
@@ -137,6 +139,7 @@ export function createParams(
     availabilityZone: (body.availability_zone as string | null | undefined) ?? null,
     requestedHost: (body.host as string | undefined) ?? null,
     hints: (body.hints as Record<string, unknown> | null) ?? {},
+    cpuPolicy: body.cpu_policy === 'dedicated' ? 'dedicated' : 'shared',
     nets,
     mounts,
     securityGroups,

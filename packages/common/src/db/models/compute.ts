@@ -22,6 +22,12 @@ export class Service extends Model<InferAttributes<Service>, InferCreationAttrib
   declare updated_at: CreationOptional<Date>;
 }
 
+export interface NumaCell {
+  id: number;
+  cpus: number[];
+  memMiB: number;
+}
+
 export class ComputeNode extends Model<InferAttributes<ComputeNode>, InferCreationAttributes<ComputeNode>> {
   declare uuid: string;
   declare hostname: string;
@@ -42,6 +48,8 @@ export class ComputeNode extends Model<InferAttributes<ComputeNode>, InferCreati
   declare labels: Record<string, string> | null;
   declare runtimes: string[] | null;
   declare enable_cpu_pinning: CreationOptional<boolean>;
+  /** NUMA nodes: ids, their CPUs and MiB of memory (pinned CPUs are derived from claims). */
+  declare numa_topology: CreationOptional<NumaCell[] | null>;
   declare cpu_limit: number;
   declare mem_limit: number;
   declare disk_limit: number;
@@ -58,6 +66,9 @@ export class ResourceClaim extends Model<
   declare cpu: number;
   declare memory: number;
   declare disk: number;
+  /** CPU ids pinned for a `dedicated` container, on NUMA node `numa_node`; null when shared. */
+  declare cpuset: CreationOptional<number[] | null>;
+  declare numa_node: CreationOptional<number | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -117,6 +128,7 @@ export function initComputeModels(sequelize: Sequelize): void {
       labels: DataTypes.JSONB,
       runtimes: DataTypes.JSONB,
       enable_cpu_pinning: { type: DataTypes.BOOLEAN, defaultValue: false },
+      numa_topology: DataTypes.JSONB,
       cpu_limit: DataTypes.FLOAT,
       mem_limit: DataTypes.INTEGER,
       disk_limit: DataTypes.INTEGER,
@@ -131,6 +143,8 @@ export function initComputeModels(sequelize: Sequelize): void {
       cpu: DataTypes.FLOAT,
       memory: DataTypes.INTEGER,
       disk: DataTypes.INTEGER,
+      cpuset: DataTypes.JSONB,
+      numa_node: DataTypes.INTEGER,
       ...stamps,
     },
     { sequelize, tableName: 'resource_claims', underscored: true },

@@ -113,6 +113,7 @@ export function containerSpec(
       : null,
     autoRemove: c.auto_remove,
     runtime: c.runtime,
+    cpuset: ctx.tracker.cpusetFor(c.uuid),
     network,
     mounts,
   };
