@@ -174,11 +174,20 @@ export class ResourceTracker {
   ): Promise<void> {
     const prev = this.claims.get(c.uuid);
     const next: Usage = { cpu: want.cpu, memory: want.memory, disk: prev?.disk ?? c.disk ?? 0 };
-    this.reserve(c.uuid, next);
+    const pinning = this.reserve(c.uuid, next, c.cpu_policy === 'dedicated' ? 'dedicated' : 'shared');
     try {
       await apply();
       await this.sequelize.transaction(async (transaction) => {
-        await ResourceClaim.upsert({ container_uuid: c.uuid, host: this.host, ...next }, { transaction });
+        await ResourceClaim.upsert(
+          {
+            container_uuid: c.uuid,
+            host: this.host,
+            ...next,
+            cpuset: pinning?.cpuset ?? null,
+            numa_node: pinning?.numaNode ?? null,
+          },
+          { transaction },
+        );
         await record(transaction);
       });
     } catch (err) {
@@ -192,7 +201,7 @@ export class ResourceTracker {
   /** The claim this host holds for a container (undefined if none). */
   claimOf(uuid: string): Usage | undefined {
     const u = this.claims.get(uuid);
-    return u ? { ...u } : undefined;
+    return u ? { cpu: u.cpu, memory: u.memory, disk: u.disk } : undefined;
   }
 
   /** Deletes the claim (in `transaction` if given); the tally follows once it is committed. */
