@@ -68,6 +68,7 @@ export async function startAgent(
   };
   applyHost(await registration.register());
   await tracker.load();
+  if (tracker.restored.length) logger.warn('restored missing claims', { containers: tracker.restored });
   sync.startEvents();
   await sync.reconcile();
   await runner.recover();

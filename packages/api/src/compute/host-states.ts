@@ -63,8 +63,9 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     'SELECT host, numa_node, cpuset, memory FROM resource_claims WHERE cpuset IS NOT NULL',
     { type: QueryTypes.SELECT },
   );
-  const numaOf = (r: Row): NumaNode[] | undefined => {
-    if (!r.enable_cpu_pinning || !r.numa_topology) return undefined;
+  const numaOf = (r: Row): NumaNode[] => {
+    // Every host gets the field (empty when it pins nothing) so host objects keep one shape.
+    if (!r.enable_cpu_pinning || !r.numa_topology) return [];
     return r.numa_topology.map((cell) => {
       const mine = pins.filter((p) => p.host === r.hostname && p.numa_node === cell.id);
       return {

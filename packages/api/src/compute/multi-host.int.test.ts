@@ -313,6 +313,12 @@ describe('several compute hosts, one per Docker engine', () => {
     expect(failed.status_reason).toMatch(/No valid host: 3 hosts, CpuSetFilter removed 3/);
 
     // The restarted agent rebuilds its pins from the claims: it refuses one more dedicated claim itself.
+    // A claim lost from the table is restored from its container's row.
+    const shared = await create({ host: hosts[2] }, { version: '1.39' });
+    expect(await hostOf(String(shared.body.uuid))).toBe(hosts[2]);
+    await db.sequelize.query(
+      `DELETE FROM resource_claims WHERE container_uuid = '${String(shared.body.uuid)}'`,
+    );
     await agents[2].stop();
     agents[2] = await stack.launchAgent(hosts[2], agentEnv[2]);
     const claim = await fetch(`${agents[2].url}/v1/claims`, {
@@ -328,8 +334,10 @@ describe('several compute hosts, one per Docker engine', () => {
     });
     expect(claim.status).toBe(409);
     expect(((await claim.json()) as { reason: string }).reason).toMatch(/No NUMA node has 1 free CPUs/);
-    const shared = await create({});
-    expect(await hostOf(String(shared.body.uuid))).not.toBe('null');
+    const back = await sql<{ memory: number; host: string }>(
+      `SELECT memory, host FROM resource_claims WHERE container_uuid = '${String(shared.body.uuid)}'`,
+    );
+    expect(back).toEqual([{ memory: SIZE, host: hosts[2] }]);
     await removeAll();
   }, 120_000);
 

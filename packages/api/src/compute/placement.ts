@@ -1,5 +1,5 @@
 import { ServiceUnavailableError } from '@zun/common';
-import { consume, type HostState, type RequestSpec } from '@zun/scheduler';
+import { consume, release, type HostState, type RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from './deps';
 
 export type Placement =
@@ -28,9 +28,10 @@ export async function placeOnHost(
   const tries = candidates.slice(0, Math.max(1, deps.config.scheduler.maxAttempts));
   for (const host of tries) {
     // Counted before the await so concurrent requests in this process see it at once.
-    consume(host, spec);
+    const pick = consume(host, spec);
     const endpoint = await deps.hosts.endpoint(host.hostname);
     if (!endpoint) {
+      release(host, spec, pick);
       refusals.push(`${host.hostname} (no agent endpoint)`);
       continue;
     }
@@ -47,6 +48,7 @@ export async function placeOnHost(
         requestId,
       );
       if (answer.claimed) return { host: host.hostname, claimed: true };
+      release(host, spec, pick);
       deps.hosts.observe(host.hostname, answer.usage);
       refusals.push(`${host.hostname} (${answer.reason ?? 'refused'})`);
     } catch (err) {

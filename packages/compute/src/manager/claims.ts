@@ -44,6 +44,8 @@ export class ResourceTracker {
   private limits: Limits = { cpu: 0, memory: 0, disk: 0 };
   private numa: NumaCell[] = [];
   private pinningEnabled = false;
+  /** Claims load() had to restore from container rows (logged by the agent). */
+  restored: string[] = [];
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -66,6 +68,21 @@ export class ResourceTracker {
   }
 
   async load(): Promise<void> {
+    // A container placed here whose claim row is missing (written before claims existed, or lost)
+    // still uses the host: its claim is restored from the container's own resources.
+    const [restored] = (await this.sequelize.query(
+      `INSERT INTO resource_claims (container_uuid, host, cpu, memory, disk, created_at, updated_at)
+       SELECT c.uuid, c.host, COALESCE(c.cpu, 0),
+              CASE WHEN c.memory ~ '^[0-9]+$' THEN CAST(c.memory AS integer) ELSE 0 END,
+              COALESCE(c.disk, 0), now(), now()
+         FROM containers c
+        WHERE c.host = :host AND c.status <> 'Deleted'
+          AND NOT EXISTS (SELECT 1 FROM resource_claims r WHERE r.container_uuid = c.uuid)
+       ON CONFLICT (container_uuid) DO NOTHING
+       RETURNING container_uuid`,
+      { replacements: { host: this.host } },
+    )) as [{ container_uuid: string }[], unknown];
+    this.restored = restored.map((r) => r.container_uuid);
     const rows = await ResourceClaim.findAll({ where: { host: this.host }, raw: true });
     this.claims.clear();
     for (const r of rows) {
