@@ -1,6 +1,7 @@
 import express, { Router, type Request } from 'express';
 import {
   Container,
+  ContainerStatus,
   ConflictError,
   InputError,
   InvalidStateError,
@@ -45,6 +46,17 @@ export function containerReadsRouter(deps: { host: string; engine: EngineClient;
     const e = toEngineError(err);
     if (e.statusCode === 409) return new ConflictError(`Cannot ${action} container ${c.uuid}: ${e.message}`);
     if (e.statusCode === 404 && c.container_id && !(await deps.engine.inspectContainer(c.container_id))) {
+      // The row must stop claiming a container that is gone (containers.md §9).
+      if (c.status !== ContainerStatus.Deleting) {
+        await c.update(
+          c.auto_remove
+            ? { status: ContainerStatus.Deleted, status_reason: null }
+            : {
+                status: ContainerStatus.Error,
+                status_reason: `No such container: ${c.container_id} in docker`,
+              },
+        );
+      }
       return new ConflictError(
         `Cannot ${action} container ${c.uuid}: its Docker container no longer exists.`,
       );

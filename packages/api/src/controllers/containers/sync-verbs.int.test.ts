@@ -285,6 +285,29 @@ describe('synchronous container verbs (real engine, real PostgreSQL)', () => {
     expect(registryTags.tags).toEqual(['latest']);
   });
 
+  it('commit of a paused container leaves it paused', async () => {
+    const { uuid, id } = await run('frozen', ['sh', '-c', 'echo cold > /cold.txt; sleep 600']);
+    docker('pause', id);
+    await stack.waitFor(uuid, (c) => c.status === 'Paused');
+    const repo = `zun-commit-test-${randomBytes(4).toString('hex')}`;
+    images.push(`${repo}:latest`);
+    const r = await stack.call<{ uuid: string }>('POST', `/v1/containers/frozen/commit?repository=${repo}`);
+    expect(r.status).toBe(202);
+    await waitForAction(uuid, 'commit');
+    expect(docker('inspect', '--format', '{{.State.Status}}', id).trim()).toBe('paused');
+    expect(docker('run', '--rm', `${repo}:latest`, 'cat', '/cold.txt')).toBe('cold\n');
+    docker('unpause', id);
+  });
+
+  it('a Docker container removed behind our back makes the call a 409 and the row Error', async () => {
+    const { uuid, id } = await run('vanishing', ['sleep', '600']);
+    docker('rm', '-f', id);
+    const r = await stack.call<ErrorBody>('GET', `/v1/containers/${uuid}/stats`);
+    expect(r.status).toBe(409);
+    const row = await stack.waitFor(uuid, (c) => c.status === 'Error');
+    expect(String(row.status_reason)).toContain(id.slice(0, 12));
+  });
+
   it('commit refuses bad names and wrong states with nothing queued', async () => {
     const created = await stack.call<View>('POST', '/v1/containers', {
       body: { image: BUSYBOX, name: 'notyet', command: ['true'] },
