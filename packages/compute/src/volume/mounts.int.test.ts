@@ -125,10 +125,13 @@ describe('mounts (real engine)', () => {
     const uuid = String(r.body.uuid);
     await stack.waitFor(uuid, (c) => c.gone === true, 30_000, 'demo');
     const label = `org.openstack.zun.uuid=${uuid}`;
-    for (let i = 0; i < 50 && (await volumes(label)).length; i++)
+    const dir = path.join(stack.statePath, 'injected', uuid);
+    // Released by the agent right after it purges the row: allow it a moment.
+    for (let i = 0; i < 50 && ((await volumes(label)).length || existsSync(dir)); i++) {
       await new Promise((res) => setTimeout(res, 100));
+    }
     expect(await volumes(label)).toHaveLength(0);
-    expect(existsSync(path.join(stack.statePath, 'injected', uuid))).toBe(false);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('host paths are refused with 400 and nothing is left behind', async () => {
