@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # More Docker engines on this machine, one per extra compute host:
 #
-#   scripts/engines.sh up N [DIR]    start engines 1..N (state in DIR, default .zun/engines)
+#   scripts/engines.sh up N [DIR]    start N engines numbered from ZUN_ENGINE_BASE (default 1),
+#                                    state in DIR (default $ZUN_STATE/engines or .zun/engines)
 #   scripts/engines.sh down [DIR]    stop the engines started in DIR (by their pidfiles)
 #   scripts/engines.sh sockets [DIR] print the sockets of the running ones, one per line
 #
@@ -69,7 +70,9 @@ case "$cmd" in
     n=${2:?usage: engines.sh up N [DIR]}
     dir=$(dir_arg "${3:-}")
     mkdir -p "$dir"
-    for i in $(seq 1 "$n"); do up_one "$i" "$dir"; done
+    # Numbers (hence bridges and address pools) must differ between sets running at once.
+    base=${ZUN_ENGINE_BASE:-1}
+    for i in $(seq "$base" $((base + n - 1))); do up_one "$i" "$dir"; done
     ;;
   down)
     dir=$(dir_arg "${2:-}")
@@ -81,7 +84,7 @@ case "$cmd" in
     for d in "$dir"/*/; do [ -S "${d}docker.sock" ] && ping_sock "${d}docker.sock" && echo "${d}docker.sock"; done
     ;;
   *)
-    sed -n '2,12p' "$0"
+    sed -n '2,14p' "$0"
     exit 2
     ;;
 esac

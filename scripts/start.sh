@@ -8,6 +8,14 @@ source scripts/lib/setup.sh
 trap release EXIT
 prepare
 
+# ZUN_EXTRA_HOSTS=N: N more compute hosts on this machine, each with its own Docker engine
+# (scripts/engines.sh; stopped again by release).
+if [ "${ZUN_EXTRA_HOSTS:-0}" -gt 0 ]; then
+  echo "zun: starting ${ZUN_EXTRA_HOSTS} more Docker engine(s) for extra compute hosts..."
+  ZUN_EXTRA_ENGINES=$(bash scripts/engines.sh up "$ZUN_EXTRA_HOSTS" "$ZUN_STATE/engines" | paste -sd, -)
+  export ZUN_EXTRA_ENGINES
+fi
+
 # Ctrl-C reaches the node process (same process group); we wait for it, then clean up.
 trap 'true' INT
 node packages/aio/dist/main.js

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -19,6 +19,8 @@ const pgPort = Number(process.env.ZUN_PG_PORT ?? 55432);
 const host = process.env.ZUN_DEFAULT_HOST ?? hostname();
 const dockerSocket = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 const registry = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
+/** Sockets of more engines (scripts/start.sh with ZUN_EXTRA_HOSTS=N): one more compute host each. */
+const extraEngines = (process.env.ZUN_EXTRA_ENGINES ?? '').split(',').filter(Boolean);
 
 function say(msg: string): void {
   process.stdout.write(`zun: ${msg}\n`);
@@ -149,6 +151,25 @@ async function main(): Promise<void> {
       60_000,
       compute,
     );
+    const extraHosts: string[] = [];
+    for (const [i, socket] of extraEngines.entries()) {
+      const name = `${host}-${i + 2}`;
+      const logFile = path.join(state, 'logs', `compute-${name}.log`);
+      const child = startChild(
+        `zun-compute ${name}`,
+        path.join(repo, 'packages/compute/dist/main.js'),
+        { ...env, ZUN_DEFAULT_HOST: name, ZUN_DOCKER_SOCKET_PATH: socket, ZUN_COMPUTE_LISTEN_PORT: '0' },
+        logFile,
+      );
+      children.push(child);
+      await waitFor(
+        `zun-compute ${name}`,
+        async () => readFileSync(logFile, 'utf8').includes('zun-compute started'),
+        60_000,
+        child,
+      );
+      extraHosts.push(`${name} (engine ${socket})`);
+    }
     for (const c of children) {
       void c.exited.then((code) => {
         if (!stopping) {
@@ -161,6 +182,7 @@ async function main(): Promise<void> {
     writeRc(path.join(state, 'zunrc-demo'), 'demo', secrets.demoPassword);
     say(`zun-api      ${apiUrl}/v1  (identity: ${apiUrl}/identity/v3)`);
     say(`zun-compute  host "${host}", agent on 127.0.0.1:${agentPort}, engine ${dockerSocket}`);
+    for (const h of extraHosts) say(`zun-compute  host ${h}`);
     say(`registry     ${registry} (try image ${registry}/busybox)`);
     say(`logs         ${path.join(state, 'logs')}`);
     say(`credentials  source ${path.join(state, 'zunrc')}   (admin; demo user: zunrc-demo)`);
