@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { QueryTypes } from 'sequelize';
 import { createTestDatabase, type TestDatabase } from '../../../../../test/support/db';
 import { BUSYBOX, TestStack } from '../../../../../test/support/stack';
@@ -247,6 +248,26 @@ describe('container verbs (real engine, real PostgreSQL)', () => {
     const fresh = await docker(uuid);
     expect(fresh.Id).not.toBe(keptId);
     expect(fresh.State.Running).toBe(false);
+  });
+
+  it('rebuild keeps the networks and volumes: data written before is there after', async () => {
+    const uuid = await running(['sleep', '300'], {
+      nets: [{ network: 'rebuildnet' }],
+      mounts: [{ source: 'keepvol', destination: '/data' }],
+    });
+    const before = await docker(uuid);
+    execFileSync('docker', ['exec', before.Id, 'sh', '-c', 'echo kept > /data/marker']);
+    expect((await act(uuid, 'rebuild')).status).toBe(202);
+    await stack.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null, 30_000);
+    const after = await docker(uuid);
+    expect(after.Id).not.toBe(before.Id);
+    expect(Object.keys(after.NetworkSettings.Networks)).toEqual(Object.keys(before.NetworkSettings.Networks));
+    expect(after.Mounts.map((m) => [m.Name, m.Destination])).toEqual(
+      before.Mounts.map((m) => [m.Name, m.Destination]),
+    );
+    expect(execFileSync('docker', ['exec', after.Id, 'cat', '/data/marker'], { encoding: 'utf8' })).toBe(
+      'kept\n',
+    );
   });
 
   it('lists actions newest first with Zun fields, shows events, and 404s unknown request ids', async () => {
