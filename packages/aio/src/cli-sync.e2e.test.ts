@@ -141,6 +141,18 @@ describe('zun top / stats / cp / commit / list through the real CLI', () => {
       }
     }
     expect(JSON.parse(labels)).toMatchObject({ 'org.openstack.zun.managed': 'false' });
+    // Both commits are in the audit trail, each with a successful compute event.
+    const actions = await zun('action-list', 'cli-sync');
+    const commits = [...actions.out.matchAll(/\|\s*(req-[0-9a-f-]{36})\s*\|\s*commit\s*\|/g)].map(
+      (m) => m[1],
+    );
+    expect(commits).toHaveLength(2);
+    for (const req of commits) {
+      const shown = await zun('action-show', 'cli-sync', req);
+      expect(shown.code).toBe(0);
+      expect(shown.out).toContain('compute__do_container_commit');
+      expect(shown.out).toContain('Success');
+    }
   });
 
   it('zun list filters, pages and spans projects the way the CLI asks', async () => {
