@@ -6,6 +6,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { createLogger, loadConfig, LABEL_HOST, type ZunConfig } from '@zun/common';
 import { startApi, type RunningApi } from '@zun/api';
+import { startWsProxy, type RunningProxy } from '@zun/wsproxy';
 import type { TestDatabase } from './db';
 
 export const REGISTRY = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
@@ -37,6 +38,7 @@ export class TestStack {
   readonly adminPassword = 'admin-secret';
   readonly demoPassword = 'demo-secret';
   api!: RunningApi;
+  wsproxy: RunningProxy | null = null;
   config!: ZunConfig;
   agentUrl: string | null = null;
   private agent: ChildProcess | null = null;
@@ -217,7 +219,18 @@ export class TestStack {
     return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_HOST}=${this.host}`] } });
   }
 
+  /**
+   * Starts zun-wsproxy in this process on a free port; call before startApi and hand
+   * `{ ZUN_WEBSOCKET_PROXY_BASE_URL: proxy.url }` to it so attach/exec URLs point here.
+   */
+  async startWsProxy(extraEnv: Record<string, string> = {}): Promise<RunningProxy> {
+    const config = loadConfig(this.env({ ZUN_WEBSOCKET_PROXY_WSPROXY_PORT: '0', ...extraEnv }));
+    this.wsproxy = await startWsProxy(config, createLogger('zun-wsproxy-test', { format: 'text' }));
+    return this.wsproxy;
+  }
+
   async stop(): Promise<void> {
+    await this.wsproxy?.stop();
     await this.stopAgent();
     for (const a of this.extraAgents) await a.stop();
     await this.api?.stop();

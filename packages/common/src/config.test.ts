@@ -111,7 +111,15 @@ describe('loadConfig', () => {
     expect(config.compute.ramAllocationRatio).toBe(1.5);
     expect(config.compute.diskAllocationRatio).toBe(1);
     expect(config.compute.reservedHostMemoryMb).toBe(512);
-    expect(config.docker).toEqual({ socketPath: '/var/run/docker.sock', stopTimeout: 10 });
+    expect(config.docker).toEqual({ socketPath: '/var/run/docker.sock', stopTimeout: 10, executeTimeout: 5 });
+    expect(config.websocketProxy).toEqual({
+      baseUrl: 'ws://127.0.0.1:6784/',
+      host: '127.0.0.1',
+      port: 6784,
+      allowedOrigins: [],
+      tokenTtl: 30,
+      maxPayload: 65536,
+    });
     expect(config.scheduler.enabledFilters).toEqual([
       'AvailabilityZoneFilter',
       'ComputeFilter',

@@ -45,7 +45,19 @@ export interface ZunConfig {
     /** Where the agent keeps files it owns on its host (e.g. injected bind-mount files). */
     statePath: string;
   };
-  docker: { socketPath: string; stopTimeout: number };
+  docker: { socketPath: string; stopTimeout: number; executeTimeout: number };
+  websocketProxy: {
+    /** What the API hands out in attach/exec URLs (ws:// or wss://). */
+    baseUrl: string;
+    host: string;
+    port: number;
+    /** Exact browser origins allowed besides the proxy's own (scheme://host[:port]). */
+    allowedOrigins: string[];
+    /** Seconds a freshly issued attach/exec token stays usable (single use). */
+    tokenTtl: number;
+    /** Largest WebSocket message accepted from a client or an agent, in bytes. */
+    maxPayload: number;
+  };
   scheduler: {
     enabledFilters: string[];
     maxAttempts: number;
@@ -68,7 +80,16 @@ export interface ZunConfig {
 
 type Raw = Record<string, Record<string, string>>;
 
-const SECTIONS = ['DEFAULT', 'database', 'api', 'identity', 'compute', 'docker', 'scheduler'];
+const SECTIONS = [
+  'DEFAULT',
+  'database',
+  'api',
+  'identity',
+  'compute',
+  'docker',
+  'scheduler',
+  'websocket_proxy',
+];
 
 function readRaw(file: string | undefined, env: NodeJS.ProcessEnv): Raw {
   const raw: Raw = {};
@@ -152,6 +173,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     taskPollInterval: num('compute', 'task_poll_interval', 5),
     statePath: str('compute', 'state_path', '/var/lib/zun'),
   };
+  const wsHost = str('websocket_proxy', 'wsproxy_host', '127.0.0.1');
+  const wsPort = num('websocket_proxy', 'wsproxy_port', 6784);
+  const wsproxy = {
+    baseUrl: str('websocket_proxy', 'base_url', `ws://${wsHost}:${wsPort}/`),
+    host: wsHost,
+    port: wsPort,
+    allowedOrigins: list('websocket_proxy', 'allowed_origins', []),
+    tokenTtl: num('websocket_proxy', 'token_ttl', 30),
+    maxPayload: num('websocket_proxy', 'max_payload', 64 * 1024),
+  };
   return {
     host: str('DEFAULT', 'host', hostname()),
     debug: bool('DEFAULT', 'debug', false),
@@ -176,7 +207,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     docker: {
       socketPath: str('docker', 'socket_path', '/var/run/docker.sock'),
       stopTimeout: num('docker', 'default_timeout', 10),
+      executeTimeout: num('docker', 'execute_timeout', 5),
     },
+    websocketProxy: wsproxy,
     scheduler: {
       enabledFilters: list('scheduler', 'enabled_filters', [
         'AvailabilityZoneFilter',

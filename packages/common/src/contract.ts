@@ -180,6 +180,17 @@ export interface ClaimAnswer {
   limits: HostUsage;
 }
 
+export interface ExecRequest {
+  command: string[];
+  run: boolean;
+  interactive: boolean;
+}
+export interface ExecResult {
+  output: string | null;
+  exit_code: number | null;
+  exec_id: string | null;
+}
+
 export interface AgentErrorBody {
   error: { status: number; code: string; message: string };
 }
@@ -268,6 +279,25 @@ export class ComputeAgentClient {
     requestId: string,
   ): Promise<void> {
     await this.request(endpoint, 'POST', `/v1/containers/${uuid}/update`, requestId, { body: change });
+  }
+
+  /** Runs (run=true) or only creates (run=false) an exec in the container. */
+  async execute(endpoint: string, uuid: string, req: ExecRequest, requestId: string): Promise<ExecResult> {
+    return (await this.request(endpoint, 'POST', `/v1/containers/${uuid}/execute`, requestId, {
+      body: req,
+    })) as ExecResult;
+  }
+
+  /** Resizes the container's TTY (execId null) or an exec's TTY. */
+  async resize(
+    endpoint: string,
+    uuid: string,
+    execId: string | null,
+    size: { w: number; h: number },
+    requestId: string,
+  ): Promise<void> {
+    const path = execId ? `/v1/containers/${uuid}/exec/${execId}/resize` : `/v1/containers/${uuid}/resize`;
+    await this.request(endpoint, 'POST', path, requestId, { body: size });
   }
 
   private async request(

@@ -5,3 +5,4 @@ export * from './listen';
 export * from './logging';
 export * from './states';
 export * from './db';
+export * from './websocket';

@@ -1,6 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
+import { DockerodeInteractive, type InteractiveEngine } from './docker/interactive';
 import type { HostResources } from './host/host-info';
 import { HostRegistration } from './host/registration';
 import { DockerImageDriver } from './image/docker-image-driver';
@@ -10,6 +11,8 @@ import { TaskListener } from './manager/task-listener';
 import { TaskRunner } from './manager/task-runner';
 import { createAgentApp } from './server';
 import { releaseHostResources } from './manager/host-resources';
+import { interactiveRoutes } from './interactive/routes';
+import { InteractiveSessions } from './interactive/sessions';
 import { StateSync } from './sync/state-sync';
 
 export interface RunningAgent {
@@ -49,6 +52,14 @@ export async function startAgent(
   const runner = new TaskRunner(ctx);
   const sync = new StateSync(eng, config.host, tracker, logger, (c) => releaseHostResources(ctx, c));
 
+  const interactive: InteractiveEngine = new DockerodeInteractive(config.docker.socketPath);
+  const sessions = new InteractiveSessions({
+    serviceToken: config.compute.serviceToken,
+    host: config.host,
+    engine: interactive,
+    logger,
+    maxPayload: config.websocketProxy.maxPayload,
+  });
   const app = createAgentApp({
     serviceToken: config.compute.serviceToken,
     host: config.host,
@@ -56,8 +67,17 @@ export async function startAgent(
     tracker,
     logger,
     manager: ctx,
+    routes: [
+      interactiveRoutes({
+        host: config.host,
+        engine: interactive,
+        sessions,
+        executeTimeoutMs: config.docker.executeTimeout * 1000,
+      }),
+    ],
   });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
+  server.on('upgrade', (req, socket, head) => sessions.handleUpgrade(req, socket, head));
   const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;
 
   const registration = new HostRegistration(config, eng, endpoint, logger);
@@ -105,6 +125,7 @@ export async function startAgent(
       await listener.stop();
       runner.stop();
       sync.stop();
+      sessions.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Idle keep-alive connections from the API would otherwise hold close() open.

@@ -18,6 +18,7 @@ import { claimsRouter } from './routes/claims';
 import { containerReadsRouter } from './routes/container-reads';
 import type { ManagerContext } from './manager/context';
 import { updateResources } from './manager/commands/update';
+import type { Router } from 'express';
 
 /**
  * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
@@ -31,6 +32,8 @@ export function createAgentApp(deps: {
   logger: Logger;
   /** For the synchronous changes that go through the host's claims (PATCH cpu/memory). */
   manager: ManagerContext;
+  /** Extra routes (behind the credential check), e.g. the interactive calls. */
+  routes?: Router[];
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -74,6 +77,7 @@ export function createAgentApp(deps: {
   });
 
   app.use(containerReadsRouter(deps));
+  for (const r of deps.routes ?? []) app.use(r);
 
   app.post('/v1/containers/:uuid/update', express.json(), async (req, res) => {
     const c = await Container.findOne({ where: { uuid: req.params.uuid, host: deps.host } });

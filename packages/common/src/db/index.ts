@@ -4,19 +4,23 @@ import type { Logger } from '../logging';
 import { initComputeModels } from './models/compute';
 import { initContainerModels } from './models/container';
 import { initIdentityModels } from './models/identity';
+import { initWebsocketModels } from './models/websocket';
 import * as m001 from './migrations/001-initial';
 import * as m002 from './migrations/002-task-action-id';
 import * as m003 from './migrations/003-cpu-pinning';
+import * as m004 from './migrations/004-websocket-tokens';
 
 export * from './models/compute';
 export * from './models/container';
 export * from './models/identity';
+export * from './models/websocket';
 
 /** Migrations in order; each is a module with up/down taking the query interface. */
 const MIGRATIONS = [
   { name: '001-initial', mod: m001 },
   { name: '002-task-action-id', mod: m002 },
   { name: '003-cpu-pinning', mod: m003 },
+  { name: '004-websocket-tokens', mod: m004 },
 ];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {
@@ -28,6 +32,7 @@ export function openDatabase(connection: string, opts: { poolMax?: number } = {}
   initIdentityModels(sequelize);
   initComputeModels(sequelize);
   initContainerModels(sequelize);
+  initWebsocketModels(sequelize);
   return sequelize;
 }
 

@@ -7,6 +7,7 @@ import { containerLogs } from '../../compute/commands/logs';
 import { startContainer, stopContainer } from '../../compute/commands/start-stop';
 import { parseBool, validator } from '../../validation/schema';
 import { listContainers } from './list';
+import { interactiveRouter } from './interactive';
 import { findContainer } from './lookup';
 import { addLifecycleRoutes } from './lifecycle-routes';
 import { addNetworkRoutes } from './network-routes';
@@ -153,5 +154,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
 
   addNetworkRoutes(r, deps);
   addLifecycleRoutes(r, deps, baseUrl);
+  r.use(interactiveRouter(deps));
+
   return r;
 }

@@ -174,3 +174,27 @@ export const renameQuerySchema: JsonSchema = {
   required: ['name'],
   additionalProperties: false,
 };
+
+const boolString = { type: 'string', enum: ['True', 'true', 'False', 'false'] };
+const positiveInt = { type: 'string', pattern: '^[0-9]*[1-9][0-9]*$', maxLength: 5 };
+
+export const executeQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { command: { type: 'string', minLength: 1 }, run: boolString, interactive: boolString },
+  required: ['command'],
+  additionalProperties: false,
+};
+
+export const resizeQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { w: positiveInt, h: positiveInt },
+  required: ['w', 'h'],
+  additionalProperties: false,
+};
+
+export const executeResizeQuerySchema: JsonSchema = {
+  type: 'object',
+  properties: { exec_id: { type: 'string', pattern: '^[0-9a-f]{64}$' }, w: positiveInt, h: positiveInt },
+  required: ['exec_id', 'w', 'h'],
+  additionalProperties: false,
+};

@@ -1,0 +1,3 @@
+export * from './proxy';
+export * from './origin';
+export * from './utf8';
