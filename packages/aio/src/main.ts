@@ -8,7 +8,8 @@ import { startChild, stopChild, waitFor, type Child } from './supervisor';
 
 /**
  * `npm start`: the whole product in one process tree on this machine — an embedded PostgreSQL
- * (data in $ZUN_STATE/pg), zun-api and one zun-compute for the local engine — and a zunrc for
+ * (data in $ZUN_STATE/pg), zun-api, one zun-compute for the local engine and zun-wsproxy for
+ * interactive sessions — and a zunrc for
  * the unmodified `zun` CLI. Ctrl-C stops everything it started; the next start reuses the data.
  */
 const repo = path.resolve(__dirname, '..', '..', '..');
@@ -16,6 +17,7 @@ const state = path.resolve(process.env.ZUN_STATE ?? path.join(repo, '.zun'));
 const apiPort = Number(process.env.ZUN_API_PORT ?? 9517);
 const agentPort = Number(process.env.ZUN_COMPUTE_LISTEN_PORT ?? 9518);
 const pgPort = Number(process.env.ZUN_PG_PORT ?? 55432);
+const wsproxyPort = Number(process.env.ZUN_WEBSOCKET_PROXY_WSPROXY_PORT ?? 6784);
 const host = process.env.ZUN_DEFAULT_HOST ?? hostname();
 const dockerSocket = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 const registry = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
@@ -61,6 +63,11 @@ state_path = ${path.join(state, 'compute')}
 
 [docker]
 socket_path = ${dockerSocket}
+
+[websocket_proxy]
+wsproxy_host = 127.0.0.1
+wsproxy_port = ${wsproxyPort}
+base_url = ws://127.0.0.1:${wsproxyPort}/
 `,
     { mode: 0o600 },
   );
@@ -170,6 +177,19 @@ async function main(): Promise<void> {
       );
       extraHosts.push(`${name} (engine ${socket})`);
     }
+    const wsproxy = startChild(
+      'zun-wsproxy',
+      path.join(repo, 'packages/wsproxy/dist/main.js'),
+      env,
+      path.join(state, 'logs', 'wsproxy.log'),
+    );
+    children.push(wsproxy);
+    await waitFor(
+      'zun-wsproxy',
+      async () => (await fetch(`http://127.0.0.1:${wsproxyPort}/`)).status === 426,
+      60_000,
+      wsproxy,
+    );
     for (const c of children) {
       void c.exited.then((code) => {
         if (!stopping) {
@@ -183,6 +203,7 @@ async function main(): Promise<void> {
     say(`zun-api      ${apiUrl}/v1  (identity: ${apiUrl}/identity/v3)`);
     say(`zun-compute  host "${host}", agent on 127.0.0.1:${agentPort}, engine ${dockerSocket}`);
     for (const h of extraHosts) say(`zun-compute  host ${h}`);
+    say(`zun-wsproxy  ws://127.0.0.1:${wsproxyPort}/  (zun run -i, zun attach, zun exec -it)`);
     say(`registry     ${registry} (try image ${registry}/busybox)`);
     say(`logs         ${path.join(state, 'logs')}`);
     say(`credentials  source ${path.join(state, 'zunrc')}   (admin; demo user: zunrc-demo)`);

@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
+import { BUSYBOX, TestStack } from '../../../test/support/stack';
+import { TmuxTerminal } from '../../../test/support/tmux';
+
+const run = promisify(execFile);
+
+/**
+ * The unmodified `zun` CLI in a real pseudo-terminal (tmux) against zun-api, zun-wsproxy, a
+ * real zun-compute and the real engine: what a user types and what the screen shows.
+ */
+describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => {
+  let db: TestDatabase;
+  let stack: TestStack;
+  let term: TmuxTerminal;
+  let cliEnv: Record<string, string>;
+
+  const zun = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
+    try {
+      const r = await run('/usr/bin/zun', args, {
+        env: { PATH: process.env.PATH, ...cliEnv },
+        timeout: 60_000,
+      });
+      return { code: 0, stdout: r.stdout, stderr: r.stderr };
+    } catch (err) {
+      const e = err as { code: number; stdout: string; stderr: string };
+      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+    }
+  };
+  /**
+   * The client prints "press Enter" before it puts the terminal in raw mode (which discards
+   * pending input), so Enter is pressed until the shell answers with a fresh prompt.
+   */
+  const shellReady = async (t: TmuxTerminal, marker: string) => {
+    await t.waitFor('type ~. to disconnect');
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await t.type('');
+      await new Promise((r) => setTimeout(r, 400));
+      const after = (await t.screen()).split('type ~. to disconnect')[1] ?? '';
+      if (/\/ # /.test(after) || Date.now() > deadline) break;
+    }
+    await t.type(`echo ${marker}-$((6*7))`);
+    await t.waitFor(`${marker}-42`);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    stack = new TestStack(db);
+    const proxy = await stack.startWsProxy();
+    await stack.startApi({ ZUN_WEBSOCKET_PROXY_BASE_URL: proxy.url });
+    await stack.startAgent();
+    cliEnv = {
+      OS_AUTH_URL: `${stack.api.url}/identity/v3`,
+      OS_USERNAME: 'demo',
+      OS_PASSWORD: stack.demoPassword,
+      OS_PROJECT_NAME: 'demo',
+      OS_USER_DOMAIN_NAME: 'Default',
+      OS_PROJECT_DOMAIN_NAME: 'Default',
+      OS_IDENTITY_API_VERSION: '3',
+      OS_REGION_NAME: 'RegionOne',
+      TERM: 'xterm',
+      HOME: process.env.HOME ?? '/root',
+    };
+  });
+  beforeEach(async () => {
+    term = new TmuxTerminal();
+    await term.start(cliEnv, 120, 40);
+  });
+  afterEach(async () => {
+    await term.stop();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await db?.drop();
+  });
+
+  it('zun run -i: a shell in a new container, commands typed and answered, resize seen by stty', async () => {
+    await term.type(`zun run -i --name cli-run ${BUSYBOX} sh`);
+    await term.waitFor(/connected to|ERROR/).catch(() => undefined);
+    const made = await stack.call<Record<string, unknown>>('GET', '/v1/containers/cli-run');
+    expect([made.body.status, made.body.status_reason]).toEqual(['Running', null]);
+    await shellReady(term, 'run');
+    await term.type('stty size');
+    await term.waitFor(/^40 120\s*$/m);
+    await term.resize(100, 30);
+    // SIGWINCH makes the client resize the container's TTY through the API.
+    const deadline = Date.now() + 10_000;
+    let screen = '';
+    while (Date.now() < deadline) {
+      await term.type('stty size');
+      await new Promise((r) => setTimeout(r, 300));
+      screen = await term.screen();
+      if (/^30 100\s*$/m.test(screen)) break;
+    }
+    expect(screen).toMatch(/^30 100\s*$/m);
+    // Leaving the shell ends the container's main process: the client returns to bash.
+    await term.type('exit');
+    // The client returns to bash (its prompt) once the proxy closes the session.
+    await term.waitFor(/\/ # exit\s*\n(.*\n)*bash-[\d.]+# $/m);
+    await term.type('echo "back=$?"');
+    await term.waitFor('back=0');
+    const c = await stack.waitFor('cli-run', (v) => v.status === 'Stopped', 30_000, 'demo');
+    expect(c.interactive).toBe(true);
+    expect(c.tty).toBe(true);
+  });
+
+  it('zun attach to a running interactive container, and a second shell with zun exec -i of its own size', async () => {
+    const r = await stack.call<Record<string, unknown>>('POST', '/v1/containers?run=true', {
+      body: { image: BUSYBOX, name: 'cli-box', command: ['sh'], interactive: true, tty: true },
+    });
+    await stack.waitFor(String(r.body.uuid), (v) => v.status === 'Running');
+
+    await term.type('zun attach cli-box');
+    await shellReady(term, 'attach');
+    await term.type('echo from-attach > /tmp/mark; stty size');
+    await term.waitFor(/^40 120\s*$/m);
+
+    const second = new TmuxTerminal();
+    await second.start(cliEnv, 90, 25);
+    try {
+      // python-zunclient 4.5.0 spells `exec -it` as `exec -i` (it has no -t; -i gives a TTY).
+      await second.type('zun exec -i cli-box sh');
+      await shellReady(second, 'exec');
+      await second.type('cat /tmp/mark; stty size');
+      await second.waitFor('from-attach');
+      await second.waitFor(/^25 90\s*$/m);
+      await second.type('exit');
+      await second.waitFor(/\/ # exit\s*\n(.*\n)*bash-[\d.]+# $/m);
+      await second.type('echo "exec-back=$?"');
+      await second.waitFor('exec-back=0');
+    } finally {
+      await second.stop();
+    }
+    // The exec shell's exit leaves the container and the attached shell running.
+    await term.type('echo still-here');
+    await term.waitFor(/^still-here\s*$/m);
+    const show = await stack.call<Record<string, unknown>>('GET', '/v1/containers/cli-box');
+    expect(show.body.status).toBe('Running');
+  });
+
+  it('non-interactive zun exec prints the output; the API returns the exit code', async () => {
+    const r = await stack.call<Record<string, unknown>>('POST', '/v1/containers?run=true', {
+      body: { image: BUSYBOX, name: 'cli-exec', command: ['sleep', '300'] },
+    });
+    await stack.waitFor(String(r.body.uuid), (v) => v.status === 'Running');
+    const hi = await zun('exec', 'cli-exec', 'echo', 'hi');
+    expect(hi).toMatchObject({ code: 0 });
+    expect(hi.stdout).toBe('hi\n\n');
+    // The CLI prints the output but (python-zunclient 4.5.0) drops the exit code the API returns.
+    const three = await zun('exec', 'cli-exec', 'sh', '-c', 'echo bye; exit 3');
+    expect(three.stdout).toBe('bye\n\n');
+    const api = await stack.call(
+      'POST',
+      `/v1/containers/cli-exec/execute?command=${encodeURIComponent('"sh" "-c" "echo bye; exit 3"')}`,
+    );
+    expect(api.body).toMatchObject({ output: 'bye\n', exit_code: 3 });
+    // Not interactive: attach is refused with the reason.
+    const attach = await zun('attach', 'cli-exec');
+    expect(attach.code).not.toBe(0);
+    expect(attach.stderr).toContain('interactive');
+  });
+});
