@@ -7,7 +7,7 @@ export ZUN_STATE=${ZUN_STATE:-$PWD/.zun/bench}
 source scripts/lib/setup.sh
 prepare
 
-export ZUN_API_PORT=${ZUN_API_PORT:-29517} ZUN_COMPUTE_LISTEN_PORT=${ZUN_COMPUTE_LISTEN_PORT:-29518} ZUN_PG_PORT=${ZUN_PG_PORT:-55435}
+export ZUN_API_PORT=${ZUN_API_PORT:-29517} ZUN_COMPUTE_LISTEN_PORT=${ZUN_COMPUTE_LISTEN_PORT:-29518} ZUN_PG_PORT=${ZUN_PG_PORT:-55435} ZUN_WSPROXY_PORT=${ZUN_WSPROXY_PORT:-29519}
 log="$ZUN_STATE/aio.out"
 setsid node packages/aio/dist/main.js > "$log" 2>&1 &
 aio=$!
@@ -18,7 +18,16 @@ cleanup() {
 trap cleanup EXIT
 for _ in $(seq 1 600); do grep -q ZUN_READY "$log" && break; kill -0 "$aio" || { cat "$log"; exit 1; }; sleep 0.2; done
 
+run_bench() {
+  BENCH_API_URL="http://127.0.0.1:$ZUN_API_PORT" \
+  BENCH_ADMIN_PASSWORD=$(node -e "console.log(require('$ZUN_STATE/secrets.json').adminPassword)") \
+    npx ts-node --transpile-only "bench/$1.ts"
+}
+# `npm run bench -- wsproxy` runs only the named benchmarks.
+if [ $# -gt 0 ]; then
+  for b in "$@"; do run_bench "$b"; done
+  exit 0
+fi
 if [ -f bench/scheduler.ts ]; then npx ts-node --transpile-only bench/scheduler.ts; fi
-BENCH_API_URL="http://127.0.0.1:$ZUN_API_PORT" \
-BENCH_ADMIN_PASSWORD=$(node -e "console.log(require('$ZUN_STATE/secrets.json').adminPassword)") \
-  npx ts-node --transpile-only bench/containers.ts
+run_bench containers
+run_bench wsproxy

@@ -59,6 +59,48 @@ export class TmuxTerminal {
     throw new Error(`timed out waiting for ${String(pattern)} on the terminal; screen:\n${last}`);
   }
 
+  /**
+   * After `zun run -i` / `attach` / `exec -i`: the client prints "press Enter" before it puts
+   * the terminal in raw mode (which discards pending input), so Enter is pressed until the
+   * shell answers with a fresh prompt; then a computed echo proves the round trip.
+   */
+  async enterShell(marker: string): Promise<void> {
+    await this.waitFor('type ~. to disconnect');
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      await this.type('');
+      await new Promise((r) => setTimeout(r, 400));
+      const after = (await this.screen()).split('type ~. to disconnect')[1] ?? '';
+      if (/\/ # /.test(after) || Date.now() > deadline) break;
+    }
+    await this.type(`echo ${marker}-$((6*7))`);
+    await this.waitFor(`${marker}-42`);
+  }
+
+  /** Types `stty size` until its latest answer is rows and columns (resizes arrive asynchronously). */
+  async sttySize(rows: number, cols: number, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      await this.type('stty size');
+      await new Promise((r) => setTimeout(r, 300));
+      const lines = (await this.screen()).split('\n');
+      let answer = '';
+      for (let i = lines.length - 2; i >= 0; i--) {
+        if (/stty size\s*$/.test(lines[i]) && /^\d+ \d+\s*$/.test(lines[i + 1])) {
+          answer = lines[i + 1].trim();
+          break;
+        }
+      }
+      if (answer === `${rows} ${cols}`) return;
+      if (Date.now() > deadline) throw new Error(`stty size said "${answer}", not "${rows} ${cols}"`);
+    }
+  }
+
+  /** Waits for the shell in the container to end and the local bash prompt to come back. */
+  async backToBash(): Promise<void> {
+    await this.waitFor(/\/ # exit\s*\n(.*\n)*bash-[\d.]+# $/m);
+  }
+
   async stop(): Promise<void> {
     await this.tmux('kill-server').catch(() => undefined);
   }

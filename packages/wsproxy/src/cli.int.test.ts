@@ -28,23 +28,6 @@ describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => 
       return { code: e.code, stdout: e.stdout, stderr: e.stderr };
     }
   };
-  /**
-   * The client prints "press Enter" before it puts the terminal in raw mode (which discards
-   * pending input), so Enter is pressed until the shell answers with a fresh prompt.
-   */
-  const shellReady = async (t: TmuxTerminal, marker: string) => {
-    await t.waitFor('type ~. to disconnect');
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      await t.type('');
-      await new Promise((r) => setTimeout(r, 400));
-      const after = (await t.screen()).split('type ~. to disconnect')[1] ?? '';
-      if (/\/ # /.test(after) || Date.now() > deadline) break;
-    }
-    await t.type(`echo ${marker}-$((6*7))`);
-    await t.waitFor(`${marker}-42`);
-  };
-
   beforeAll(async () => {
     db = await createTestDatabase();
     stack = new TestStack(db);
@@ -81,24 +64,15 @@ describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => 
     await term.waitFor(/connected to|ERROR/).catch(() => undefined);
     const made = await stack.call<Record<string, unknown>>('GET', '/v1/containers/cli-run');
     expect([made.body.status, made.body.status_reason]).toEqual(['Running', null]);
-    await shellReady(term, 'run');
-    await term.type('stty size');
-    await term.waitFor(/^40 120\s*$/m);
-    await term.resize(100, 30);
+    await term.enterShell('run');
+    await term.sttySize(40, 120);
     // SIGWINCH makes the client resize the container's TTY through the API.
-    const deadline = Date.now() + 10_000;
-    let screen = '';
-    while (Date.now() < deadline) {
-      await term.type('stty size');
-      await new Promise((r) => setTimeout(r, 300));
-      screen = await term.screen();
-      if (/^30 100\s*$/m.test(screen)) break;
-    }
-    expect(screen).toMatch(/^30 100\s*$/m);
+    await term.resize(100, 30);
+    await term.sttySize(30, 100);
     // Leaving the shell ends the container's main process: the client returns to bash.
     await term.type('exit');
     // The client returns to bash (its prompt) once the proxy closes the session.
-    await term.waitFor(/\/ # exit\s*\n(.*\n)*bash-[\d.]+# $/m);
+    await term.backToBash();
     await term.type('echo "back=$?"');
     await term.waitFor('back=0');
     const c = await stack.waitFor('cli-run', (v) => v.status === 'Stopped', 30_000, 'demo');
@@ -113,21 +87,21 @@ describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => 
     await stack.waitFor(String(r.body.uuid), (v) => v.status === 'Running');
 
     await term.type('zun attach cli-box');
-    await shellReady(term, 'attach');
-    await term.type('echo from-attach > /tmp/mark; stty size');
-    await term.waitFor(/^40 120\s*$/m);
+    await term.enterShell('attach');
+    await term.type('echo from-attach > /tmp/mark');
+    await term.sttySize(40, 120);
 
     const second = new TmuxTerminal();
     await second.start(cliEnv, 90, 25);
     try {
       // python-zunclient 4.5.0 spells `exec -it` as `exec -i` (it has no -t; -i gives a TTY).
       await second.type('zun exec -i cli-box sh');
-      await shellReady(second, 'exec');
-      await second.type('cat /tmp/mark; stty size');
+      await second.enterShell('exec');
+      await second.type('cat /tmp/mark');
       await second.waitFor('from-attach');
-      await second.waitFor(/^25 90\s*$/m);
+      await second.sttySize(25, 90);
       await second.type('exit');
-      await second.waitFor(/\/ # exit\s*\n(.*\n)*bash-[\d.]+# $/m);
+      await second.backToBash();
       await second.type('echo "exec-back=$?"');
       await second.waitFor('exec-back=0');
     } finally {
