@@ -196,6 +196,13 @@ describe('project networks (real engine)', () => {
     expect(actions.map((x) => x.action)).toEqual(['create', 'network_attach', 'network_detach']);
   });
 
+  it('refuses to attach a container that has no Docker container', async () => {
+    const r = await stack.call<View>('POST', '/v1/containers', { body: { image: `${BUSYBOX}-missing:1` } });
+    await stack.waitFor(String(r.body.uuid), (c) => c.status === 'Error', 30_000, 'demo');
+    const att = await stack.call('POST', `/v1/containers/${String(r.body.uuid)}/network_attach?network=x`);
+    expect(att.status).toBe(400);
+  });
+
   it('removes a project network once no container uses it', async () => {
     const c = await run('demo', 'lonely', { nets: [{ network: 'solo' }] });
     const netName = `zun-${String(c.project_id)}-solo`;

@@ -1,4 +1,4 @@
-import { InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import { ContainerStatus, InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
 import {
   DEFAULT_SECURITY_GROUP,
   networkNotAttached,

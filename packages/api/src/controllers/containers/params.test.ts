@@ -52,6 +52,7 @@ describe('createParams defaults', () => {
       command: null,
       entrypoint: null,
       cpu: 1.0,
+      cpuPolicy: 'shared',
       memory: '512',
       disk: 0,
       environment: {},
