@@ -7,6 +7,7 @@ import type { RequestContext } from './identity/context';
  */
 const ADMIN_ONLY = new Set([
   'container:create:runtime',
+  'container:create:privileged',
   'container:create:requested_destination',
   'container:create:image_pull_policy',
   'container:delete_force',
@@ -26,11 +27,7 @@ const ADMIN_ONLY = new Set([
   'zun-service:disable',
   'zun-service:force_down',
 ]);
-/** Privileged containers are refused for everybody by upstream's default; we keep that. */
-const NOBODY = new Set(['container:create:privileged']);
-
 export function allowed(ctx: RequestContext, rule: string): boolean {
-  if (NOBODY.has(rule)) return false;
   if (ADMIN_ONLY.has(rule)) return ctx.isAdmin;
   return true;
 }

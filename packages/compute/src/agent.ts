@@ -14,6 +14,7 @@ import { releaseHostResources } from './manager/host-resources';
 import { interactiveRoutes } from './interactive/routes';
 import { InteractiveSessions } from './interactive/sessions';
 import { StateSync } from './sync/state-sync';
+import { healContainer, releaseInterruptedHeals } from './manager/heal';
 
 export interface RunningAgent {
   endpoint: string;
@@ -50,7 +51,14 @@ export async function startAgent(
     logger,
   };
   const runner = new TaskRunner(ctx);
-  const sync = new StateSync(eng, config.host, tracker, logger, (c) => releaseHostResources(ctx, c));
+  const sync = new StateSync(
+    eng,
+    config.host,
+    tracker,
+    logger,
+    (c) => releaseHostResources(ctx, c),
+    (c, start) => healContainer(ctx, c, start),
+  );
 
   const interactive: InteractiveEngine = new DockerodeInteractive(config.docker.socketPath);
   const sessions = new InteractiveSessions({
@@ -89,6 +97,7 @@ export async function startAgent(
   applyHost(await registration.register());
   await tracker.load();
   if (tracker.restored.length) logger.warn('restored missing claims', { containers: tracker.restored });
+  await releaseInterruptedHeals(config.host);
   sync.startEvents();
   await sync.reconcile();
   await runner.recover();

@@ -42,6 +42,11 @@ export interface ContainerSpec {
   restartPolicy: { Name: string; MaximumRetryCount: number } | null;
   autoRemove: boolean;
   runtime: string | null;
+  privileged: boolean;
+  /** `["80/tcp", "53/udp"]`: exposed and published on a host port the engine picks. */
+  exposedPorts: string[];
+  healthcheck: { test: string; intervalS?: number; retries?: number; timeoutS?: number } | null;
+  diskGiB: number | null;
   /** Docker network the container is created on (further ones are connected afterwards). */
   network?: string | null;
   mounts?: MountSpec[];
@@ -163,6 +168,24 @@ export function demuxLogs(buf: Buffer): string {
   return Buffer.concat(parts).toString('utf8');
 }
 
+const NS_PER_S = 1e9;
+
+/** Zun's healthcheck (a shell command, seconds) in the engine's terms (argv form, nanoseconds). */
+export function dockerHealthcheck(hc: NonNullable<ContainerSpec['healthcheck']>): {
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  Retries?: number;
+} {
+  return {
+    Test: ['CMD-SHELL', hc.test],
+    // 0 means "inherit the default" to the engine, so zeros are simply not sent.
+    ...(hc.intervalS ? { Interval: hc.intervalS * NS_PER_S } : {}),
+    ...(hc.timeoutS ? { Timeout: hc.timeoutS * NS_PER_S } : {}),
+    ...(hc.retries ? { Retries: hc.retries } : {}),
+  };
+}
+
 export class DockerodeEngine implements EngineClient {
   private readonly docker: Docker;
   readonly networks: NetworkEngine;
@@ -243,6 +266,10 @@ export class DockerodeEngine implements EngineClient {
         OpenStdin: spec.openStdin,
         AttachStdin: false,
         ...(spec.hostname ? { Hostname: spec.hostname } : {}),
+        ...(spec.exposedPorts.length
+          ? { ExposedPorts: Object.fromEntries(spec.exposedPorts.map((p) => [p, {}])) }
+          : {}),
+        ...(spec.healthcheck ? { Healthcheck: dockerHealthcheck(spec.healthcheck) } : {}),
         HostConfig: {
           ...(spec.memoryMiB ? { Memory: spec.memoryMiB * 1024 * 1024 } : {}),
           // Shares keep upstream's relative weighting; NanoCpus makes "cpu" a real ceiling.
@@ -266,6 +293,12 @@ export class DockerodeEngine implements EngineClient {
                 })),
               }
             : {}),
+          Privileged: spec.privileged,
+          // An empty HostPort lets the engine pick a free one, as `docker run -p 80` does.
+          ...(spec.exposedPorts.length
+            ? { PortBindings: Object.fromEntries(spec.exposedPorts.map((p) => [p, [{ HostPort: '' }]])) }
+            : {}),
+          ...(spec.diskGiB ? { StorageOpt: { size: `${spec.diskGiB}G` } } : {}),
         },
         ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
       });

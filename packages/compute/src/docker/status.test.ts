@@ -22,6 +22,7 @@ interface StateFields {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  Health: { Status: string };
 }
 
 function inspect(state: Partial<StateFields> | undefined): ContainerInspect {
@@ -89,6 +90,20 @@ describe('observeState', () => {
       statusDetail: detail,
       statusReason: null,
     });
+  });
+
+  it.each([
+    ['healthy', 'Up 2 mins (healthy)'],
+    ['unhealthy', 'Up 2 mins (unhealthy)'],
+    ['starting', 'Up 2 mins (health: starting)'],
+  ])('words a %s healthcheck as docker ps does', (health, detail) => {
+    const info = inspect({
+      Status: 'running',
+      Running: true,
+      StartedAt: before(120),
+      Health: { Status: health },
+    });
+    expect(observeState(info, ContainerStatus.Running, NOW).statusDetail).toBe(detail);
   });
 
   it('says just "Up" for a container started this very second', () => {

@@ -61,7 +61,11 @@ export function observeState(
   if (s.Restarting)
     return { status: ContainerStatus.Restarting, statusDetail: 'Restarting', statusReason: null };
   if (s.Running)
-    return { status: ContainerStatus.Running, statusDetail: up(s.StartedAt, now), statusReason: null };
+    return {
+      status: ContainerStatus.Running,
+      statusDetail: up(s.StartedAt, now, healthSuffix(s.Health?.Status)),
+      statusReason: null,
+    };
   if (s.Dead) return { status: ContainerStatus.Dead, statusDetail: 'Dead', statusReason: null };
   if (!s.StartedAt || s.StartedAt === ZERO_TIME) {
     const keep: ContainerStatus[] = [
@@ -84,6 +88,13 @@ export function observeState(
     statusDetail: `Exited(${s.ExitCode}) ${a ?? '0 seconds'} ago `,
     statusReason: null,
   };
+}
+
+/** The health of a container with a healthcheck, worded as `docker ps` does. */
+function healthSuffix(health: string | undefined): string {
+  if (health === 'healthy' || health === 'unhealthy') return ` (${health})`;
+  if (health === 'starting') return ' (health: starting)';
+  return '';
 }
 
 function capitalise(status: string): ContainerStatus | undefined {

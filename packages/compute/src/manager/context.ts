@@ -28,9 +28,7 @@ export async function applyInspect(
 ): Promise<void> {
   const observed = observeState(info, c.status);
   const addresses = addressesOf(c.project_id, info);
-  const ports = Object.keys(info.Config?.ExposedPorts ?? {})
-    .map((p) => Number.parseInt(p, 10))
-    .filter((n) => Number.isFinite(n));
+  const ports = exposedPortNumbers(info.Config?.ExposedPorts);
   await c.update({
     status: observed.status,
     status_detail: observed.statusDetail,
@@ -44,6 +42,13 @@ export async function applyInspect(
       : {}),
     ...extra,
   });
+}
+
+/** `{"80/tcp": {}, "53/udp": {}}` → `[80, 53]`: the view's `ports` (states.md §5 item 9). */
+export function exposedPortNumbers(exposed: Record<string, unknown> | null | undefined): number[] {
+  return [...new Set(Object.keys(exposed ?? {}).map((p) => Number.parseInt(p, 10)))].filter((n) =>
+    Number.isFinite(n),
+  );
 }
 
 /** An error text a human can act on: the engine's own message when there is one. */

@@ -12,12 +12,27 @@ import type { EngineClient } from '../docker/engine';
 import { statusFromListState } from '../docker/status';
 import type { ResourceTracker } from '../manager/claims';
 import { applyInspect } from '../manager/context';
+import { HEALABLE } from '../manager/heal';
 
 /**
- * Engine events that mean a change the service did not make itself (our own create/start/stop
- * are written by the task that performs them, so listening to those would only repeat work).
+ * Engine events that mean a change the service did not make itself. Our own create/start/stop
+ * are written by the task that performs them (and rows with a task in flight are skipped);
+ * `start` is still needed for the engine's own restarts under a restart policy.
  */
-const OUTSIDE_CHANGES = ['die', 'oom', 'kill', 'pause', 'unpause', 'destroy', 'restart', 'health_status'];
+const OUTSIDE_CHANGES = [
+  'die',
+  'oom',
+  'kill',
+  'start',
+  'pause',
+  'unpause',
+  'destroy',
+  'restart',
+  'health_status',
+];
+
+/** `docker rm -f` kills, then destroys: a container killed this recently was running when it vanished. */
+const HEAL_WINDOW_MS = 30_000;
 
 const SKIP: ContainerStatus[] = [ContainerStatus.Creating, ContainerStatus.Deleting, ContainerStatus.Deleted];
 
@@ -39,7 +54,12 @@ export class StateSync {
     private readonly logger: Logger,
     /** What else goes with a purged container (its volumes, files, unused networks). */
     private readonly onPurged: (c: Container) => Promise<void> = async () => undefined,
+    /** Brings back an auto_heal container whose Docker container vanished. */
+    private readonly heal: (c: Container, start: boolean) => Promise<void> = async () => undefined,
   ) {}
+
+  /** auto_heal rows that an outside change took from Running, and when. */
+  private readonly leftRunning = new Map<string, number>();
 
   startEvents(): void {
     if (this.stopped) return;
@@ -80,8 +100,14 @@ export class StateSync {
     )
       return;
     const info = await this.engine.inspectContainer(c.container_id);
+    const before = c.status;
     if (info) await applyInspect(c, info);
     else await this.vanished(c);
+    if (c.auto_heal && before === ContainerStatus.Running && c.status !== ContainerStatus.Running) {
+      const now = Date.now();
+      for (const [u, t] of this.leftRunning) if (now - t >= HEAL_WINDOW_MS) this.leftRunning.delete(u);
+      this.leftRunning.set(uuid, now);
+    }
     this.logger.debug('container synced from engine', { uuid, action, status: c.status });
   }
 
@@ -121,6 +147,12 @@ export class StateSync {
   private async vanished(c: Container): Promise<void> {
     if (c.auto_remove) {
       await c.update({ status: ContainerStatus.Deleted, status_detail: null });
+    } else if (c.auto_heal && HEALABLE.includes(c.status)) {
+      const left = this.leftRunning.get(c.uuid);
+      this.leftRunning.delete(c.uuid);
+      const wasRunning =
+        c.status === ContainerStatus.Running || (left !== undefined && Date.now() - left < HEAL_WINDOW_MS);
+      await this.heal(c, wasRunning);
     } else if (c.status !== ContainerStatus.Error) {
       await c.update({
         status: ContainerStatus.Error,

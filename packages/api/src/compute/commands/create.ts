@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Container, ContainerAction, ContainerStatus, NotFoundError } from '@zun/common';
+import { Container, ContainerAction, ContainerStatus, InputError, NotFoundError } from '@zun/common';
 import type { CreateParams } from '../../controllers/containers/params';
 import type { RequestContext } from '../../identity/context';
-import type { RequestSpec } from '@zun/scheduler';
+import type { HostState, RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
 import { generateContainerName } from '../names';
@@ -26,6 +26,7 @@ export async function createContainer(
   if (p.requestedHost && !hosts.some((h) => h.hostname === p.requestedHost)) {
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
+  refuseWhatNoHostOffers(hosts, p);
   const spec: RequestSpec = {
     cpu: p.cpu,
     memory: Number(p.memory),
@@ -61,6 +62,9 @@ export async function createContainer(
     runtime: p.runtime,
     cpu_policy: p.cpuPolicy,
     security_groups: p.securityGroups,
+    privileged: p.privileged,
+    exposed_ports: p.exposedPorts,
+    healthcheck: p.healthcheck,
   };
 
   const failedCreate = (reason: string): Promise<Container> => {
@@ -112,5 +116,25 @@ export async function createContainer(
   } catch (err) {
     if (placed.claimed) await releaseQuietly(deps, target, uuid, requestId);
     throw err;
+  }
+}
+
+/**
+ * A runtime no engine reports, or a disk size where no storage driver can enforce one, would
+ * never be placed: refused as bad input before anything is recorded, rather than kept as a row
+ * in Error. (Capacity shortages still give the scheduler's Error row, as upstream.)
+ */
+function refuseWhatNoHostOffers(hosts: HostState[], p: CreateParams): void {
+  const runtime = p.runtime;
+  if (runtime && !hosts.some((h) => h.runtimes.includes(runtime))) {
+    const known = [...new Set(hosts.flatMap((h) => h.runtimes))].sort().join(', ');
+    throw new InputError(
+      `Runtime "${runtime}" is not available on any compute host (available: ${known || 'none'}).`,
+    );
+  }
+  if (p.disk > 0 && !hosts.some((h) => h.diskQuotaSupported)) {
+    throw new InputError(
+      'A disk size cannot be enforced here: no compute host has a storage driver with disk quota support (e.g. overlay2 on xfs with pquota, devicemapper, btrfs, zfs). Create the container without "disk".',
+    );
   }
 }

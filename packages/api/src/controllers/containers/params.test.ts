@@ -64,6 +64,9 @@ describe('createParams defaults', () => {
       tty: false,
       autoRemove: false,
       autoHeal: false,
+      privileged: false,
+      exposedPorts: null,
+      healthcheck: null,
       hostname: null,
       runtime: null,
       availabilityZone: null,
@@ -200,16 +203,20 @@ describe('createParams policy', () => {
     expect(create({ image_pull_policy: 'Always' }, LATEST, admin).imagePullPolicy).toBe('always');
   });
 
-  it.each([
-    ['user', user],
-    ['admin', admin],
-  ])('refuses privileged containers to %s', (_who, ctx) => {
-    for (const privileged of [true, 'true', 'yes']) {
-      const err = failure(() => create({ privileged }, LATEST, ctx));
+  it('refuses privileged containers to a non-admin and lets an admin have them', () => {
+    for (const privileged of [true, 'true']) {
+      const err = failure(() => create({ privileged }, LATEST, user));
       expect(err).toBeInstanceOf(NotAllowedError);
       expect((err as NotAllowedError).status).toBe(403);
       expect(err.message).toContain('container:create:privileged');
+      expect(create({ privileged }, LATEST, admin).privileged).toBe(true);
     }
+  });
+
+  it('refuses privileged below 1.21', () => {
+    expect(failure(() => create({ privileged: true }, V('1.20'), admin))).toBeInstanceOf(
+      InvalidParamInVersion,
+    );
   });
 
   it('accepts privileged false', () => {
@@ -322,19 +329,15 @@ describe('createParams labels', () => {
 });
 
 describe('createParams unsupported options', () => {
-  it.each([
-    ['exposed_ports', { '80/tcp': {} }],
-    ['healthcheck', { test: 'true' }],
-  ])('refuses non-empty %s with a 400 naming the option', (key, value) => {
-    const err = failure(() => create({ [key]: value }));
-    expect(err).toBeInstanceOf(InputError);
-    expect((err as InputError).status).toBe(400);
-    expect(err.message).toBe(`The "${key}" option is not supported by this deployment yet.`);
-  });
-
   it('accepts empty nets, mounts and friends as the CLI sends them', () => {
     const p = create({ nets: [], mounts: [], security_groups: [], exposed_ports: {}, healthcheck: {} });
     expect(p.image).toBe('busybox');
+  });
+
+  it('refuses a registry clearly: there is no registries API', () => {
+    const err = failure(() => create({ registry: 'myreg' }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toContain('/v1/registries');
   });
 
   it('refuses the glance image driver', () => {
@@ -377,5 +380,56 @@ describe('splitCommand', () => {
   // shlex.split (posix, no comments) keeps '#' as an ordinary word.
   it('keeps a # word instead of rendering a comment object', () => {
     expect(splitCommand('echo a # b')).toEqual(['echo', 'a', '#', 'b']);
+  });
+});
+
+describe('createParams exposed ports', () => {
+  it('normalises keys to <port>/<protocol>, tcp by default', () => {
+    expect(create({ exposed_ports: { '80': {}, '53/UDP': {}, '8080/tcp': {} } }).exposedPorts).toEqual({
+      '80/tcp': {},
+      '53/udp': {},
+      '8080/tcp': {},
+    });
+    expect(create({ exposed_ports: {} }).exposedPorts).toBeNull();
+  });
+
+  it.each(['http', '80/sctp', '0', '70000/tcp', '80/tcp/x', '-1'])('refuses %s with a 400', (key) => {
+    const err = failure(() => create({ exposed_ports: { [key]: {} } }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toContain(`"${key}"`);
+  });
+
+  it('needs 1.24', () => {
+    const err = failure(() => create({ exposed_ports: { '80': {} } }, V('1.23')));
+    expect(err).toBeInstanceOf(InvalidParamInVersion);
+  });
+});
+
+describe('createParams healthcheck', () => {
+  it('renames cmd to test and keeps the times in seconds', () => {
+    expect(
+      create({ healthcheck: { cmd: 'wget -q localhost', interval: 3, retries: 2, timeout: '1' } })
+        .healthcheck,
+    ).toEqual({ test: 'wget -q localhost', interval: 3, retries: 2, timeout: 1 });
+    expect(create({ healthcheck: {} }).healthcheck).toBeNull();
+  });
+
+  it.each([
+    [{ interval: 3 }, 'cmd'],
+    [{ cmd: '' }, 'cmd'],
+    [{ cmd: 'true', interval: -1 }, 'interval'],
+    [{ cmd: 'true', retries: 1.5 }, 'retries'],
+    [{ cmd: 'true', timeout: 'soon' }, 'timeout'],
+    [{ cmd: 'true', start_period: 3 }, 'start_period'],
+  ])('refuses %j with a 400 naming %s', (hc, word) => {
+    const err = failure(() => create({ healthcheck: hc }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toContain(word);
+  });
+
+  it('needs 1.22', () => {
+    expect(failure(() => create({ healthcheck: { cmd: 'true' } }, V('1.21')))).toBeInstanceOf(
+      InvalidParamInVersion,
+    );
   });
 });

@@ -2,6 +2,7 @@ import {
   InputError,
   InvalidParamInVersion,
   type MountRequest,
+  type Healthcheck,
   type RestartPolicy,
   type ZunConfig,
 } from '@zun/common';
@@ -30,6 +31,9 @@ export interface CreateParams {
   tty: boolean;
   autoRemove: boolean;
   autoHeal: boolean;
+  privileged: boolean;
+  exposedPorts: Record<string, Record<string, never>> | null;
+  healthcheck: Healthcheck | null;
   hostname: string | null;
   runtime: string | null;
   availabilityZone: string | null;
@@ -59,15 +63,10 @@ export function rangeCheck(field: string, value: number, min: number, max: numbe
 
 /** Features whose back ends come with later work: refused clearly rather than silently ignored. */
 function refuseUnsupported(body: Body): void {
-  const nonEmpty = (k: string) => {
-    const v = body[k];
-    return Array.isArray(v)
-      ? v.length > 0
-      : v !== undefined && v !== null && (typeof v !== 'object' || Object.keys(v).length > 0);
-  };
-  for (const k of ['exposed_ports', 'healthcheck', 'registry']) {
-    if (nonEmpty(k)) throw new InputError(`The "${k}" option is not supported by this deployment yet.`);
-  }
+  if (body.registry !== undefined && body.registry !== null && body.registry !== '')
+    throw new InputError(
+      'The "registry" option needs the private registries API (/v1/registries), which this deployment does not provide; images are pulled from the registry named in the image reference.',
+    );
   if (body.image_driver === 'glance')
     throw new InputError('The glance image driver is not enabled on this deployment.');
 }
@@ -88,13 +87,16 @@ export function createParams(
   requireVersion(v, 'exposed_ports', '1.24', body.exposed_ports !== undefined);
   requireVersion(v, 'registry', '1.31', body.registry !== undefined);
   if (body.runtime) enforce(ctx, 'container:create:runtime');
-  if (parseBool('privileged', body.privileged, false)) enforce(ctx, 'container:create:privileged');
+  const privileged = parseBool('privileged', body.privileged, false);
+  if (privileged) enforce(ctx, 'container:create:privileged');
   if (body.image_pull_policy) enforce(ctx, 'container:create:image_pull_policy');
   if (body.host) enforce(ctx, 'container:create:requested_destination');
   refuseUnsupported(body);
   const securityGroups = parseSecurityGroups(body, v);
   const nets = parseNets(body.nets);
   const mounts = parseMounts(body.mounts);
+  const exposedPorts = parseExposedPorts(body.exposed_ports as Body | null | undefined);
+  const healthcheck = parseHealthcheck(body.healthcheck as Body | null | undefined);
 
   const cpu =
     body.cpu === undefined || body.cpu === null || body.cpu === '' ? c.defaultCpu : Number(body.cpu);
@@ -134,6 +136,9 @@ export function createParams(
     tty,
     autoRemove: body.auto_remove === true,
     autoHeal: parseBool('auto_heal', body.auto_heal, false),
+    privileged,
+    exposedPorts,
+    healthcheck,
     hostname: (body.hostname as string | undefined) ?? null,
     runtime: (body.runtime as string | null | undefined) ?? null,
     availabilityZone: (body.availability_zone as string | null | undefined) ?? null,
@@ -156,6 +161,53 @@ function restartPolicy(rp: Body | null | undefined): RestartPolicy | null {
     throw new InputError(`maximum retry count not valid with restart policy of ${name}`);
   }
   return { Name: name, MaximumRetryCount: count };
+}
+
+/** `{"80": {}, "53/udp": {}}` → `{"80/tcp": {}, "53/udp": {}}`; anything else is refused. */
+export function parseExposedPorts(
+  ports: Body | null | undefined,
+): Record<string, Record<string, never>> | null {
+  if (!ports || Object.keys(ports).length === 0) return null;
+  const out: Record<string, Record<string, never>> = {};
+  for (const key of Object.keys(ports)) {
+    const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(key.trim());
+    const port = m ? Number(m[1]) : NaN;
+    if (!m || port < 1 || port > 65535) {
+      throw new InputError(
+        `Invalid exposed port "${key}": expected <port>[/<protocol>] with a port from 1 to 65535 and protocol tcp or udp.`,
+      );
+    }
+    out[`${port}/${(m[2] ?? 'tcp').toLowerCase()}`] = {};
+  }
+  return out;
+}
+
+const HEALTHCHECK_KEYS = ['cmd', 'test', 'interval', 'retries', 'timeout'];
+
+/**
+ * The client sends `{cmd, interval, retries, timeout}` (seconds). Upstream does not check the
+ * inner keys and the engine then fails the create; they are checked here so a bad value is a
+ * 400 rather than a container in Error.
+ */
+export function parseHealthcheck(hc: Body | null | undefined): Healthcheck | null {
+  if (!hc || Object.keys(hc).length === 0) return null;
+  for (const k of Object.keys(hc)) {
+    if (!HEALTHCHECK_KEYS.includes(k))
+      throw new InputError(`Invalid healthcheck key "${k}": allowed are cmd, interval, retries, timeout.`);
+  }
+  const test = hc.cmd ?? hc.test;
+  if (typeof test !== 'string' || test.trim() === '')
+    throw new InputError('healthcheck needs a non-empty "cmd": the command that checks the container.');
+  const out: Healthcheck = { test };
+  for (const k of ['interval', 'retries', 'timeout'] as const) {
+    const raw = hc[k];
+    if (raw === undefined || raw === null) continue;
+    const n = typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : raw;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 86400 * 365)
+      throw new InputError(`Invalid healthcheck ${k} "${String(raw)}": must be a whole number ≥ 0.`);
+    out[k] = n;
+  }
+  return out;
 }
 
 /**

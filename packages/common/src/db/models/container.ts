@@ -13,6 +13,14 @@ export interface RestartPolicy {
   MaximumRetryCount: string;
 }
 
+/** A healthcheck as Zun stores it: the command in `test`, times in seconds. */
+export interface Healthcheck {
+  test: string;
+  interval?: number;
+  retries?: number;
+  timeout?: number;
+}
+
 export class Container extends Model<InferAttributes<Container>, InferCreationAttributes<Container>> {
   declare id: CreationOptional<number>;
   declare uuid: string;
@@ -46,12 +54,12 @@ export class Container extends Model<InferAttributes<Container>, InferCreationAt
   declare runtime: string | null;
   declare auto_heal: CreationOptional<boolean>;
   declare privileged: CreationOptional<boolean>;
-  declare healthcheck: CreationOptional<Record<string, unknown> | null>;
+  declare healthcheck: CreationOptional<Healthcheck | null>;
   declare cpu_policy: CreationOptional<string>;
   declare registry_id: CreationOptional<string | null>;
   declare container_id: CreationOptional<string | null>;
   declare started_at: CreationOptional<Date | null>;
-  declare exposed_ports: CreationOptional<Record<string, unknown> | null>;
+  declare exposed_ports: CreationOptional<Record<string, Record<string, never>> | null>;
   declare websocket_url: CreationOptional<string | null>;
   declare websocket_token: CreationOptional<string | null>;
   declare created_at: CreationOptional<Date>;

@@ -11,7 +11,7 @@ import {
 } from '@zun/common';
 import { isNotFound, type ContainerSpec, type MountSpec } from '../../docker/engine';
 import type { ActionLog } from '../actions';
-import { applyInspect, reasonOf, type ManagerContext } from '../context';
+import { applyInspect, exposedPortNumbers, reasonOf, type ManagerContext } from '../context';
 import { InsufficientResourcesError } from '../claims';
 import { startContainer } from './start';
 import { releaseHostResources } from '../host-resources';
@@ -58,6 +58,8 @@ export async function createContainer(
       container_id: id,
       command: c.command && c.command.length ? c.command : asList(image.Config?.Cmd),
       entrypoint: c.entrypoint && c.entrypoint.length ? c.entrypoint : asList(image.Config?.Entrypoint),
+      // What the container's config will expose (the image's and ours), known without an inspect.
+      ports: exposedPortNumbers({ ...(image.Config?.ExposedPorts ?? {}), ...(c.exposed_ports ?? {}) }),
       status: ContainerStatus.Created,
       task_state: params.run ? TaskState.ContainerStarting : null,
     };
@@ -113,6 +115,17 @@ export function containerSpec(
       : null,
     autoRemove: c.auto_remove,
     runtime: c.runtime,
+    privileged: c.privileged ?? false,
+    exposedPorts: Object.keys(c.exposed_ports ?? {}),
+    healthcheck: c.healthcheck?.test
+      ? {
+          test: c.healthcheck.test,
+          intervalS: c.healthcheck.interval,
+          retries: c.healthcheck.retries,
+          timeoutS: c.healthcheck.timeout,
+        }
+      : null,
+    diskGiB: c.disk ? c.disk : null,
     cpuset: ctx.tracker.cpusetFor(c.uuid),
     network,
     mounts,
