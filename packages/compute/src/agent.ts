@@ -83,6 +83,7 @@ export async function startAgent(
         executeTimeoutMs: config.docker.executeTimeout * 1000,
       }),
     ],
+    serialize: (uuid, fn) => runner.serialize(uuid, fn),
   });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
   server.on('upgrade', (req, socket, head) => sessions.handleUpgrade(req, socket, head));

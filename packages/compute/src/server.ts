@@ -34,6 +34,8 @@ export function createAgentApp(deps: {
   manager: ManagerContext;
   /** Extra routes (behind the credential check), e.g. the interactive calls. */
   routes?: Router[];
+  /** Orders such a change with the container's tasks (TaskRunner.serialize). */
+  serialize: <T>(uuid: string, fn: () => Promise<T>) => Promise<T>;
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -80,18 +82,23 @@ export function createAgentApp(deps: {
   for (const r of deps.routes ?? []) app.use(r);
 
   app.post('/v1/containers/:uuid/update', express.json(), async (req, res) => {
-    const c = await Container.findOne({ where: { uuid: req.params.uuid, host: deps.host } });
-    if (!c)
-      throw new NotFoundError(
-        `Container ${req.params.uuid} could not be found on ${deps.host}.`,
-        'container-not-found',
-      );
     const body = (req.body ?? {}) as { cpu?: unknown; memory?: unknown };
     const cpu = typeof body.cpu === 'number' ? body.cpu : null;
     const memory = typeof body.memory === 'string' && /^[0-9]+$/.test(body.memory) ? body.memory : null;
     if (cpu === null && memory === null) throw new InputError('Nothing to update: give cpu and/or memory.');
-    const log = deps.logger.child({ request_id: req.header(REQUEST_ID_HEADER), uuid: c.uuid });
-    await updateResources({ ...deps.manager, logger: log }, c, { cpu, memory });
+    const uuid = req.params.uuid;
+    const log = deps.logger.child({ request_id: req.header(REQUEST_ID_HEADER), uuid });
+    // Read the row only once earlier tasks are done: they may change its state or Docker id.
+    const c = await deps.serialize(uuid, async () => {
+      const row = await Container.findOne({ where: { uuid, host: deps.host } });
+      if (!row)
+        throw new NotFoundError(
+          `Container ${uuid} could not be found on ${deps.host}.`,
+          'container-not-found',
+        );
+      await updateResources({ ...deps.manager, logger: log }, row, { cpu, memory });
+      return row;
+    });
     res.json({ cpu: c.cpu, memory: c.memory });
   });
 

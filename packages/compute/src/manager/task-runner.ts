@@ -78,6 +78,25 @@ export class TaskRunner {
   }
 
   /**
+   * Runs `fn` for a container after the tasks this agent already holds for it and before any
+   * taken later, so a synchronous change (PATCH cpu/memory) never interleaves with a reboot or
+   * rebuild of the same container.
+   */
+  serialize<T>(uuid: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.chains.get(uuid) ?? Promise.resolve();
+    const result = prev.then(fn);
+    const next = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(uuid, next);
+    void next.finally(() => {
+      if (this.chains.get(uuid) === next) this.chains.delete(uuid);
+    });
+    return result;
+  }
+
+  /**
    * Takes every pending task of this host in one statement ('running' means taken by this
    * agent; recover() hands such tasks back after a crash).
    */

@@ -129,6 +129,20 @@ describe('container update and rename (real engine, real PostgreSQL)', () => {
     expect(await claim(uuid)).toEqual({ cpu: 0.25, memory: 64 });
   });
 
+  it('refuses an update while Rebuilding (409), then resizes the rebuilt Docker container', async () => {
+    const uuid = await container(true);
+    expect((await stack.call('POST', `/v1/containers/${uuid}/rebuild`)).status).toBe(202);
+    const during = await patch(uuid, { memory: '80' });
+    expect(during.status).toBe(409);
+    expect(during.body.errors[0].detail).toContain('Rebuilding');
+    await stack.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null);
+    expect((await hostConfig(uuid)).Memory).toBe(64 * 1024 * 1024);
+    expect(await claim(uuid)).toEqual({ cpu: 0.5, memory: 64 });
+    expect((await patch(uuid, { memory: '80' })).status).toBe(200);
+    expect((await hostConfig(uuid)).Memory).toBe(80 * 1024 * 1024);
+    expect(await claim(uuid)).toEqual({ cpu: 0.5, memory: 80 });
+  });
+
   it('rename is the ≤1.13 verb: 406 at 1.40, renames at 1.13, 409 for the same name', async () => {
     const uuid = await container(false);
     expect((await stack.call('POST', `/v1/containers/${uuid}/rename?name=newer`)).status).toBe(406);
