@@ -1,4 +1,4 @@
-import { ContainerStatus, InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import { InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
 import {
   DEFAULT_SECURITY_GROUP,
   networkNotAttached,
