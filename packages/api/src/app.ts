@@ -69,7 +69,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     strict: false,
     limit: Math.ceil(MAX_ARCHIVE_BYTES * 1.4),
   });
-  v1.use((req, res, next) => (req.path.endsWith('/put_archive') ? archiveJson : json)(req, res, next));
+  v1.use((req, res, next) => (/\/put_archive\/?$/.test(req.path) ? archiveJson : json)(req, res, next));
   v1.use('/containers', containersRouter(compute, baseUrl));
   v1.use('/services', servicesRouter(config, compute.hosts));
   v1.use('/availability_zones', availabilityZonesRouter(config));

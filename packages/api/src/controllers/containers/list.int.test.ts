@@ -108,6 +108,10 @@ describe('container list, filters, paging and cross-project lookups', () => {
     }
     const all = await follow('/v1/containers?all_projects=1&limit=2&sort_key=name', 'admin');
     expect(all.names).toEqual(['alpha', 'beta', 'gamma', 'twin', 'twin']);
+    for (const key of ['started_at', 'status_detail', 'tty', 'host', 'updated_at']) {
+      const sorted = await follow(`/v1/containers?limit=3&sort_key=${key}&sort_dir=desc`, 'demo');
+      expect([key, sorted.names.sort()]).toEqual([key, ['alpha', 'beta', 'gamma', 'twin']]);
+    }
     // A marker from another project is not the demo user's to use.
     const foreign = await stack.call('GET', `/v1/containers?marker=${uuids['admin:twin']}`);
     expect(foreign.status).toBe(404);

@@ -25,6 +25,13 @@ const SORT_KEYS = new Set([
   'image_driver',
   'runtime',
   'auto_remove',
+  'status_reason',
+  'status_detail',
+  'started_at',
+  'interactive',
+  'tty',
+  'auto_heal',
+  'cpu_policy',
 ]);
 
 export interface Page {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -163,6 +163,17 @@ describe('synchronous container verbs (real engine, real PostgreSQL)', () => {
     const out = mkdtempSync(path.join(work, 'out-'));
     untar(Buffer.from(got.body.data, 'base64'), out);
     expect(readFileSync(path.join(out, 'inside.txt'), 'utf8')).toBe('made inside\n');
+
+    // A few hundred KiB (past the default JSON body limit), with the optional trailing slash.
+    const big = randomBytes(300 * 1024);
+    writeFileSync(path.join(work, 'big.bin'), big);
+    const bigPut = await stack.call('POST', `/v1/containers/${uuid}/put_archive/?path=/tmp`, {
+      body: { data: tarOf(work, 'big.bin').toString('base64') },
+    });
+    expect(bigPut.status).toBe(200);
+    expect(docker('exec', id, 'md5sum', '/tmp/big.bin').split(' ')[0]).toBe(
+      createHash('md5').update(big).digest('hex'),
+    );
 
     // Before 1.25 the archive is the raw bytes as a JSON string, both ways.
     const old = await stack.call<{ data: string }>(
