@@ -405,6 +405,15 @@ describe('createParams exposed ports', () => {
   });
 });
 
+describe('createParams auto_remove', () => {
+  it('refuses auto_remove with a restart policy, as the engine would', () => {
+    const err = failure(() => create({ auto_remove: true, restart_policy: { Name: 'always' } }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.message).toContain('auto_remove');
+    expect(create({ auto_remove: true, restart_policy: { Name: 'no' } }).autoRemove).toBe(true);
+  });
+});
+
 describe('createParams healthcheck', () => {
   it('renames cmd to test and keeps the times in seconds', () => {
     expect(

@@ -97,6 +97,10 @@ export function createParams(
   const mounts = parseMounts(body.mounts);
   const exposedPorts = parseExposedPorts(body.exposed_ports as Body | null | undefined);
   const healthcheck = parseHealthcheck(body.healthcheck as Body | null | undefined);
+  const restart = restartPolicy(body.restart_policy as Body | null | undefined);
+  // The engine refuses the pair at create time; the client refuses it too, other callers get a 400.
+  if (restart && restart.Name !== 'no' && body.auto_remove === true)
+    throw new InputError('auto_remove cannot be used with a restart policy other than "no".');
 
   const cpu =
     body.cpu === undefined || body.cpu === null || body.cpu === '' ? c.defaultCpu : Number(body.cpu);
@@ -131,7 +135,7 @@ export function createParams(
       Object.entries((body.labels as Body | null) ?? {}).map(([k, val]) => [k, String(val)]),
     ),
     imagePullPolicy: body.image_pull_policy ? String(body.image_pull_policy).toLowerCase() : null,
-    restartPolicy: restartPolicy(body.restart_policy as Body | null | undefined),
+    restartPolicy: restart,
     interactive,
     tty,
     autoRemove: body.auto_remove === true,
