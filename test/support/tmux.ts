@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+/** What python-zunclient prints once its WebSocket is open (a regexp source). */
+const CONNECTED = 'type ~\\. to disconnect';
 
 /**
  * A detached tmux server of its own (own socket) holding one shell in a pseudo-terminal: tests
@@ -10,6 +12,7 @@ const run = promisify(execFile);
  */
 export class TmuxTerminal {
   private readonly socket = `zun-test-${randomBytes(4).toString('hex')}`;
+  private connectsBefore = 0;
 
   private tmux(...args: string[]): Promise<{ stdout: string }> {
     return run('tmux', ['-L', this.socket, '-f', '/dev/null', ...args]);
@@ -35,6 +38,9 @@ export class TmuxTerminal {
 
   /** Types text literally, then Enter if asked. */
   async type(text: string, enter = true): Promise<void> {
+    // A zun command may open a session: remember how many the screen has shown so far.
+    if (/^zun /.test(text))
+      this.connectsBefore = (await this.screen()).split(CONNECTED.replace('\\', '')).length - 1;
     if (text) await this.tmux('send-keys', '-t', 'main', '-l', text);
     if (enter) await this.tmux('send-keys', '-t', 'main', 'Enter');
   }
@@ -65,12 +71,12 @@ export class TmuxTerminal {
    * shell answers with a fresh prompt; then a computed echo proves the round trip.
    */
   async enterShell(marker: string): Promise<void> {
-    await this.waitFor('type ~. to disconnect');
+    await this.waitFor(new RegExp(`(${CONNECTED}[^]*){${this.connectsBefore + 1}}`));
     const deadline = Date.now() + 15_000;
     for (;;) {
       await this.type('');
       await new Promise((r) => setTimeout(r, 400));
-      const after = (await this.screen()).split('type ~. to disconnect')[1] ?? '';
+      const after = (await this.screen()).split(CONNECTED.replace('\\', '')).pop() ?? '';
       if (/\/ # /.test(after) || Date.now() > deadline) break;
     }
     await this.type(`echo ${marker}-$((6*7))`);
