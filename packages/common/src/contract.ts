@@ -70,6 +70,8 @@ export interface KillTaskParams {
 export interface RebuildTaskParams {
   /** Start the new Docker container: the container was Running when the rebuild was asked. */
   run: boolean;
+  /** The image fields before the request, put back if the rebuild fails with the old container intact. */
+  previous?: { image: string; image_driver: string | null };
 }
 export interface TaskParamsByAction {
   create: CreateTaskParams;

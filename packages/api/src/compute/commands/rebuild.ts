@@ -19,6 +19,7 @@ export async function rebuildContainer(
   if (!isActionAllowed('rebuild', c.status)) throw new InvalidStateError('rebuild', c.uuid, c.status);
   const host = hostOf(c);
   const run = c.status === ContainerStatus.Running;
+  const previous = { image: c.image, image_driver: c.image_driver };
   await deps.sequelize.transaction(async (t) => {
     await c.update(
       {
@@ -28,6 +29,6 @@ export async function rebuildContainer(
       },
       { transaction: t },
     );
-    await recordAndQueue(t, c, host, 'rebuild', { run }, ctx, requestId);
+    await recordAndQueue(t, c, host, 'rebuild', { run, previous }, ctx, requestId);
   });
 }

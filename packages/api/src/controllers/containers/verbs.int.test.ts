@@ -232,17 +232,26 @@ describe('container verbs (real engine, real PostgreSQL)', () => {
       ['compute__do_container_rebuild', 'Success'],
     ]);
 
-    // A missing image: Error with the registry's reason; the old Docker container is kept.
+    // A missing image: nothing changes (old Docker container, image, Running); the registry's
+    // reason is on the action.
     const keptId = info.Id;
     expect(
       (await act(uuid, `rebuild?image=${encodeURIComponent('127.0.0.1:5000/no-such-image')}`)).status,
     ).toBe(202);
-    const failed = await stack.waitFor(uuid, (c) => c.status === 'Error' && c.task_state === null);
-    expect(String(failed.status_reason)).toMatch(/no-such-image|not found|manifest unknown/i);
+    const failedAction = await finished(uuid, 'rebuild');
+    expect(failedAction.message).toBe('Error');
+    expect(failedAction.events?.[0]).toMatchObject({
+      event: 'compute__do_container_rebuild',
+      result: 'Error',
+    });
+    expect(String(failedAction.events?.[0].traceback)).toMatch(/no-such-image|not found|manifest unknown/i);
+    const kept = await stack.waitFor(uuid, (c) => c.task_state === null);
+    expect(kept).toMatchObject({ status: 'Running', image: `${BUSYBOX}:latest`, status_reason: null });
     expect((await docker(uuid)).Id).toBe(keptId);
-    expect((await finished(uuid, 'rebuild')).message).toBe('Error');
 
-    // From Error a rebuild makes a Created container (it was not running).
+    // A stopped container is rebuilt as Created (not started).
+    expect((await act(uuid, 'stop?timeout=0')).status).toBe(202);
+    await stack.waitFor(uuid, (c) => c.status === 'Stopped' && c.task_state === null);
     expect((await act(uuid, `rebuild?image=${encodeURIComponent(BUSYBOX)}`)).status).toBe(202);
     await stack.waitFor(uuid, (c) => c.status === 'Created' && c.task_state === null);
     const fresh = await docker(uuid);

@@ -4,6 +4,7 @@ import { createOnNetworks } from '../../network/attach';
 import { DEFAULT_NETWORK, usingNetworks } from '../../network/project-networks';
 import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
+import { settleFromEngine } from '../settle';
 import { containerSpec, removeQuietly } from './create';
 import { startContainer } from './start';
 
@@ -11,8 +12,9 @@ import { startContainer } from './start';
  * Rebuild (the API set Rebuilding and, if asked, the new image): a new Docker container from
  * the row's image and settings under the same uuid and claim, on the old one's networks and
  * mounts, started again if it was running. The image is made available before the old
- * container goes, so a bad image leaves the old one in place; any failure leaves Error with
- * the reason, never Rebuilding.
+ * container goes, so a bad image leaves the old one in place and the row as it was (the
+ * failure is on the action); a failure after that leaves Error with the reason. Never
+ * Rebuilding.
  */
 export async function rebuildContainer(
   ctx: ManagerContext,
@@ -50,14 +52,21 @@ export async function rebuildContainer(
     done();
   } catch (err) {
     const reason = reasonOf(err);
-    ctx.logger.warn('container rebuild failed', { uuid: c.uuid, reason });
-    await c.update({
-      status: ContainerStatus.Error,
-      status_reason: reason,
-      status_detail: null,
-      task_state: null,
-      ...(removed ? { container_id: null } : {}),
-    });
+    ctx.logger.warn('container rebuild failed', { uuid: c.uuid, reason, old_container_kept: !removed });
+    if (removed) {
+      await c.update({
+        status: ContainerStatus.Error,
+        status_reason: reason,
+        status_detail: null,
+        task_state: null,
+        container_id: null,
+      });
+    } else {
+      // Nothing was changed (e.g. the new image cannot be pulled): the row goes back to the
+      // image the container still runs and to Docker's state; the reason is on the action.
+      if (params.previous) await c.update(params.previous);
+      await settleFromEngine(ctx, c);
+    }
     done(err as Error);
     return;
   }
