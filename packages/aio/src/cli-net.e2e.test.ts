@@ -174,5 +174,15 @@ describe('zun CLI: networks, mounts, security groups (all-in-one stack)', () => 
     const bad = await zun('create', '--security-group', 'web', BUSYBOX, 'true');
     expect(bad.code).not.toBe(0);
     expect(bad.err).toContain('Security group web not found');
+    // The verbs of 1.14 and before: the one group is always there and cannot be taken away. The
+    // client prints the server's refusal (and exits 0 whatever happens).
+    const add = await zun('--zun-api-version', '1.14', 'add-security-group', 'sg-1', 'default');
+    expect(add.out).toMatch(
+      /Add security group for container sg-1 failed: .*already added to container.*\(HTTP 400\)/,
+    );
+    const rm = await zun('--zun-api-version', '1.14', 'remove-security-group', 'sg-1', 'default');
+    expect(rm.out).toMatch(/failed: .*cannot be removed from container.*\(HTTP 400\)/);
+    const other = await zun('--zun-api-version', '1.14', 'add-security-group', 'sg-1', 'web');
+    expect(other.out).toMatch(/failed: .*Security group web not found.*\(HTTP 400\)/);
   });
 });
