@@ -93,6 +93,9 @@ export class StateSync {
   async refresh(uuid: string, action = 'inspect'): Promise<void> {
     const c = await Container.findOne({ where: { uuid } });
     if (!c || c.task_state || SKIP.includes(c.status) || !c.container_id) return;
+    // Our own starts end with the row already Running: nothing to learn from their event. The
+    // engine's restarts under a restart policy come after a `die`, which took the row off Running.
+    if (action === 'start' && c.status === ContainerStatus.Running) return;
     // A queued task owns the row too: the API's Restarting/Rebuilding must not be read back as
     // Docker's Running before the host has even started the reboot or rebuild.
     if (
