@@ -13,9 +13,8 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { api, login } from './api-client';
 
-const API = process.env.BENCH_API_URL ?? 'http://127.0.0.1:29517';
-const PASSWORD = process.env.BENCH_ADMIN_PASSWORD ?? '';
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 // Sequential latency samples; more than the throughput batch because single starts vary a lot here.
@@ -25,39 +24,6 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 // The client's polling is load on the same 2 cores the engine needs; 50 ms keeps it light.
 let POLL_MS = Number(process.env.BENCH_POLL_MS ?? 50);
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-
-let token = '';
-async function login(): Promise<void> {
-  const res = await fetch(`${API}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', domain: { name: 'Default' }, password: PASSWORD } },
-        },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  token = res.headers.get('x-subject-token') ?? '';
-  if (!token) throw new Error(`login failed: ${res.status}`);
-}
-
-async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${API}${p}`, {
-    method,
-    headers: {
-      'X-Auth-Token': token,
-      'OpenStack-API-Version': 'container 1.40',
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 const SPEC = { cpu: 0.1, memory: 32, cmd: ['sleep', '300'] };
 /**

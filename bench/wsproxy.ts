@@ -12,49 +12,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
+import { api, login } from './api-client';
 import { WebSocket } from 'ws';
 
-const API = process.env.BENCH_API_URL ?? 'http://127.0.0.1:29517';
-const PASSWORD = process.env.BENCH_ADMIN_PASSWORD ?? '';
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const KEYS = Number(process.env.BENCH_KEYS ?? 200);
 const BLOCKS = Number(process.env.BENCH_KEY_BLOCKS ?? 4);
 const BULK_TRIALS = Number(process.env.BENCH_BULK_TRIALS ?? 3);
 const BULK_BYTES = 50 * 1024 * 1024;
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-
-let token = '';
-async function login(): Promise<void> {
-  const res = await fetch(`${API}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', domain: { name: 'Default' }, password: PASSWORD } },
-        },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  token = res.headers.get('x-subject-token') ?? '';
-  if (!token) throw new Error(`login failed: ${res.status}`);
-}
-
-async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${API}${p}`, {
-    method,
-    headers: {
-      'X-Auth-Token': token,
-      'OpenStack-API-Version': 'container 1.40',
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
-}
 
 /** One attached terminal, whichever path: write bytes, get every received chunk. */
 interface Pipe {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { reapNetworksAndVolumes } from './reap';
 
 const run = promisify(execFile);
 const repo = path.resolve(__dirname, '..', '..');
@@ -196,19 +197,7 @@ export class AioStack {
   }
 
   /** Project networks and volumes the stack's host created (named volumes outlive containers). */
-  async removeNetworksAndVolumes(): Promise<void> {
-    const mine = { label: [`org.openstack.zun.host=${this.host}`] };
-    for (const n of await this.docker.listNetworks({ filters: mine })) {
-      await this.docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch(() => undefined);
-    }
-    for (const v of (await this.docker.listVolumes({ filters: mine })).Volumes ?? []) {
-      await this.docker
-        .getVolume(v.Name)
-        .remove()
-        .catch(() => undefined);
-    }
+  removeNetworksAndVolumes(): Promise<void> {
+    return reapNetworksAndVolumes(this.docker, this.host);
   }
 }

@@ -8,6 +8,7 @@ import { createLogger, loadConfig, LABEL_HOST, type ZunConfig } from '@zun/commo
 import { startApi, type RunningApi } from '@zun/api';
 import { startWsProxy, type RunningProxy } from '@zun/wsproxy';
 import type { TestDatabase } from './db';
+import { reapNetworksAndVolumes } from './reap';
 
 export const REGISTRY = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
 export const BUSYBOX = `${REGISTRY}/busybox`;
@@ -241,19 +242,7 @@ export class TestStack {
         .remove({ force: true })
         .catch(() => undefined);
     }
-    const mine = { label: [`${LABEL_HOST}=${this.host}`] };
-    for (const n of await this.docker.listNetworks({ filters: mine })) {
-      await this.docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch(() => undefined);
-    }
-    for (const v of (await this.docker.listVolumes({ filters: mine })).Volumes ?? []) {
-      await this.docker
-        .getVolume(v.Name)
-        .remove()
-        .catch(() => undefined);
-    }
+    await reapNetworksAndVolumes(this.docker, this.host);
     await rm(this.statePath, { recursive: true, force: true });
   }
 }

@@ -63,16 +63,25 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     'SELECT host, numa_node, cpuset, memory FROM resource_claims WHERE cpuset IS NOT NULL',
     { type: QueryTypes.SELECT },
   );
+  // Pins grouped once by host and node, not searched per host: the snapshot covers every host.
+  const pinned = new Map<string, { cpus: number[]; memory: number }>();
+  for (const p of pins) {
+    const key = `${p.host}\u0000${p.numa_node}`;
+    const g = pinned.get(key) ?? { cpus: [], memory: 0 };
+    g.cpus.push(...p.cpuset);
+    g.memory += Number(p.memory);
+    pinned.set(key, g);
+  }
   const numaOf = (r: Row): NumaNode[] => {
     // Every host gets the field (empty when it pins nothing) so host objects keep one shape.
     if (!r.enable_cpu_pinning || !r.numa_topology) return [];
     return r.numa_topology.map((cell) => {
-      const mine = pins.filter((p) => p.host === r.hostname && p.numa_node === cell.id);
+      const g = pinned.get(`${r.hostname}\u0000${cell.id}`);
       return {
         id: cell.id,
         cpus: cell.cpus,
-        pinned: mine.flatMap((p) => p.cpuset),
-        memAvailable: cell.memMiB - mine.reduce((sum, p) => sum + Number(p.memory), 0),
+        pinned: g?.cpus ?? [],
+        memAvailable: cell.memMiB - (g?.memory ?? 0),
       };
     });
   };

@@ -240,8 +240,15 @@ export class DockerodeEngine implements EngineClient {
     } catch (err) {
       throw toEngineError(err);
     }
-    await new Promise<void>((resolve, reject) => {
-      // Errors after the HTTP 200 (e.g. a failing layer download) arrive inside the stream.
+    await this.followProgress(stream);
+  }
+
+  /**
+   * Reads a pull or push progress stream to its end. Errors after the HTTP 200 (e.g. a failing
+   * layer download or upload) arrive inside the stream, not as a status code.
+   */
+  private followProgress(stream: NodeJS.ReadableStream): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
         const failed = events?.find((e) => e.error);
         if (err) reject(toEngineError(err));
@@ -486,15 +493,7 @@ export class DockerodeEngine implements EngineClient {
     } catch (err) {
       throw toEngineError(err);
     }
-    await new Promise<void>((resolve, reject) => {
-      // Like pulls, a failed push is reported inside the 200 stream.
-      this.docker.modem.followProgress(stream, (err: Error | null, events: { error?: string }[]) => {
-        const failed = events?.find((e) => e.error);
-        if (err) reject(toEngineError(err));
-        else if (failed) reject(new EngineError(String(failed.error), 500));
-        else resolve();
-      });
-    });
+    await this.followProgress(stream);
   }
 
   subscribeEvents(
