@@ -123,8 +123,11 @@ describe('synchronous container verbs (real engine, real PostgreSQL)', () => {
       ((c.cpu_usage.total_usage - p.cpu_usage.total_usage) / (c.system_cpu_usage - p.system_cpu_usage)) *
       c.online_cpus *
       100;
-    // A busy loop capped at half a CPU: both samples near 50 %, whatever else the machine runs.
-    expect(r.body['CPU %']).toBeGreaterThan(15);
+    // A busy loop capped at half a CPU reads at most ~50 %. How much of its cap it gets depends on
+    // what else the two cores run at that moment (CI measured 14.9 % once while other suites ran), so
+    // the floor only proves a real, non-zero measurement; the cap and the engine comparison carry
+    // the precision.
+    expect(r.body['CPU %']).toBeGreaterThan(1);
     expect(r.body['CPU %']).toBeLessThan(60);
     expect(Math.abs(Number(r.body['CPU %']) - engineCpu)).toBeLessThan(30);
 
