@@ -109,6 +109,18 @@ export class TmuxTerminal {
     await this.waitFor(/\/ # exit\s*\n(.*\n)*bash-[\d.]+# $/m);
   }
 
+  /**
+   * `~.` at the start of a line, each key its own read as when typed by hand (the escape matches
+   * whole reads, so pasted text never detaches); waits for the local bash prompt.
+   */
+  async detach(): Promise<void> {
+    for (const key of ['', '~', '.']) {
+      await this.type(key, key === '');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await this.waitFor(/bash-[\d.]+# \s*$/);
+  }
+
   async stop(): Promise<void> {
     await this.tmux('kill-server').catch(() => undefined);
     // tmux leaves its socket file behind; a test run should not.

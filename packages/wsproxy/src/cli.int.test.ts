@@ -112,6 +112,16 @@ describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => 
     await term.waitFor(/^still-here\s*$/m);
     const show = await stack.call<Record<string, unknown>>('GET', '/v1/containers/cli-box');
     expect(show.body.status).toBe('Running');
+
+    // `~.` detaches: the client is back at bash, and the container and its shell live on.
+    await term.detach();
+    expect((await stack.call<Record<string, unknown>>('GET', '/v1/containers/cli-box')).body.status).toBe(
+      'Running',
+    );
+    await term.type('zun attach cli-box');
+    await term.enterShell('reattach');
+    await term.type('cat /tmp/mark');
+    await term.waitFor(/^from-attach\s*$/m);
   });
 
   it('non-interactive zun exec prints the output; the API returns the exit code', async () => {

@@ -12,6 +12,7 @@ import {
   redeemWebsocketToken,
   type Logger,
 } from '@zun/common';
+import { EscapeDetector } from './escape';
 import { Utf8Boundary } from './utf8';
 
 export interface SessionConfig {
@@ -148,10 +149,22 @@ function relay(client: WebSocket, agent: WebSocket, early: Buffer[]): void {
     }
   };
 
-  for (const b of early) agent.send(b, { binary: true });
+  const escape = new EscapeDetector();
+  const input = (data: Buffer): Buffer | null => {
+    const out = escape.feed(data);
+    if (out !== 'detach') return out.length ? out : null;
+    end(1000, 'detached');
+    return null;
+  };
+  for (const b of early) {
+    const out = input(b);
+    if (out) agent.send(out, { binary: true });
+  }
   client.on('message', (data: RawData) => {
     if (agent.readyState !== WebSocket.OPEN) return;
-    agent.send(toBuffer(data), { binary: true }, () => {
+    const out = input(toBuffer(data));
+    if (!out) return;
+    agent.send(out, { binary: true }, () => {
       if (client.isPaused && agent.bufferedAmount < HIGH_WATER / 4) client.resume();
     });
     if (agent.bufferedAmount > HIGH_WATER) client.pause();
