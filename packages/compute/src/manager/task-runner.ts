@@ -1,28 +1,7 @@
-import {
-  ComputeTask,
-  Container,
-  type CommitTaskParams,
-  type CreateTaskParams,
-  type DeleteTaskParams,
-  type NetworkTaskParams,
-  type KillTaskParams,
-  type RebootTaskParams,
-  type RebuildTaskParams,
-  type StopTaskParams,
-} from '@zun/common';
+import { ComputeTask, Container } from '@zun/common';
 import { ActionLog } from './actions';
 import type { ManagerContext } from './context';
-import { commitContainer } from './commands/commit';
-import { createContainer } from './commands/create';
-import { deleteContainer } from './commands/delete';
-import { startContainer } from './commands/start';
-import { stopContainer } from './commands/stop';
-import { attachNetwork, detachNetwork } from '../network/attach';
-import { rebootContainer } from './commands/reboot';
-import { pauseContainer } from './commands/pause';
-import { unpauseContainer } from './commands/unpause';
-import { killContainer } from './commands/kill';
-import { rebuildContainer } from './commands/rebuild';
+import { runTask } from './task-handlers';
 
 /**
  * Drains this host's pending compute_tasks. Tasks of one container run one after another in
@@ -133,46 +112,7 @@ export class TaskRunner {
       } else {
         const ctx = { ...this.ctx, logger: log };
         const audit = new ActionLog(task.action_id, log);
-        switch (task.action) {
-          case 'create':
-            await createContainer(ctx, c, task.params as unknown as CreateTaskParams, audit);
-            break;
-          case 'start':
-            await startContainer(ctx, c, audit);
-            break;
-          case 'stop':
-            await stopContainer(ctx, c, task.params as unknown as StopTaskParams, audit);
-            break;
-          case 'delete':
-            await deleteContainer(ctx, c, task.params as unknown as DeleteTaskParams);
-            break;
-          case 'commit':
-            await commitContainer(ctx, c, task.params as unknown as CommitTaskParams, audit);
-            break;
-          case 'network_attach':
-            await attachNetwork(ctx, c, task.params as unknown as NetworkTaskParams, audit);
-            break;
-          case 'network_detach':
-            await detachNetwork(ctx, c, task.params as unknown as NetworkTaskParams, audit);
-            break;
-          case 'reboot':
-            await rebootContainer(ctx, c, task.params as unknown as RebootTaskParams, audit);
-            break;
-          case 'pause':
-            await pauseContainer(ctx, c, audit);
-            break;
-          case 'unpause':
-            await unpauseContainer(ctx, c, audit);
-            break;
-          case 'kill':
-            await killContainer(ctx, c, task.params as unknown as KillTaskParams, audit);
-            break;
-          case 'rebuild':
-            await rebuildContainer(ctx, c, task.params as unknown as RebuildTaskParams, audit);
-            break;
-          default:
-            throw new Error(`unknown task action ${task.action}`);
-        }
+        await runTask(task.action, ctx, c, task.params, audit);
         audit.finish();
         await audit.flush();
       }
