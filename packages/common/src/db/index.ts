@@ -9,6 +9,7 @@ import * as m001 from './migrations/001-initial';
 import * as m002 from './migrations/002-task-action-id';
 import * as m003 from './migrations/003-cpu-pinning';
 import * as m004 from './migrations/004-websocket-tokens';
+import * as m005 from './migrations/005-container-mounts';
 
 export * from './models/compute';
 export * from './models/container';
@@ -21,6 +22,7 @@ const MIGRATIONS = [
   { name: '002-task-action-id', mod: m002 },
   { name: '003-cpu-pinning', mod: m003 },
   { name: '004-websocket-tokens', mod: m004 },
+  { name: '005-container-mounts', mod: m005 },
 ];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {

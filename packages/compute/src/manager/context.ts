@@ -24,7 +24,9 @@ export interface ManagerContext {
 export async function applyInspect(
   c: Container,
   info: ContainerInspect,
-  extra: Partial<Pick<Container, 'task_state' | 'status' | 'container_id' | 'command' | 'entrypoint'>> = {},
+  extra: Partial<
+    Pick<Container, 'task_state' | 'status' | 'container_id' | 'command' | 'entrypoint' | 'mounts'>
+  > = {},
 ): Promise<void> {
   const observed = observeState(info, c.status);
   const addresses = addressesOf(c.project_id, info);

@@ -4,6 +4,7 @@ import { applyInspect, reasonOf, type ManagerContext } from './context';
 import { containerSpec } from './commands/create';
 import { createOnNetworks } from '../network/attach';
 import { DEFAULT_NETWORK } from '../network/project-networks';
+import { restoreMounts } from '../volume/mounts';
 
 /** Statuses in which a vanished container is brought back (states.md §6.1 step 4). */
 export const HEALABLE: ContainerStatus[] = [
@@ -15,8 +16,8 @@ export const HEALABLE: ContainerStatus[] = [
 
 /**
  * auto_heal: the Docker container of a row vanished behind the service's back, so a new one is
- * created from the row (same image, command, limits, ports, policies) and started again if the
- * row was Running when it vanished. Upstream intends this but its call is broken; here it works. The claim is
+ * created from the row (same image, command, limits, ports, policies, networks and mounts) and
+ * started again if the row was Running when it vanished. Upstream intends this but its call is broken; here it works. The claim is
  * kept: the row never left the host. A failure leaves the row in Error with the reason.
  */
 export async function healContainer(ctx: ManagerContext, c: Container, wasRunning: boolean): Promise<void> {
@@ -33,12 +34,7 @@ export async function healContainer(ctx: ManagerContext, c: Container, wasRunnin
   try {
     const local = await ctx.images.present(c.image, 'ifnotpresent');
     const { ref } = await ctx.images.ensureImage(c.image, 'ifnotpresent', local);
-    // Back on the project networks it was on (the row's addresses are keyed by them). Mounts
-    // are request-only and not on the row, so a healed container comes back without them.
-    const nets = Object.keys(c.addresses ?? {});
-    const id = await createOnNetworks(ctx, c, nets.length ? nets : [DEFAULT_NETWORK], (network) =>
-      ctx.engine.createContainer(containerSpec(ctx, c, ref, network, [])),
-    );
+    const id = await recreateFromRow(ctx, c, ref);
     await c.update({ container_id: id });
     if (wasRunning) await ctx.engine.startContainer(id);
     const info = await ctx.engine.inspectContainer(id);
@@ -50,6 +46,21 @@ export async function healContainer(ctx: ManagerContext, c: Container, wasRunnin
     ctx.logger.warn('auto-heal failed', { uuid: c.uuid, reason });
     await c.update({ status: ContainerStatus.Error, status_reason: reason, task_state: null });
   }
+}
+
+/**
+ * A new Docker container for a row whose container is gone: on the project networks it was on
+ * (the row's addresses are keyed by them) and with the mounts of the row's plan, so named and
+ * sized volumes that survived keep their data. Rows from before the plan was stored (mounts
+ * null) have nothing to go by and come back without mounts.
+ */
+export async function recreateFromRow(ctx: ManagerContext, c: Container, ref: string): Promise<string> {
+  if (c.mounts === null) ctx.logger.warn('no stored mount plan; recreating without mounts', { uuid: c.uuid });
+  const mounts = await restoreMounts(ctx, c, c.mounts ?? []);
+  const nets = Object.keys(c.addresses ?? {});
+  return createOnNetworks(ctx, c, nets.length ? nets : [DEFAULT_NETWORK], (network) =>
+    ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts)),
+  );
 }
 
 /**

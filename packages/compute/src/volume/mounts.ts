@@ -7,6 +7,7 @@ import {
   LABEL_UUID,
   LABEL_VOLUME,
   type Container,
+  type MountPlanEntry,
   type MountRequest,
 } from '@zun/common';
 import type { MountSpec } from '../docker/engine';
@@ -19,43 +20,84 @@ import type { ManagerContext } from '../manager/context';
  * as its container (labelled with its uuid; the local driver cannot enforce the size). Bind
  * content is written to a file the agent owns under <state_path>/injected/<uuid>/ and
  * bind-mounted read-only. Nothing here ever mounts a path the tenant chose on the host.
+ *
+ * The plan (request + what it became) is kept on the row, so a container made again without
+ * its predecessor (auto_heal, rebuild) gets the same mounts: volumes that still exist are
+ * reused with their data, a vanished sized volume comes back empty with the same labels, a
+ * missing injected file is written again from the stored content.
  */
 export const projectVolumeName = (project: string, name: string): string => `zun-${project}-${name}`;
 const injectedDir = (ctx: ManagerContext, uuid: string): string =>
   path.join(ctx.config.compute.statePath, 'injected', uuid);
+const SIZE_LABEL = 'org.openstack.zun.size_gib';
 
+/**
+ * Where a mount lives on the host. Always derived from the row and the mount's position, never
+ * read back from the stored plan, so no stored path can point the agent elsewhere.
+ */
+function sourceOf(ctx: ManagerContext, c: Container, m: MountRequest, i: number): string {
+  if (m.type === 'bind') return path.join(injectedDir(ctx, c.uuid), String(i));
+  return m.name !== null ? projectVolumeName(c.project_id, m.name) : `zun-${c.uuid}-${i}`;
+}
+
+/** Create: makes every mount afresh and returns the plan to keep on the row. */
 export async function prepareMounts(
   ctx: ManagerContext,
   c: Container,
   mounts: MountRequest[],
+): Promise<{ plan: MountPlanEntry[]; specs: MountSpec[] }> {
+  const plan = mounts.map((m, i) => ({ ...m, source: sourceOf(ctx, c, m, i) }));
+  return { plan, specs: await makeMounts(ctx, c, plan, true) };
+}
+
+/** Recreate: the mounts of the stored plan, reusing what is still there. */
+export async function restoreMounts(
+  ctx: ManagerContext,
+  c: Container,
+  plan: MountPlanEntry[],
+): Promise<MountSpec[]> {
+  return makeMounts(ctx, c, plan, false);
+}
+
+async function makeMounts(
+  ctx: ManagerContext,
+  c: Container,
+  plan: MountRequest[],
+  fresh: boolean,
 ): Promise<MountSpec[]> {
   const specs: MountSpec[] = [];
   const base = { [LABEL_MANAGED]: 'true', [LABEL_PROJECT]: c.project_id, [LABEL_HOST]: ctx.host };
-  for (const [i, m] of mounts.entries()) {
+  for (const [i, m] of plan.entries()) {
+    const source = sourceOf(ctx, c, m, i);
     if (m.type === 'bind') {
-      const dir = injectedDir(ctx, c.uuid);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const file = path.join(dir, String(i));
-      await writeFile(file, Buffer.from(m.content, 'base64'), { mode: 0o644 });
-      specs.push({ type: 'bind', source: file, target: m.destination, readOnly: true });
-    } else if (m.name !== null) {
-      const name = projectVolumeName(c.project_id, m.name);
-      const v = await ctx.engine.volumes.ensure(name, { ...base, [LABEL_VOLUME]: m.name });
-      if (v.Labels?.[LABEL_PROJECT] !== c.project_id || v.Labels?.[LABEL_MANAGED] !== 'true') {
-        throw new Error(`Docker volume ${name} exists but does not belong to project ${c.project_id}`);
-      }
-      specs.push({ type: 'volume', source: name, target: m.destination, readOnly: false });
-    } else {
-      const name = `zun-${c.uuid}-${i}`;
-      await ctx.engine.volumes.ensure(name, {
-        ...base,
-        [LABEL_UUID]: c.uuid,
-        'org.openstack.zun.size_gib': String(m.size),
-      });
-      specs.push({ type: 'volume', source: name, target: m.destination, readOnly: false });
+      await mkdir(path.dirname(source), { recursive: true, mode: 0o700 });
+      await writeInjected(source, m.content, fresh);
+      specs.push({ type: 'bind', source, target: m.destination, readOnly: true });
+      continue;
     }
+    const labels =
+      m.name !== null
+        ? { ...base, [LABEL_VOLUME]: m.name }
+        : { ...base, [LABEL_UUID]: c.uuid, [SIZE_LABEL]: String(m.size) };
+    // The engine's create is idempotent: an existing volume keeps its data and its own labels.
+    const v = await ctx.engine.volumes.ensure(source, labels);
+    const [label, owner, id] =
+      m.name !== null ? [LABEL_PROJECT, 'project', c.project_id] : [LABEL_UUID, 'container', c.uuid];
+    if (v.Labels?.[LABEL_MANAGED] !== 'true' || v.Labels?.[label] !== id) {
+      throw new Error(`Docker volume ${source} exists but does not belong to ${owner} ${id}`);
+    }
+    specs.push({ type: 'volume', source, target: m.destination, readOnly: false });
   }
   return specs;
+}
+
+/** On a recreate an existing file is left alone: it already holds the stored content. */
+async function writeInjected(file: string, base64: string, fresh: boolean): Promise<void> {
+  try {
+    await writeFile(file, Buffer.from(base64, 'base64'), { mode: 0o644, flag: fresh ? 'w' : 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 /** Removes what lives only as long as the container: its sized volumes and injected files. */

@@ -6,6 +6,7 @@ import {
   Model,
   Sequelize,
 } from 'sequelize';
+import type { MountPlanEntry } from '../../contract';
 import type { ContainerStatus } from '../../states';
 
 export interface RestartPolicy {
@@ -62,6 +63,8 @@ export class Container extends Model<InferAttributes<Container>, InferCreationAt
   declare exposed_ports: CreationOptional<Record<string, Record<string, never>> | null>;
   declare websocket_url: CreationOptional<string | null>;
   declare websocket_token: CreationOptional<string | null>;
+  /** Written by the agent at create; null for rows created before migration 005. */
+  declare mounts: CreationOptional<MountPlanEntry[] | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -143,6 +146,7 @@ export function initContainerModels(sequelize: Sequelize): void {
       exposed_ports: J,
       websocket_url: DataTypes.STRING,
       websocket_token: DataTypes.STRING,
+      mounts: J,
       ...stamps,
     },
     { sequelize, tableName: 'containers', underscored: true },

@@ -52,10 +52,12 @@ export async function createContainer(
 
     const mounts = await prepareMounts(ctx, c, params.mounts ?? []);
     const id = await createOnNetworks(ctx, c, params.nets ?? [DEFAULT_NETWORK], (network) =>
-      ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts)),
+      ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts.specs)),
     );
     const created = {
       container_id: id,
+      // With the container id, so a row with a Docker container always has its plan.
+      mounts: mounts.plan,
       command: c.command && c.command.length ? c.command : asList(image.Config?.Cmd),
       entrypoint: c.entrypoint && c.entrypoint.length ? c.entrypoint : asList(image.Config?.Entrypoint),
       // What the container's config will expose (the image's and ours), known without an inspect.
@@ -81,8 +83,8 @@ export async function createContainer(
 }
 
 /**
- * The Docker container for a row: what create makes, and rebuild makes again (on the
- * networks and with the mounts the previous one had).
+ * The Docker container for a row: what create makes, and rebuild and auto_heal make again
+ * (on the same networks, with the mounts of the row's plan).
  */
 export function containerSpec(
   ctx: ManagerContext,

@@ -1,7 +1,8 @@
 import { ContainerStatus, TaskState, type Container, type RebuildTaskParams } from '@zun/common';
 import type { ContainerInspect, MountSpec } from '../../docker/engine';
-import { createOnNetworks } from '../../network/attach';
-import { DEFAULT_NETWORK, usingNetworks } from '../../network/project-networks';
+import { usingNetworks } from '../../network/project-networks';
+import { restoreMounts } from '../../volume/mounts';
+import { recreateFromRow } from '../heal';
 import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { settleFromEngine } from '../settle';
@@ -35,12 +36,8 @@ export async function rebuildContainer(
     };
     const id = old
       ? await recreateLike(ctx, c, ref, old, removeOld)
-      : // Its Docker container vanished: the row is all there is to go by, as for a create.
-        await removeOld().then(() =>
-          createOnNetworks(ctx, c, [DEFAULT_NETWORK], (network) =>
-            ctx.engine.createContainer(containerSpec(ctx, c, ref, network, [])),
-          ),
-        );
+      : // Its Docker container vanished: the row is all there is to go by, as for auto_heal.
+        await removeOld().then(() => recreateFromRow(ctx, c, ref));
     const after = {
       container_id: id,
       status: ContainerStatus.Created,
@@ -86,12 +83,15 @@ async function recreateLike(
   removeOld: () => Promise<void>,
 ): Promise<string> {
   const networks = Object.entries(old.NetworkSettings?.Networks ?? {});
-  const mounts: MountSpec[] = (old.HostConfig?.Mounts ?? []).map((m) => ({
-    type: m.Type === 'bind' ? 'bind' : 'volume',
-    source: m.Source,
-    target: m.Target,
-    readOnly: Boolean(m.ReadOnly),
-  }));
+  // The row's plan when it has one; rows from before it was stored have only the old inspect.
+  const mounts: MountSpec[] = c.mounts
+    ? await restoreMounts(ctx, c, c.mounts)
+    : (old.HostConfig?.Mounts ?? []).map((m) => ({
+        type: m.Type === 'bind' ? 'bind' : 'volume',
+        source: m.Source,
+        target: m.Target,
+        readOnly: Boolean(m.ReadOnly),
+      }));
   return usingNetworks(
     networks.map(([name]) => name),
     async () => {
