@@ -103,14 +103,17 @@ export class StateSync {
     )
       return;
     const info = await this.engine.inspectContainer(c.container_id);
-    const before = c.status;
-    if (info) await applyInspect(c, info);
-    else await this.vanished(c);
-    if (c.auto_heal && before === ContainerStatus.Running && c.status !== ContainerStatus.Running) {
+    // Marked before the row changes: the refresh of the `destroy` that follows a `die` can read
+    // the row this one makes Stopped and heal it before this one resumes.
+    const leaving = c.auto_heal && c.status === ContainerStatus.Running;
+    if (leaving) {
       const now = Date.now();
       for (const [u, t] of this.leftRunning) if (now - t >= HEAL_WINDOW_MS) this.leftRunning.delete(u);
       this.leftRunning.set(uuid, now);
     }
+    if (info) await applyInspect(c, info);
+    else await this.vanished(c);
+    if (leaving && c.status === ContainerStatus.Running) this.leftRunning.delete(uuid);
     this.logger.debug('container synced from engine', { uuid, action, status: c.status });
   }
 
