@@ -17,8 +17,9 @@ export const HEALABLE: ContainerStatus[] = [
 /**
  * auto_heal: the Docker container of a row vanished behind the service's back, so a new one is
  * created from the row (same image, command, limits, ports, policies, networks and mounts) and
- * started again if the row was Running when it vanished. Upstream intends this but its call is broken; here it works. The claim is
- * kept: the row never left the host. A failure leaves the row in Error with the reason.
+ * started again if the row was Running when it vanished. Upstream intends this but its call is
+ * broken; here it works. The claim is kept: the row never left the host. A failure leaves the
+ * row in Error with the reason.
  */
 export async function healContainer(ctx: ManagerContext, c: Container, wasRunning: boolean): Promise<void> {
   const lost = c.container_id;
