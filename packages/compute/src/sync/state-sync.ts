@@ -154,8 +154,10 @@ export class StateSync {
     if (c.auto_remove) {
       await c.update({ status: ContainerStatus.Deleted, status_detail: null });
     } else if (c.auto_heal && HEALABLE.includes(c.status)) {
+      // The mark is read, not taken: the refreshes of `die` and `destroy` and a reconcile can
+      // all find the container gone at once, and whichever of their heals takes the row must
+      // know it was running (the mark expires after HEAL_WINDOW_MS).
       const left = this.leftRunning.get(c.uuid);
-      this.leftRunning.delete(c.uuid);
       const wasRunning =
         c.status === ContainerStatus.Running || (left !== undefined && Date.now() - left < HEAL_WINDOW_MS);
       await this.heal(c, wasRunning);
