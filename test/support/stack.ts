@@ -38,6 +38,7 @@ export class TestStack {
   readonly serviceToken = randomBytes(16).toString('hex');
   readonly adminPassword = 'admin-secret';
   readonly demoPassword = 'demo-secret';
+  readonly authEncryptionKey = randomBytes(32).toString('base64url');
   api!: RunningApi;
   wsproxy: RunningProxy | null = null;
   config!: ZunConfig;
@@ -60,6 +61,7 @@ export class TestStack {
       ZUN_API_PORT: '0',
       ZUN_COMPUTE_LISTEN_PORT: '0',
       ZUN_COMPUTE_SERVICE_TOKEN: this.serviceToken,
+      ZUN_DEFAULT_AUTH_ENCRYPTION_KEY: this.authEncryptionKey,
       ZUN_COMPUTE_TASK_POLL_INTERVAL: '1',
       ZUN_COMPUTE_SYNC_CONTAINER_STATE_INTERVAL: '2',
       ZUN_COMPUTE_HEARTBEAT_INTERVAL: '2',

@@ -43,6 +43,7 @@ function writeConfig(file: string, s: ReturnType<typeof loadOrCreateSecrets>): v
 [DEFAULT]
 host = ${host}
 log_format = text
+auth_encryption_key = ${s.authEncryptionKey}
 
 [database]
 connection = postgres://zun:${s.dbPassword}@127.0.0.1:${pgPort}/zun

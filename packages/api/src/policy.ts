@@ -26,6 +26,7 @@ const ADMIN_ONLY = new Set([
   'zun-service:enable',
   'zun-service:disable',
   'zun-service:force_down',
+  'registry:get_all_all_projects',
 ]);
 export function allowed(ctx: RequestContext, rule: string): boolean {
   if (ADMIN_ONLY.has(rule)) return ctx.isAdmin;

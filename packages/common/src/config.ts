@@ -14,6 +14,8 @@ export interface ZunConfig {
   logFormat: 'json' | 'text';
   serviceDownTime: number;
   defaultAvailabilityZone: string;
+  /** Seals registry passwords at rest; the API and every agent need the same value. */
+  authEncryptionKey: string;
   database: { connection: string };
   api: { host: string; port: number; maxLimit: number; publicUrl: string | undefined };
   identity: {
@@ -189,6 +191,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     logFormat: str('DEFAULT', 'log_format', 'json') === 'text' ? 'text' : 'json',
     serviceDownTime: num('DEFAULT', 'service_down_time', 180),
     defaultAvailabilityZone: str('DEFAULT', 'default_availability_zone', 'nova'),
+    authEncryptionKey: str('DEFAULT', 'auth_encryption_key', ''),
     database: { connection: str('database', 'connection', 'postgres://zun:zun@127.0.0.1:5432/zun') },
     api: {
       host: str('api', 'host_ip', '127.0.0.1'),

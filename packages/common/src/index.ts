@@ -3,6 +3,7 @@ export * from './contract';
 export * from './errors';
 export * from './listen';
 export * from './logging';
+export * from './secret-box';
 export * from './states';
 export * from './db';
 export * from './websocket';

@@ -5,6 +5,7 @@ import { DockerodeInteractive, type InteractiveEngine } from './docker/interacti
 import type { HostResources } from './host/host-info';
 import { HostRegistration } from './host/registration';
 import { DockerImageDriver } from './image/docker-image-driver';
+import { RegistrySources } from './image/registry-source';
 import { ResourceTracker } from './manager/claims';
 import type { ManagerContext } from './manager/context';
 import { TaskListener } from './manager/task-listener';
@@ -46,7 +47,7 @@ export async function startAgent(
     config,
     sequelize,
     engine: eng,
-    images: new DockerImageDriver(eng),
+    images: new DockerImageDriver(eng, new RegistrySources(config.authEncryptionKey)),
     tracker,
     logger,
   };

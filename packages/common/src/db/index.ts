@@ -4,16 +4,19 @@ import type { Logger } from '../logging';
 import { initComputeModels } from './models/compute';
 import { initContainerModels } from './models/container';
 import { initIdentityModels } from './models/identity';
+import { initRegistryModels } from './models/registry';
 import { initWebsocketModels } from './models/websocket';
 import * as m001 from './migrations/001-initial';
 import * as m002 from './migrations/002-task-action-id';
 import * as m003 from './migrations/003-cpu-pinning';
 import * as m004 from './migrations/004-websocket-tokens';
 import * as m005 from './migrations/005-container-mounts';
+import * as m006 from './migrations/006-registries';
 
 export * from './models/compute';
 export * from './models/container';
 export * from './models/identity';
+export * from './models/registry';
 export * from './models/websocket';
 
 /** Migrations in order; each is a module with up/down taking the query interface. */
@@ -23,6 +26,7 @@ const MIGRATIONS = [
   { name: '003-cpu-pinning', mod: m003 },
   { name: '004-websocket-tokens', mod: m004 },
   { name: '005-container-mounts', mod: m005 },
+  { name: '006-registries', mod: m006 },
 ];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {
@@ -35,6 +39,7 @@ export function openDatabase(connection: string, opts: { poolMax?: number } = {}
   initComputeModels(sequelize);
   initContainerModels(sequelize);
   initWebsocketModels(sequelize);
+  initRegistryModels(sequelize);
   return sequelize;
 }
 

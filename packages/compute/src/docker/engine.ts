@@ -83,7 +83,8 @@ export interface EngineClient {
   readonly volumes: VolumeEngine;
   info(): Promise<EngineInfo>;
   inspectImage(ref: string): Promise<ImageInspect | null>;
-  pullImage(ref: string): Promise<void>;
+  /** `auth` is sent as X-Registry-Auth; it is never logged. */
+  pullImage(ref: string, auth?: PullAuth): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
   stopContainer(id: string, timeoutSeconds: number | null): Promise<void>;
@@ -122,6 +123,13 @@ export interface EngineClient {
 }
 
 /** An error from the engine, with its HTTP status and the engine's own message. */
+/** Credentials for the engine's X-Registry-Auth (dockerode's authconfig). */
+export interface PullAuth {
+  username: string;
+  password: string;
+  serveraddress: string;
+}
+
 export class EngineError extends Error {
   constructor(
     message: string,
@@ -233,10 +241,10 @@ export class DockerodeEngine implements EngineClient {
     }
   }
 
-  async pullImage(ref: string): Promise<void> {
+  async pullImage(ref: string, auth?: PullAuth): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
-      stream = (await this.docker.pull(ref)) as NodeJS.ReadableStream;
+      stream = (await this.docker.pull(ref, auth ? { authconfig: auth } : {})) as NodeJS.ReadableStream;
     } catch (err) {
       throw toEngineError(err);
     }

@@ -1,5 +1,6 @@
-import type { EngineClient, ImageInspect } from '../docker/engine';
-import { normaliseReference } from './reference';
+import { EngineError, type EngineClient, type ImageInspect } from '../docker/engine';
+import { normaliseReference, withRegistry } from './reference';
+import type { PullSource, RegistrySources } from './registry-source';
 
 export type PullPolicy = 'always' | 'ifnotpresent' | 'never';
 
@@ -7,16 +8,29 @@ export class ImageNotPresentError extends Error {}
 
 /**
  * Resolves a container's image on this host according to its pull policy (null → always, as
- * upstream). The registry is the one named in the reference; there is no implicit Docker Hub
- * mirror. Returns the reference used and the image's config (for default Cmd/Entrypoint).
+ * upstream). The registry is the one named in the reference, or the container's private
+ * registry's domain when the reference names none; there is no implicit Docker Hub mirror.
+ * Returns the reference used and the image's config (for default Cmd/Entrypoint).
  */
 export class DockerImageDriver {
-  constructor(private readonly engine: EngineClient) {}
+  constructor(
+    private readonly engine: EngineClient,
+    private readonly registries: RegistrySources,
+  ) {}
+
+  /** The pull source of a container's registry_id (null: none, or it was deleted). */
+  source(registryId: string | null): Promise<PullSource | null> {
+    return this.registries.find(registryId);
+  }
 
   /** The local image when the policy lets us use it without pulling; null means a pull decides. */
-  async present(image: string, policy: string | null): Promise<ImageInspect | null> {
+  async present(
+    image: string,
+    policy: string | null,
+    source: PullSource | null = null,
+  ): Promise<ImageInspect | null> {
     if (effectivePolicy(policy) === 'always') return null;
-    return this.engine.inspectImage(normaliseReference(image));
+    return this.engine.inspectImage(reference(image, source));
   }
 
   /**
@@ -28,8 +42,9 @@ export class DockerImageDriver {
     policy: string | null,
     local: ImageInspect | null,
     pulling: (active: boolean) => Promise<void> = async () => undefined,
+    source: PullSource | null = null,
   ): Promise<{ ref: string; inspect: ImageInspect }> {
-    const ref = normaliseReference(image);
+    const ref = reference(image, source);
     const p = effectivePolicy(policy);
     if (p !== 'always') {
       if (local) return { ref, inspect: local };
@@ -40,7 +55,18 @@ export class DockerImageDriver {
       }
     }
     await pulling(true);
-    await this.engine.pullImage(ref);
+    try {
+      await this.engine.pullImage(ref, source?.auth ?? undefined);
+    } catch (err) {
+      if (err instanceof EngineError && err.statusCode === 401 && source) {
+        const who = source.auth ? `as ${source.auth.username}` : 'anonymously';
+        throw new EngineError(
+          `Registry ${source.domain} refused to let registry ${source.name ?? source.registryUuid} pull ${ref} ${who} (check its username and password): ${err.message}`,
+          401,
+        );
+      }
+      throw err;
+    }
     await pulling(false);
     const inspect = await this.engine.inspectImage(ref);
     if (!inspect)
@@ -48,6 +74,9 @@ export class DockerImageDriver {
     return { ref, inspect };
   }
 }
+
+const reference = (image: string, source: PullSource | null): string =>
+  normaliseReference(source ? withRegistry(image, source.domain) : image);
 
 const effectivePolicy = (policy: string | null): PullPolicy =>
   (policy ?? 'always').toLowerCase() as PullPolicy;

@@ -1,4 +1,4 @@
-import { normaliseReference, parseImageReference } from './reference';
+import { normaliseReference, parseImageReference, withRegistry } from './reference';
 
 const DIGEST = 'sha256:6d8f3c5e9a1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5';
 
@@ -45,5 +45,16 @@ describe('normaliseReference', () => {
     ['registry:5000/a/b', 'registry:5000/a/b:latest'],
   ])('%s → %s', (ref, expected) => {
     expect(normaliseReference(ref)).toBe(expected);
+  });
+});
+
+describe('withRegistry', () => {
+  it.each([
+    ['busybox', 'reg.example:5000/busybox'],
+    ['library/busybox:1.36', 'reg.example:5000/library/busybox:1.36'],
+    ['127.0.0.1:5000/busybox', '127.0.0.1:5000/busybox'],
+    ['quay.io/org/app', 'quay.io/org/app'],
+  ])('%s → %s', (ref, expected) => {
+    expect(withRegistry(ref, 'reg.example:5000')).toBe(expected);
   });
 });

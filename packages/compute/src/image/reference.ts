@@ -43,3 +43,9 @@ export function normaliseReference(ref: string): string {
   if (r.digest) return `${name}@${r.digest}`;
   return `${name}:${r.tag ?? 'latest'}`;
 }
+
+/** The reference prefixed with `domain` when it names no registry host (a private registry's). */
+export function withRegistry(ref: string, domain: string): string {
+  if (parseImageReference(ref).registry) return ref;
+  return `${domain.replace(/\/+$/, '')}/${ref}`;
+}

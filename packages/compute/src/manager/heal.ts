@@ -33,8 +33,9 @@ export async function healContainer(ctx: ManagerContext, c: Container, wasRunnin
   await c.reload();
   ctx.logger.warn('docker container vanished; auto-healing', { uuid: c.uuid, lost });
   try {
-    const local = await ctx.images.present(c.image, 'ifnotpresent');
-    const { ref } = await ctx.images.ensureImage(c.image, 'ifnotpresent', local);
+    const source = await ctx.images.source(c.registry_id);
+    const local = await ctx.images.present(c.image, 'ifnotpresent', source);
+    const { ref } = await ctx.images.ensureImage(c.image, 'ifnotpresent', local, undefined, source);
     const id = await recreateFromRow(ctx, c, ref);
     await c.update({ container_id: id });
     if (wasRunning) await ctx.engine.startContainer(id);

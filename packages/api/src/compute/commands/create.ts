@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Container, ContainerAction, ContainerStatus, InputError, NotFoundError } from '@zun/common';
 import type { CreateParams } from '../../controllers/containers/params';
+import { findRegistry } from '../../controllers/registries/lookup';
 import type { RequestContext } from '../../identity/context';
 import type { HostState, RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';
@@ -27,6 +28,8 @@ export async function createContainer(
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
   refuseWhatNoHostOffers(hosts, p);
+  // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
+  const registry = p.registry ? await findRegistry(p.registry, ctx) : null;
   const spec: RequestSpec = {
     cpu: p.cpu,
     memory: Number(p.memory),
@@ -65,6 +68,7 @@ export async function createContainer(
     privileged: p.privileged,
     exposed_ports: p.exposedPorts,
     healthcheck: p.healthcheck,
+    registry_id: registry?.uuid ?? null,
   };
 
   const failedCreate = (reason: string): Promise<Container> => {

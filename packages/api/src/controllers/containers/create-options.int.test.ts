@@ -194,7 +194,7 @@ describe('container create options (real engine, real PostgreSQL)', () => {
     await expectNothingLeft(before);
   });
 
-  it('refuses a disk size where no host can enforce it, and a registry (no registries API)', async () => {
+  it('refuses a disk size where no host can enforce it, and a registry that does not exist', async () => {
     // overlay2 without xfs project quotas: the host reports no quota support.
     expect(await count(`SELECT COUNT(*) AS n FROM compute_nodes WHERE disk_quota_supported`)).toBe(0);
     const before = await snapshot();
@@ -204,8 +204,8 @@ describe('container create options (real engine, real PostgreSQL)', () => {
     const registry = await stack.call<ErrorBody>('POST', '/v1/containers', {
       body: { image: BUSYBOX, registry: 'myregistry' },
     });
-    expect(registry.status).toBe(400);
-    expect(registry.body.errors[0].detail).toContain('registries');
+    expect(registry.status).toBe(404);
+    expect(registry.body.errors[0].code).toBe('container.registry-not-found');
     await expectNothingLeft(before);
   });
 

@@ -118,16 +118,23 @@ export async function listContainers(
  * Rows after the marker in (sortKey, id) order. PostgreSQL puts NULLs last when ascending and
  * first when descending, so a nullable sort key needs its own conditions.
  */
-function afterMarker(key: string, dir: 'asc' | 'desc', value: unknown, id: number): WhereOptions<Container> {
+export function afterMarker<M extends object = Container>(
+  key: string,
+  dir: 'asc' | 'desc',
+  value: unknown,
+  id: number,
+): WhereOptions<M> {
   const op = dir === 'asc' ? Op.gt : Op.lt;
   const isNull = { [key]: { [Op.is]: null } };
   const notNull = { [key]: { [Op.not]: null } };
   if (value === null || value === undefined) {
-    return dir === 'asc'
-      ? { ...isNull, id: { [op]: id } }
-      : { [Op.or]: [notNull, { ...isNull, id: { [op]: id } }] };
+    const where: unknown =
+      dir === 'asc'
+        ? { ...isNull, id: { [op]: id } }
+        : { [Op.or]: [notNull, { ...isNull, id: { [op]: id } }] };
+    return where as WhereOptions<M>;
   }
   const after: unknown[] = [{ [key]: { [op]: value } }, { [key]: value, id: { [op]: id } }];
   if (dir === 'asc') after.push(isNull);
-  return { [Op.or]: after } as WhereOptions<Container>;
+  return { [Op.or]: after } as WhereOptions<M>;
 }

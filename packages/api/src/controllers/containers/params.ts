@@ -45,6 +45,8 @@ export interface CreateParams {
   nets: string[];
   mounts: MountRequest[];
   securityGroups: string[];
+  /** Registry uuid or name (≥1.31), resolved in the caller's scope when the row is made. */
+  registry: string | null;
 }
 
 type Body = Record<string, unknown>;
@@ -63,10 +65,6 @@ export function rangeCheck(field: string, value: number, min: number, max: numbe
 
 /** Features whose back ends come with later work: refused clearly rather than silently ignored. */
 function refuseUnsupported(body: Body): void {
-  if (body.registry !== undefined && body.registry !== null && body.registry !== '')
-    throw new InputError(
-      'The "registry" option needs the private registries API (/v1/registries), which this deployment does not provide; images are pulled from the registry named in the image reference.',
-    );
   if (body.image_driver === 'glance')
     throw new InputError('The glance image driver is not enabled on this deployment.');
 }
@@ -152,6 +150,7 @@ export function createParams(
     nets,
     mounts,
     securityGroups,
+    registry: typeof body.registry === 'string' && body.registry ? body.registry : null,
   };
 }
 

@@ -39,7 +39,8 @@ export async function createContainer(
     // A create retried after an agent crash starts from a clean slate.
     if (c.container_id) await removeQuietly(ctx, c.container_id);
     // The claim and the image check are independent; only the claim must precede a pull.
-    const imageCheck = ctx.images.present(c.image, c.image_pull_policy);
+    const source = await ctx.images.source(c.registry_id);
+    const imageCheck = ctx.images.present(c.image, c.image_pull_policy, source);
     await ctx.tracker.claim(c, { host: ctx.host, task_state: TaskState.ContainerCreating });
     const { ref, inspect: image } = await ctx.images.ensureImage(
       c.image,
@@ -48,6 +49,7 @@ export async function createContainer(
       async (active) => {
         await c.update({ task_state: active ? TaskState.ImagePulling : TaskState.ContainerCreating });
       },
+      source,
     );
 
     const mounts = await prepareMounts(ctx, c, params.mounts ?? []);

@@ -27,8 +27,9 @@ export async function rebuildContainer(
   let removed = false;
   try {
     await c.update({ task_state: TaskState.ContainerRebuilding });
-    const local = await ctx.images.present(c.image, c.image_pull_policy);
-    const { ref } = await ctx.images.ensureImage(c.image, c.image_pull_policy, local);
+    const source = await ctx.images.source(c.registry_id);
+    const local = await ctx.images.present(c.image, c.image_pull_policy, source);
+    const { ref } = await ctx.images.ensureImage(c.image, c.image_pull_policy, local, undefined, source);
     const old = c.container_id ? await ctx.engine.inspectContainer(c.container_id) : null;
     const removeOld = async () => {
       if (c.container_id) await removeQuietly(ctx, c.container_id);

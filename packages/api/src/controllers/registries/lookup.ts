@@ -1,0 +1,25 @@
+import type { WhereOptions } from 'sequelize';
+import { ConflictError, NotFoundError, Registry } from '@zun/common';
+import type { RequestContext } from '../../identity/context';
+
+const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/**
+ * A registry by uuid or name in the caller's scope: their project, everything for admins.
+ * Other projects' registries are indistinguishable from missing ones (404).
+ */
+export async function findRegistry(ident: string, ctx: RequestContext): Promise<Registry> {
+  const scope: WhereOptions<Registry> = ctx.isAdmin ? {} : { project_id: ctx.projectId };
+  if (UUID_LIKE.test(ident)) {
+    const byUuid = await Registry.findOne({ where: { ...scope, uuid: ident.toLowerCase() } });
+    if (byUuid) return byUuid;
+  }
+  const byName = await Registry.findAll({ where: { ...scope, name: ident }, limit: 2 });
+  if (byName.length === 1) return byName[0];
+  if (byName.length > 1) {
+    throw new ConflictError(
+      `Multiple registries exist with same name: ${ident}. Please use the registry uuid instead.`,
+    );
+  }
+  throw new NotFoundError(`Registry ${ident} could not be found.`, 'registry-not-found');
+}
