@@ -58,14 +58,7 @@ export class DockerImageDriver {
     try {
       await this.engine.pullImage(ref, source?.auth ?? undefined);
     } catch (err) {
-      if (err instanceof EngineError && err.statusCode === 401 && source) {
-        const who = source.auth ? `as ${source.auth.username}` : 'anonymously';
-        throw new EngineError(
-          `Registry ${source.domain} refused to let registry ${source.name ?? source.registryUuid} pull ${ref} ${who} (check its username and password): ${err.message}`,
-          401,
-        );
-      }
-      throw err;
+      throw source ? pullFailure(err, ref, source) : err;
     }
     await pulling(false);
     const inspect = await this.engine.inspectImage(ref);
@@ -73,6 +66,24 @@ export class DockerImageDriver {
       throw new ImageNotPresentError(`Image ${image} was pulled but cannot be found on this host`);
     return { ref, inspect };
   }
+}
+
+/**
+ * A failed pull through a private registry says which registry and user were used. Engines
+ * before 23 answer a refused login with 500 (newer ones with 401), so the engine's own message
+ * is kept as it is and the hint about the credentials is added for either status.
+ */
+function pullFailure(err: unknown, ref: string, source: PullSource): Error {
+  if (!(err instanceof EngineError)) return err instanceof Error ? err : new Error(String(err));
+  const who = source.auth ? `as ${source.auth.username}` : 'anonymously';
+  const hint =
+    source.auth && (err.statusCode === 401 || err.statusCode === 500)
+      ? " (check the registry's username and password)"
+      : '';
+  return new EngineError(
+    `Pulling ${ref} from ${source.domain} ${who} with registry ${source.name ?? source.registryUuid} failed${hint}: ${err.message}`,
+    err.statusCode,
+  );
 }
 
 const reference = (image: string, source: PullSource | null): string =>
