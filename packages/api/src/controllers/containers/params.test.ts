@@ -75,6 +75,7 @@ describe('createParams defaults', () => {
       nets: ['default'],
       mounts: [],
       securityGroups: ['default'],
+      registry: null,
     });
   });
 
@@ -328,16 +329,18 @@ describe('createParams labels', () => {
   });
 });
 
-describe('createParams unsupported options', () => {
+describe('createParams optional back ends', () => {
   it('accepts empty nets, mounts and friends as the CLI sends them', () => {
     const p = create({ nets: [], mounts: [], security_groups: [], exposed_ports: {}, healthcheck: {} });
     expect(p.image).toBe('busybox');
   });
 
-  it('refuses a registry clearly: there is no registries API', () => {
-    const err = failure(() => create({ registry: 'myreg' }));
+  it('takes a registry from 1.31 (looked up when the row is made), refuses it below', () => {
+    expect(create({ registry: 'myreg' }).registry).toBe('myreg');
+    expect(create({}).registry).toBeNull();
+    const err = failure(() => create({ registry: 'myreg' }, V('1.30')));
     expect(err).toBeInstanceOf(InputError);
-    expect(err.message).toContain('/v1/registries');
+    expect(err.message).toContain('1.31');
   });
 
   it('refuses the glance image driver', () => {
