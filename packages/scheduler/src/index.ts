@@ -26,11 +26,6 @@ export {
 } from './filters';
 export { cpuSetFits, dedicatedCpuCount, isDedicated, numaNodeFits, pickNumaNode } from './cpuset';
 export { IGNORED_HINTS, labelRequirements, normalizeHints, type LabelRequirement } from './hints';
-export {
-  DEFAULT_MAX_CANDIDATES,
-  DEFAULT_WEIGHER,
-  FilterScheduler,
-  WEIGHERS,
-  consume,
-  release,
-} from './scheduler';
+export { DEFAULT_MAX_CANDIDATES, DEFAULT_WEIGHER, FilterScheduler, WEIGHERS } from './scheduler';
+export { consume, release } from './usage';
+export { HostTable } from './table';

@@ -1,6 +1,7 @@
 import { pickNumaNode } from './cpuset';
 import { AVAILABLE_FILTERS, FILTERS, type FilterName } from './filters';
-import { FilterScheduler, consume, release } from './scheduler';
+import { FilterScheduler } from './scheduler';
+import { consume, release } from './usage';
 import type { HostState, NumaNode, RequestSpec, ScheduleResult, Weigher } from './types';
 
 const DEFAULT_FILTERS = [

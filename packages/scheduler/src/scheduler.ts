@@ -12,9 +12,24 @@ import {
 } from './filters';
 import { labelRequirements, type LabelRequirement } from './hints';
 import { EPSILON } from './tolerance';
-import { cpuSetFits, dedicatedCpuCount, isDedicated, pickNumaNode } from './cpuset';
+import { cpuSetFits, dedicatedCpuCount, isDedicated } from './cpuset';
+import {
+  F_PINNING,
+  F_USABLE,
+  ROW,
+  R_AZ,
+  R_CPU_FREE,
+  R_CPU_RATIO,
+  R_DISK_FREE,
+  R_FLAGS,
+  R_MEM_FREE,
+  R_MEM_RATIO,
+  R_RUNTIMES,
+  tableOf,
+  type HostTable,
+} from './table';
 import { TopK } from './select';
-import type { HostState, NumaPick, RequestSpec, ScheduleResult, SchedulerOptions, Weigher } from './types';
+import type { HostState, RequestSpec, ScheduleResult, SchedulerOptions, Weigher } from './types';
 
 export const DEFAULT_MAX_CANDIDATES = 10;
 export const DEFAULT_WEIGHER: Weigher = 'spread';
@@ -55,6 +70,48 @@ function passes(
       throw new Error(`unknown filter code ${code}`);
   }
 }
+
+interface Plan {
+  az: string | null;
+  checkUsable: boolean;
+  runtime: string | null;
+  checkCpu: boolean;
+  minCpu: number;
+  checkMem: boolean;
+  minMem: number;
+  disk: number;
+  labels: readonly LabelRequirement[];
+  pinCpus: number;
+  wanted: string | null;
+}
+
+/** numaNodeFits() for one of a host's nodes, on a HostTable's node columns. */
+function nodeFits(
+  from: number,
+  to: number,
+  free: Int32Array,
+  mem: Float64Array,
+  cpus: number,
+  minMem: number,
+): boolean {
+  for (let k = from; k < to; k++) if (free[k] >= cpus && mem[k] >= minMem) return true;
+  return false;
+}
+
+/** table.ts's row layout, in the order scanTable unpacks it. */
+const LAYOUT = [
+  ROW,
+  R_AZ,
+  R_FLAGS,
+  R_RUNTIMES,
+  R_CPU_FREE,
+  R_MEM_FREE,
+  R_MEM_RATIO,
+  R_CPU_RATIO,
+  R_DISK_FREE,
+  F_USABLE,
+  F_PINNING,
+] as const;
 
 function plural(n: number): string {
   return n === 1 ? '1 host' : `${n} hosts`;
@@ -118,28 +175,53 @@ export class FilterScheduler {
   }
 
   schedule(hosts: readonly HostState[], req: RequestSpec): ScheduleResult {
+    this.removed.fill(0);
+    this.top.reset();
+    const plan = this.plan(req);
+    const table = tableOf(hosts);
+    const total = table === undefined ? this.scanObjects(hosts, req, plan) : this.scanTable(table, req, plan);
+
+    if (this.top.size > 0) return { ok: true, hosts: this.top.drain() };
+    const wanted = plan.wanted;
+    if (wanted !== null && total === 0) {
+      return {
+        ok: false,
+        explanation: `No valid host: requested host ${wanted} not found among ${plural(hosts.length)}`,
+        total: 0,
+        removedBy: {},
+      };
+    }
+    return this.failure(total, wanted);
+  }
+
+  /**
+   * The request's values hoisted out of the host loop; null/false/0/empty also switch a check off, either
+   * because its filter is not enabled or because it cannot reject any host for this request.
+   */
+  private plan(req: RequestSpec): Plan {
+    return {
+      // `|| null`: an empty string asks for nothing, as upstream's truthiness tests have it.
+      az: this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null,
+      checkUsable: this.enabled(FILTER_CODE.ComputeFilter),
+      runtime: this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null,
+      checkCpu: this.enabled(FILTER_CODE.CPUFilter),
+      minCpu: req.cpu - EPSILON,
+      checkMem: this.enabled(FILTER_CODE.RamFilter),
+      minMem: req.memory - EPSILON,
+      disk: this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0,
+      labels: this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS,
+      // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
+      pinCpus: this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0,
+      wanted: req.requestedHost || null,
+    };
+  }
+
+  /** The filter pass over plain host objects; returns how many hosts entered it. */
+  private scanObjects(hosts: readonly HostState[], req: RequestSpec, plan: Plan): number {
     const { removed, top, directBlame } = this;
-    removed.fill(0);
-    top.reset();
-
-    // Request values hoisted out of the loop; null/false/0/empty also switch a check off, either because
-    // its filter is not enabled or because it cannot reject any host for this request.
-    // `|| null`: an empty string asks for nothing, as upstream's truthiness tests have it.
-    const az = this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null;
-    const checkUsable = this.enabled(FILTER_CODE.ComputeFilter);
-    const runtime = this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null;
-    const checkCpu = this.enabled(FILTER_CODE.CPUFilter);
-    const minCpu = req.cpu - EPSILON;
-    const checkMem = this.enabled(FILTER_CODE.RamFilter);
-    const minMem = req.memory - EPSILON;
-    const disk = this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0;
-    const labels = this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS;
+    const { az, checkUsable, runtime, checkCpu, minCpu, checkMem, minMem, disk, labels, pinCpus, wanted } =
+      plan;
     const checkLabels = labels.length > 0;
-    // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
-    const pinCpus =
-      this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0;
-
-    const wanted = req.requestedHost || null;
     let total = 0;
     for (let i = 0; i < hosts.length; i++) {
       const host = hosts[i];
@@ -166,17 +248,72 @@ export class FilterScheduler {
       const j = directBlame[failed];
       removed[j >= 0 ? j : this.blame(host, req, labels)]++;
     }
+    return total;
+  }
 
-    if (top.size > 0) return { ok: true, hosts: top.drain() };
-    if (wanted !== null && total === 0) {
-      return {
-        ok: false,
-        explanation: `No valid host: requested host ${wanted} not found among ${plural(hosts.length)}`,
-        total: 0,
-        removedBy: {},
-      };
+  /**
+   * The same pass over a HostTable's columns: the same checks in the same order on the same numbers,
+   * so the same verdicts (table.test.ts compares both on random clusters under random updates).
+   * Host objects are read only for a requested host, labels, a blame walk and near-ties in the ranking.
+   */
+  private scanTable(table: HostTable, req: RequestSpec, plan: Plan): number {
+    const { removed, top, directBlame } = this;
+    const { checkUsable, checkCpu, minCpu, checkMem, minMem, disk, labels, pinCpus, wanted } = plan;
+    if (table.numaDirty) table.rebuildNodes();
+    const hosts = table.list;
+    const { rows, nodeStart, nodeFree, nodeMem } = table;
+    const sign = top.sign;
+    // The row layout read once per call into locals, not from the module object on every use.
+    const [
+      stride,
+      oAz,
+      oFlags,
+      oRuntimes,
+      oCpuFree,
+      oMemFree,
+      oMemRatio,
+      oCpuRatio,
+      oDiskFree,
+      fUsable,
+      fPinning,
+    ] = LAYOUT;
+    const checkAz = plan.az !== null;
+    const az = plan.az === null ? -1 : table.azLookup(plan.az);
+    const runtime = plan.runtime;
+    // Past 32 runtime names the mask is incomplete and the hosts' own lists decide.
+    const runtimeByMask = runtime !== null && !table.runtimeOverflow;
+    const runtimeByList = runtime !== null && table.runtimeOverflow;
+    const runtimeBit = runtime === null ? 0 : table.runtimeBit(runtime);
+    const minDisk = disk - EPSILON;
+    const minNodeMem = req.memory - EPSILON;
+    const checkLabels = labels.length > 0;
+    let total = 0;
+    for (let i = 0, r = 0; i < hosts.length; i++, r += stride) {
+      if (wanted !== null && hosts[i].hostname !== wanted) continue;
+      total++;
+      let failed: number;
+      if (checkAz && rows[r + oAz] !== az) failed = FILTER_CODE.AvailabilityZoneFilter;
+      else if (checkUsable && (rows[r + oFlags] & fUsable) === 0) failed = FILTER_CODE.ComputeFilter;
+      else if (runtimeByMask && (rows[r + oRuntimes] & runtimeBit) === 0) failed = FILTER_CODE.RuntimeFilter;
+      else if (runtimeByList && !hasRuntime(hosts[i], runtime)) failed = FILTER_CODE.RuntimeFilter;
+      else if (checkCpu && !(rows[r + oCpuFree] >= minCpu)) failed = FILTER_CODE.CPUFilter;
+      else if (checkMem && !(rows[r + oMemFree] >= minMem)) failed = FILTER_CODE.RamFilter;
+      else if (disk !== 0 && !(rows[r + oDiskFree] >= minDisk)) failed = FILTER_CODE.DiskFilter;
+      else if (checkLabels && !labelsMatch(hosts[i], labels)) failed = FILTER_CODE.LabelFilter;
+      else if (
+        pinCpus !== 0 &&
+        ((rows[r + oFlags] & fPinning) === 0 ||
+          !nodeFits(nodeStart[i], nodeStart[i + 1], nodeFree, nodeMem, pinCpus, minNodeMem))
+      ) {
+        failed = FILTER_CODE.CpuSetFilter;
+      } else {
+        top.offerKeys(sign * rows[r + oMemRatio], sign * rows[r + oCpuRatio], hosts[i]);
+        continue;
+      }
+      const j = directBlame[failed];
+      removed[j >= 0 ? j : this.blame(hosts[i], req, labels)]++;
     }
-    return this.failure(total, wanted);
+    return total;
   }
 
   private enabled(code: number): boolean {
@@ -202,37 +339,4 @@ export class FilterScheduler {
     if (wanted !== null) explanation += ` (requested host ${wanted})`;
     return { ok: false, explanation, total, removedBy };
   }
-}
-
-/**
- * Charges a placement to a host snapshot so that the next schedule() against the same cached hosts
- * sees the capacity as taken, before the compute agent reports the real usage. A `dedicated` request on
- * a pinning host also pins CPUs and takes memory on the node pickNumaNode() chooses, and that pick is
- * returned (the same one the agent computes from the same snapshot); null otherwise, including for a
- * dedicated request that no node fits (possible only when CpuSetFilter is not enabled).
- */
-export function consume(host: HostState, req: RequestSpec): NumaPick | null {
-  host.cpuUsed += req.cpu;
-  host.memUsed += req.memory;
-  host.diskUsed += req.disk;
-  const pick = pickNumaNode(host, req);
-  if (pick !== null) {
-    pick.node.pinned.push(...pick.cpus);
-    pick.node.memAvailable -= req.memory;
-  }
-  return pick;
-}
-
-/**
- * Undoes consume() on a snapshot, e.g. when the agent refused the claim and the API tries the next
- * candidate: give back what consume() returned as `pick` (its CPUs are unpinned, its memory returned).
- */
-export function release(host: HostState, req: RequestSpec, pick: NumaPick | null = null): void {
-  host.cpuUsed -= req.cpu;
-  host.memUsed -= req.memory;
-  host.diskUsed -= req.disk;
-  if (pick === null) return;
-  const freed = new Set(pick.cpus);
-  pick.node.pinned = pick.node.pinned.filter((c) => !freed.has(c));
-  pick.node.memAvailable += req.memory;
 }

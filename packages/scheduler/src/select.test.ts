@@ -71,4 +71,33 @@ describe('TopK', () => {
     top.offer(host('b', 500));
     expect(top.drain().map((h) => h.hostname)).toEqual(['b']);
   });
+  it('never lets a NaN key displace a kept host, as ranksBefore ranks it', () => {
+    for (const weigher of ['spread', 'pack'] as const) {
+      const top = new TopK(2, weigher);
+      for (const h of [host('a', 100), host('b', 200), host('n', NaN), host('c', 0, NaN)]) top.offer(h);
+      const kept = top.drain().map((h) => h.hostname);
+      expect(kept).not.toContain('n');
+      // A NaN cpu key loses only on a memory-key tie; here the memory key decides.
+      expect(kept).toEqual(weigher === 'spread' ? ['c', 'a'] : ['b', 'a']);
+    }
+  });
+  it('ranks by the keys offerKeys is given exactly as offer() computes them', () => {
+    const hosts = [
+      host('a', 100, 1),
+      host('b', 100, 3),
+      host('c', 700),
+      host('d', 100, 1, 'a0'),
+      host('e', 0),
+    ];
+    for (const weigher of ['spread', 'pack'] as const) {
+      const byHost = new TopK(3, weigher);
+      const byKeys = new TopK(3, weigher);
+      for (const h of hosts) {
+        byHost.offer(h);
+        const s = byKeys.sign;
+        byKeys.offerKeys(s * freeRatio(h.memLimit, h.memUsed), s * freeRatio(h.cpuLimit, h.cpuUsed), h);
+      }
+      expect(byKeys.drain()).toEqual(byHost.drain());
+    }
+  });
 });

@@ -50,7 +50,7 @@ export class TopK {
   private worstName = '';
   private worstUuid = '';
   /** +1 ranks emptier hosts first (spread), -1 fuller hosts first (pack). */
-  private readonly sign: number;
+  readonly sign: number;
 
   constructor(
     readonly capacity: number,
@@ -77,22 +77,33 @@ export class TopK {
    */
   offer(host: HostState): void {
     const memKey = this.sign * freeRatio(host.memLimit, host.memUsed);
-    const full = this.count === this.capacity;
-    if (full && memKey < this.worstMem) return;
-    const cpuKey = this.sign * freeRatio(host.cpuLimit, host.cpuUsed);
-    const keep =
-      !full ||
-      ranksBefore(
-        memKey,
-        cpuKey,
-        host.hostname,
-        host.uuid,
-        this.worstMem,
-        this.worstCpu,
-        this.worstName,
-        this.worstUuid,
-      );
-    if (keep) this.insert(host, memKey, cpuKey);
+    if (this.count === this.capacity && memKey < this.worstMem) return;
+    this.offerKeys(memKey, this.sign * freeRatio(host.cpuLimit, host.cpuUsed), host);
+  }
+
+  /**
+   * offer() with the keys already computed (a HostTable keeps the free ratios; the caller applies
+   * `sign`). `host` is read only for a near-tie or an insertion.
+   */
+  offerKeys(memKey: number, cpuKey: number, host: HostState): void {
+    // ranksBefore against the current worst, written out so that the host's strings are read only on
+    // an exact tie of both keys: at 100,000 hosts each read of a host object is a cache miss.
+    if (this.count === this.capacity) {
+      const worstMem = this.worstMem;
+      // The common case first: most hosts rank below the current worst on the memory key alone.
+      if (memKey < worstMem) return;
+      // Negated > so that a NaN key loses, as in ranksBefore.
+      if (memKey !== worstMem) {
+        if (!(memKey > worstMem)) return;
+      } else if (cpuKey !== this.worstCpu) {
+        if (!(cpuKey > this.worstCpu)) return;
+      } else if (
+        !ranksBefore(memKey, cpuKey, host.hostname, host.uuid, memKey, cpuKey, this.worstName, this.worstUuid)
+      ) {
+        return;
+      }
+    }
+    this.insert(host, memKey, cpuKey);
   }
 
   private insert(host: HostState, memKey: number, cpuKey: number): void {

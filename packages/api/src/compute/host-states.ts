@@ -1,6 +1,6 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import { COMPUTE_BINARY, type NumaCell, type ZunConfig } from '@zun/common';
-import type { HostState, NumaNode } from '@zun/scheduler';
+import { HostTable, type HostState, type NumaNode } from '@zun/scheduler';
 
 interface Row {
   uuid: string;
@@ -40,7 +40,8 @@ export function serviceIsUp(
 }
 
 export interface HostSnapshot {
-  hosts: HostState[];
+  /** A HostTable's hosts: the scheduler scans its columns instead of the objects (scheduler README). */
+  hosts: readonly HostState[];
   /** Agent endpoint per hostname, for the claim call. */
   endpoints: Map<string, string>;
 }
@@ -88,7 +89,7 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
   const now = Date.now();
   const endpoints = new Map<string, string>();
   for (const r of rows) if (r.endpoint) endpoints.set(r.hostname, r.endpoint);
-  const hosts = rows.map((r): HostState => ({
+  const states = rows.map((r): HostState => ({
     uuid: r.uuid,
     hostname: r.hostname,
     availabilityZone: r.availability_zone || config.defaultAvailabilityZone,
@@ -109,7 +110,7 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
     enableCpuPinning: r.enable_cpu_pinning,
     numaNodes: numaOf(r),
   }));
-  return { hosts, endpoints };
+  return { hosts: new HostTable(states).hosts, endpoints };
 }
 
 /**
@@ -129,7 +130,7 @@ export class HostStateCache {
     private readonly ttlMs = 1_000,
   ) {}
 
-  async get(): Promise<HostState[]> {
+  async get(): Promise<readonly HostState[]> {
     return (await this.current()).hosts;
   }
 

@@ -128,7 +128,7 @@ export async function createContainer(
  * never be placed: refused as bad input before anything is recorded, rather than kept as a row
  * in Error. (Capacity shortages still give the scheduler's Error row, as upstream.)
  */
-function refuseWhatNoHostOffers(hosts: HostState[], p: CreateParams): void {
+function refuseWhatNoHostOffers(hosts: readonly HostState[], p: CreateParams): void {
   const runtime = p.runtime;
   if (runtime && !hosts.some((h) => h.runtimes.includes(runtime))) {
     const known = [...new Set(hosts.flatMap((h) => h.runtimes))].sort().join(', ');
