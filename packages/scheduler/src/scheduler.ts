@@ -287,6 +287,7 @@ export class FilterScheduler {
     const minDisk = disk - EPSILON;
     const minNodeMem = req.memory - EPSILON;
     const checkLabels = labels.length > 0;
+    let threshold = top.threshold;
     let total = 0;
     for (let i = 0, r = 0; i < hosts.length; i++, r += stride) {
       if (wanted !== null && hosts[i].hostname !== wanted) continue;
@@ -307,7 +308,11 @@ export class FilterScheduler {
       ) {
         failed = FILTER_CODE.CpuSetFilter;
       } else {
-        top.offerKeys(sign * rows[r + oMemRatio], sign * rows[r + oCpuRatio], hosts[i]);
+        const memKey = sign * rows[r + oMemRatio];
+        // offerKeys' own first test, on a local: most hosts end here without touching the TopK.
+        if (memKey < threshold) continue;
+        top.offerKeys(memKey, sign * rows[r + oCpuRatio], hosts[i]);
+        threshold = top.threshold;
         continue;
       }
       const j = directBlame[failed];

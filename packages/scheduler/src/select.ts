@@ -62,6 +62,14 @@ export class TopK {
     this.cpu = new Float64Array(capacity);
   }
 
+  /**
+   * A memory key below this is rejected by offerKeys() without looking further (-Infinity while not
+   * full), so a caller may skip the call for such keys; it changes only when offerKeys() inserts.
+   */
+  get threshold(): number {
+    return this.count === this.capacity ? this.worstMem : -Infinity;
+  }
+
   get size(): number {
     return this.count;
   }
