@@ -71,20 +71,6 @@ function passes(
   }
 }
 
-interface Plan {
-  az: string | null;
-  checkUsable: boolean;
-  runtime: string | null;
-  checkCpu: boolean;
-  minCpu: number;
-  checkMem: boolean;
-  minMem: number;
-  disk: number;
-  labels: readonly LabelRequirement[];
-  pinCpus: number;
-  wanted: string | null;
-}
-
 /** numaNodeFits() for one of a host's nodes, on a HostTable's node columns. */
 function nodeFits(
   from: number,
@@ -177,12 +163,11 @@ export class FilterScheduler {
   schedule(hosts: readonly HostState[], req: RequestSpec): ScheduleResult {
     this.removed.fill(0);
     this.top.reset();
-    const plan = this.plan(req);
     const table = tableOf(hosts);
-    const total = table === undefined ? this.scanObjects(hosts, req, plan) : this.scanTable(table, req, plan);
+    const total = table === undefined ? this.scanObjects(hosts, req) : this.scanTable(table, req);
 
     if (this.top.size > 0) return { ok: true, hosts: this.top.drain() };
-    const wanted = plan.wanted;
+    const wanted = req.requestedHost || null;
     if (wanted !== null && total === 0) {
       return {
         ok: false,
@@ -194,34 +179,27 @@ export class FilterScheduler {
     return this.failure(total, wanted);
   }
 
-  /**
-   * The request's values hoisted out of the host loop; null/false/0/empty also switch a check off, either
-   * because its filter is not enabled or because it cannot reject any host for this request.
-   */
-  private plan(req: RequestSpec): Plan {
-    return {
-      // `|| null`: an empty string asks for nothing, as upstream's truthiness tests have it.
-      az: this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null,
-      checkUsable: this.enabled(FILTER_CODE.ComputeFilter),
-      runtime: this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null,
-      checkCpu: this.enabled(FILTER_CODE.CPUFilter),
-      minCpu: req.cpu - EPSILON,
-      checkMem: this.enabled(FILTER_CODE.RamFilter),
-      minMem: req.memory - EPSILON,
-      disk: this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0,
-      labels: this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS,
-      // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
-      pinCpus: this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0,
-      wanted: req.requestedHost || null,
-    };
-  }
-
   /** The filter pass over plain host objects; returns how many hosts entered it. */
-  private scanObjects(hosts: readonly HostState[], req: RequestSpec, plan: Plan): number {
+  private scanObjects(hosts: readonly HostState[], req: RequestSpec): number {
     const { removed, top, directBlame } = this;
-    const { az, checkUsable, runtime, checkCpu, minCpu, checkMem, minMem, disk, labels, pinCpus, wanted } =
-      plan;
+    // The request's values hoisted out of the loop, as locals: read from a shared object instead, they
+    // measured ~20% slower per host. null/false/0/empty also switch a check off, either because its
+    // filter is not enabled or because it cannot reject any host for this request. `|| null`: an empty
+    // string asks for nothing, as upstream's truthiness tests have it.
+    const az = this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null;
+    const checkUsable = this.enabled(FILTER_CODE.ComputeFilter);
+    const runtime = this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null;
+    const checkCpu = this.enabled(FILTER_CODE.CPUFilter);
+    const minCpu = req.cpu - EPSILON;
+    const checkMem = this.enabled(FILTER_CODE.RamFilter);
+    const minMem = req.memory - EPSILON;
+    const disk = this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0;
+    const labels = this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS;
     const checkLabels = labels.length > 0;
+    // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
+    const pinCpus =
+      this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0;
+    const wanted = req.requestedHost || null;
     let total = 0;
     for (let i = 0; i < hosts.length; i++) {
       const host = hosts[i];
@@ -256,9 +234,23 @@ export class FilterScheduler {
    * so the same verdicts (table.test.ts compares both on random clusters under random updates).
    * Host objects are read only for a requested host, labels, a blame walk and near-ties in the ranking.
    */
-  private scanTable(table: HostTable, req: RequestSpec, plan: Plan): number {
+  private scanTable(table: HostTable, req: RequestSpec): number {
     const { removed, top, directBlame } = this;
-    const { checkUsable, checkCpu, minCpu, checkMem, minMem, disk, labels, pinCpus, wanted } = plan;
+    // Hoisted as in scanObjects.
+    const az = this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null;
+    const checkUsable = this.enabled(FILTER_CODE.ComputeFilter);
+    const runtime = this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null;
+    const checkCpu = this.enabled(FILTER_CODE.CPUFilter);
+    const minCpu = req.cpu - EPSILON;
+    const checkMem = this.enabled(FILTER_CODE.RamFilter);
+    const minMem = req.memory - EPSILON;
+    const disk = this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0;
+    const labels = this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS;
+    const checkLabels = labels.length > 0;
+    // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
+    const pinCpus =
+      this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0;
+    const wanted = req.requestedHost || null;
     if (table.numaDirty) table.rebuildNodes();
     const hosts = table.list;
     const { rows, nodeStart, nodeFree, nodeMem } = table;
@@ -277,23 +269,21 @@ export class FilterScheduler {
       fUsable,
       fPinning,
     ] = LAYOUT;
-    const checkAz = plan.az !== null;
-    const az = plan.az === null ? -1 : table.azLookup(plan.az);
-    const runtime = plan.runtime;
+    const checkAz = az !== null;
+    const azId = az === null ? -1 : table.azLookup(az);
     // Past 32 runtime names the mask is incomplete and the hosts' own lists decide.
     const runtimeByMask = runtime !== null && !table.runtimeOverflow;
     const runtimeByList = runtime !== null && table.runtimeOverflow;
     const runtimeBit = runtime === null ? 0 : table.runtimeBit(runtime);
     const minDisk = disk - EPSILON;
     const minNodeMem = req.memory - EPSILON;
-    const checkLabels = labels.length > 0;
     let threshold = top.threshold;
     let total = 0;
     for (let i = 0, r = 0; i < hosts.length; i++, r += stride) {
       if (wanted !== null && hosts[i].hostname !== wanted) continue;
       total++;
       let failed: number;
-      if (checkAz && rows[r + oAz] !== az) failed = FILTER_CODE.AvailabilityZoneFilter;
+      if (checkAz && rows[r + oAz] !== azId) failed = FILTER_CODE.AvailabilityZoneFilter;
       else if (checkUsable && (rows[r + oFlags] & fUsable) === 0) failed = FILTER_CODE.ComputeFilter;
       else if (runtimeByMask && (rows[r + oRuntimes] & runtimeBit) === 0) failed = FILTER_CODE.RuntimeFilter;
       else if (runtimeByList && !hasRuntime(hosts[i], runtime)) failed = FILTER_CODE.RuntimeFilter;
