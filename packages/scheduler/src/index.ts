@@ -3,6 +3,7 @@
  * snapshots from the DB, calls FilterScheduler.schedule() per container and consume() on the chosen
  * host so the cached snapshot reflects the placement (release() undoes it). schedule() returns at most
  * `maxCandidates` (default 10) hosts, best first, chosen by partial selection rather than a full sort.
+ * Hosts given as a HostTable's are scanned from its rows rather than the objects (faster, linear).
  * Settings and filters are described in ../README.md.
  */
 export type {
