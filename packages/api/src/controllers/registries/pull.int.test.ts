@@ -99,6 +99,39 @@ describe('pulling with a registry’s credentials (real registry with auth, real
     expect(stack.agentOutput).not.toContain('not-the-password');
   });
 
+  it('rebuild pulls with the credentials too; once the registry is deleted, its pull is anonymous', async () => {
+    await createRegistry('rebuilds', reg.password);
+    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+      body: { image: reg.repository, registry: 'rebuilds', command: ['sleep', '300'] },
+    });
+    const uuid = String(r.body.uuid);
+    await stack.waitFor(uuid, (x) => x.status === 'Running' && x.task_state === null);
+    const engineId = async (): Promise<string | undefined> =>
+      (await stack.engineContainers()).find((x) => x.Labels['org.openstack.zun.uuid'] === uuid)?.Id;
+    const first = await engineId();
+    const rebuildEvents = async (result: string): Promise<number> =>
+      count(`SELECT COUNT(*) AS n FROM container_action_events e JOIN container_actions a ON a.id = e.action_id
+              WHERE a.container_uuid = '${uuid}' AND e.event = 'compute__do_container_rebuild' AND e.result = '${result}'`);
+
+    expect((await stack.call('POST', `/v1/containers/${uuid}/rebuild`)).status).toBe(202);
+    await stack.waitFor(uuid, (x) => x.status === 'Running' && x.task_state === null);
+    const second = await engineId();
+    expect(second).toBeDefined();
+    expect(second).not.toBe(first);
+    expect(await rebuildEvents('Success')).toBe(1);
+
+    expect((await stack.call('DELETE', '/v1/registries/rebuilds')).status).toBe(204);
+    expect((await stack.call('POST', `/v1/containers/${uuid}/rebuild`)).status).toBe(202);
+    const deadline = Date.now() + 30_000;
+    while ((await rebuildEvents('Error')) === 0 && Date.now() < deadline)
+      await new Promise((res) => setTimeout(res, 200));
+    expect(await rebuildEvents('Error')).toBe(1);
+    // The failed pull changed nothing: the same Docker container still runs.
+    const after = await stack.waitFor(uuid, (x) => x.task_state === null);
+    expect(after.status).toBe('Running');
+    expect(await engineId()).toBe(second);
+  });
+
   it('deleting a registry that a container uses is allowed; the container keeps its registry_id', async () => {
     const regUuid = await createRegistry('shortlived', reg.password);
     const r = await stack.call<View>('POST', '/v1/containers', {
