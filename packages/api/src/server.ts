@@ -36,6 +36,8 @@ export async function startApi(
     scheduler: new FilterScheduler({
       enabledFilters: config.scheduler.enabledFilters,
       weigher: config.scheduler.weigher,
+      // Placement tries up to max_attempts candidates; the scheduler ranks exactly that many.
+      maxCandidates: Math.max(1, config.scheduler.maxAttempts),
     }),
     agents: new ComputeAgentClient(config.compute.serviceToken),
     identity: new LocalAuthProvider({ config }),
