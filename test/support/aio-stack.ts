@@ -78,6 +78,8 @@ export class AioStack {
         ZUN_WSPROXY_PORT: this.ports.wsproxy,
         ZUN_DEFAULT_HOST: this.host,
         ZUN_COMPUTE_SYNC_CONTAINER_STATE_INTERVAL: '2',
+        // Networks go as soon as they are unused, as the tests that check removal expect.
+        ZUN_COMPUTE_NETWORK_IDLE_TIMEOUT: '0',
         ...this.opts.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

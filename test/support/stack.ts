@@ -64,6 +64,8 @@ export class TestStack {
       ZUN_DEFAULT_AUTH_ENCRYPTION_KEY: this.authEncryptionKey,
       ZUN_COMPUTE_TASK_POLL_INTERVAL: '1',
       ZUN_COMPUTE_SYNC_CONTAINER_STATE_INTERVAL: '2',
+      // Networks go as soon as they are unused, as the tests that check removal expect.
+      ZUN_COMPUTE_NETWORK_IDLE_TIMEOUT: '0',
       ZUN_COMPUTE_HEARTBEAT_INTERVAL: '2',
       ZUN_COMPUTE_STATE_PATH: this.statePath,
       ZUN_IDENTITY_ADMIN_PASSWORD: this.adminPassword,

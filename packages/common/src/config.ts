@@ -44,6 +44,11 @@ export interface ZunConfig {
     heartbeatInterval: number;
     syncContainerStateInterval: number;
     taskPollInterval: number;
+    /**
+     * Seconds a project network stays after its last container left it (0: removed at once), so
+     * a project that deletes and creates containers does not pay for a new bridge each time.
+     */
+    networkIdleTimeout: number;
     /** Where the agent keeps files it owns on its host (e.g. injected bind-mount files). */
     statePath: string;
   };
@@ -173,6 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     heartbeatInterval: num('compute', 'heartbeat_interval', 10),
     syncContainerStateInterval: num('compute', 'sync_container_state_interval', 15),
     taskPollInterval: num('compute', 'task_poll_interval', 5),
+    networkIdleTimeout: num('compute', 'network_idle_timeout', 600),
     statePath: str('compute', 'state_path', '/var/lib/zun'),
   };
   const wsHost = str('websocket_proxy', 'wsproxy_host', '127.0.0.1');

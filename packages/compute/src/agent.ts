@@ -11,6 +11,7 @@ import type { ManagerContext } from './manager/context';
 import { TaskListener } from './manager/task-listener';
 import { TaskRunner } from './manager/task-runner';
 import { createAgentApp } from './server';
+import { collectUnusedNetworks } from './network/project-networks';
 import { releaseHostResources } from './manager/host-resources';
 import { interactiveRoutes } from './interactive/routes';
 import { InteractiveSessions } from './interactive/sessions';
@@ -121,6 +122,9 @@ export async function startAgent(
         .reapOrphans()
         .then((gone) => gone.length && logger.warn('released orphaned claims', { containers: gone }))
         .catch((err: unknown) => logger.warn('claim reaping failed', { error: String(err) }));
+      await collectUnusedNetworks(ctx).catch((err: unknown) =>
+        logger.warn('network collection failed', { error: String(err) }),
+      );
     }),
     // A safety net for a lost notification; notifications make this rarely find anything.
     cron.schedule(`*/${Math.max(1, config.compute.taskPollInterval)} * * * * *`, () => runner.wake()),

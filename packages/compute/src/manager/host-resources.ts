@@ -11,7 +11,7 @@ import { reasonOf, type ManagerContext } from './context';
 export async function releaseHostResources(ctx: ManagerContext, c: Container): Promise<void> {
   try {
     await releaseMounts(ctx, c);
-    await collectUnusedNetworks(ctx, c.project_id);
+    await collectUnusedNetworks(ctx, { project: c.project_id });
   } catch (err) {
     ctx.logger.warn('could not release host resources', { uuid: c.uuid, reason: reasonOf(err) });
   }

@@ -85,7 +85,7 @@ export async function detachNetwork(
       }
     }
     await refresh(ctx, c);
-    await collectUnusedNetworks(ctx, c.project_id, params.network);
+    await collectUnusedNetworks(ctx, { project: c.project_id, name: params.network });
     done();
   } catch (err) {
     await failNetworkTask(ctx, c, 'detach', err);

@@ -6,8 +6,9 @@ import type { ManagerContext } from '../manager/context';
  * Project networks without Neutron: network NAME of project P is the Docker bridge network
  * `zun-<P>-<NAME>` on the container's host, created on demand and labelled as ours. Docker
  * isolates bridge networks from one another, so only containers sharing a network (hence a
- * project) reach each other. A network no container uses any more is removed, since each
- * bridge takes a subnet from the engine's limited address pools.
+ * project) reach each other. A network no container uses any more is removed once it has been
+ * idle for `[compute] network_idle_timeout`, since each bridge takes a subnet from the engine's
+ * limited address pools; until then the project's next container reuses it.
  */
 export const DEFAULT_NETWORK = 'default';
 export const dockerNetworkName = (project: string, name: string): string => `zun-${project}-${name}`;
@@ -23,6 +24,8 @@ export function tenantNetworkName(project: string, dockerName: string): string |
 const inUse = new Map<string, number>();
 const removing = new Map<string, Promise<void>>();
 const ensuring = new Map<string, Promise<NetworkInspect>>();
+/** When each unused network was first found unused (ms); a network in use has no entry. */
+const idleSince = new Map<string, number>();
 
 /** Runs `fn` while the networks `names` (Docker names) cannot be collected. */
 export async function usingNetworks<T>(names: string[], fn: () => Promise<T>): Promise<T> {
@@ -50,6 +53,7 @@ export async function ensureProjectNetwork(
   name: string,
 ): Promise<NetworkInspect> {
   const dockerName = dockerNetworkName(project, name);
+  idleSince.delete(dockerName);
   // The engine does not reliably refuse a duplicate name under concurrent creates: creates of
   // one network by this agent share one request.
   let pending = ensuring.get(dockerName);
@@ -71,21 +75,35 @@ export async function ensureProjectNetwork(
   return net;
 }
 
-/** Removes this host's networks of `project` (or only `onlyName`) that no container uses. */
+/**
+ * Removes this host's project networks that no container uses and that have been idle for
+ * `[compute] network_idle_timeout` (at once when it is 0). Called after a container leaves a
+ * network (with its project, and the network's name for a detach) and on every reconcile for
+ * all of this host's networks, which also finds networks left behind while the agent was down.
+ */
 export async function collectUnusedNetworks(
   ctx: ManagerContext,
-  project: string,
-  onlyName?: string,
+  scope: { project?: string; name?: string } = {},
 ): Promise<void> {
-  const labels = [`${LABEL_MANAGED}=true`, `${LABEL_PROJECT}=${project}`, `${LABEL_HOST}=${ctx.host}`];
-  if (onlyName) labels.push(`${LABEL_NETWORK}=${onlyName}`);
+  const labels = [`${LABEL_MANAGED}=true`, `${LABEL_HOST}=${ctx.host}`];
+  if (scope.project) labels.push(`${LABEL_PROJECT}=${scope.project}`);
+  if (scope.name) labels.push(`${LABEL_NETWORK}=${scope.name}`);
+  const timeoutMs = ctx.config.compute.networkIdleTimeout * 1000;
   for (const net of await ctx.engine.networks.list(labels)) {
     if (inUse.has(net.Name) || removing.has(net.Name)) continue;
     const job = (async () => {
-      if ((await ctx.engine.networks.containers(net.Id)).length === 0) {
-        await ctx.engine.networks.remove(net.Id);
-        ctx.logger.info('removed unused project network', { network: net.Name });
+      if ((await ctx.engine.networks.containers(net.Id)).length > 0) {
+        idleSince.delete(net.Name);
+        return;
       }
+      const now = Date.now();
+      const since = idleSince.get(net.Name) ?? now;
+      idleSince.set(net.Name, since);
+      // A create that began meanwhile holds the network (inUse): it is not idle any more.
+      if (now - since < timeoutMs || inUse.has(net.Name)) return;
+      await ctx.engine.networks.remove(net.Id);
+      idleSince.delete(net.Name);
+      ctx.logger.info('removed unused project network', { network: net.Name });
     })();
     removing.set(
       net.Name,
@@ -97,7 +115,7 @@ export async function collectUnusedNetworks(
     try {
       await job;
     } catch (err) {
-      // A network that cannot go now is tried again after the next delete or detach.
+      // A network that cannot go now is tried again on the next reconcile.
       ctx.logger.warn('could not remove unused network', { network: net.Name, error: String(err) });
     } finally {
       removing.delete(net.Name);
