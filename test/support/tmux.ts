@@ -111,14 +111,24 @@ export class TmuxTerminal {
 
   /**
    * `~.` at the start of a line, each key its own read as when typed by hand (the escape matches
-   * whole reads, so pasted text never detaches); waits for the local bash prompt.
+   * whole reads, so pasted text never detaches); waits for the local bash prompt. A client stalled
+   * on a busy host can read two keys at once, which is then typed through as text rather than
+   * detaching, so the keys are typed again (the shell just gets a `~.` line) a few times.
    */
   async detach(): Promise<void> {
-    for (const key of ['', '~', '.']) {
-      await this.type(key, key === '');
-      await new Promise((r) => setTimeout(r, 300));
+    const prompt = /bash-[\d.]+# \s*$/;
+    for (let attempt = 1; ; attempt++) {
+      for (const key of ['', '~', '.']) {
+        await this.type(key, key === '');
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      try {
+        await this.waitFor(prompt, 5_000);
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
     }
-    await this.waitFor(/bash-[\d.]+# \s*$/);
   }
 
   async stop(): Promise<void> {
