@@ -1,8 +1,9 @@
 import { Op, type Order, type WhereOptions } from 'sequelize';
-import { Container, InputError, NotFoundError, type ZunConfig } from '@zun/common';
+import { Container, NotFoundError, type ZunConfig } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
+import { afterMarker, pageQuery } from '../paging';
 import { LIST_FILTERS } from './schemas';
 
 const SORT_KEYS = new Set([
@@ -50,20 +51,7 @@ export async function listContainers(
   if (allProjects) enforce(ctx, 'container:get_all_all_projects');
   if (q.host !== undefined) enforce(ctx, 'container:get_one:host');
 
-  const limit = q.limit === undefined ? config.api.maxLimit : Number(q.limit);
-  if (!Number.isInteger(limit) || limit <= 0)
-    throw new InputError(`Limit must be positive integer: ${q.limit}`);
-  const sortKey = q.sort_key ?? 'id';
-  if (!SORT_KEYS.has(sortKey)) {
-    throw new InputError(
-      `The sort_key value "${sortKey}" is an invalid field for sorting`,
-      'invalid-parameter-value',
-    );
-  }
-  const sortDir = (q.sort_dir ?? 'asc').toLowerCase();
-  if (sortDir !== 'asc' && sortDir !== 'desc') {
-    throw new InputError(`Invalid sort direction: ${q.sort_dir}. Acceptable values are 'asc' or 'desc'`);
-  }
+  const { limit, sortKey, sortDir } = pageQuery(q, SORT_KEYS, config.api.maxLimit);
 
   const where: Record<string | symbol, unknown> = {};
   const filters: Record<string, string> = {};
@@ -84,7 +72,7 @@ export async function listContainers(
     });
     if (!marker) throw new NotFoundError(`Marker ${q.marker} could not be found.`, 'marker-not-found');
     conditions.push(
-      afterMarker(sortKey, sortDir, marker.get(sortKey as keyof Container) as unknown, marker.id),
+      afterMarker<Container>(sortKey, sortDir, marker.get(sortKey as keyof Container) as unknown, marker.id),
     );
   }
   const dir = sortDir === 'asc' ? 'ASC' : 'DESC';
@@ -112,29 +100,4 @@ export async function listContainers(
     next = `${base}/v1/containers?${qs.toString()}`;
   }
   return { items, next };
-}
-
-/**
- * Rows after the marker in (sortKey, id) order. PostgreSQL puts NULLs last when ascending and
- * first when descending, so a nullable sort key needs its own conditions.
- */
-export function afterMarker<M extends object = Container>(
-  key: string,
-  dir: 'asc' | 'desc',
-  value: unknown,
-  id: number,
-): WhereOptions<M> {
-  const op = dir === 'asc' ? Op.gt : Op.lt;
-  const isNull = { [key]: { [Op.is]: null } };
-  const notNull = { [key]: { [Op.not]: null } };
-  if (value === null || value === undefined) {
-    const where: unknown =
-      dir === 'asc'
-        ? { ...isNull, id: { [op]: id } }
-        : { [Op.or]: [notNull, { ...isNull, id: { [op]: id } }] };
-    return where as WhereOptions<M>;
-  }
-  const after: unknown[] = [{ [key]: { [op]: value } }, { [key]: value, id: { [op]: id } }];
-  if (dir === 'asc') after.push(isNull);
-  return { [Op.or]: after } as WhereOptions<M>;
 }

@@ -1,9 +1,9 @@
 import { Op, type WhereOptions } from 'sequelize';
-import { InputError, NotFoundError, Registry, type ZunConfig } from '@zun/common';
+import { NotFoundError, Registry, type ZunConfig } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
-import { afterMarker } from '../containers/list';
+import { afterMarker, pageQuery } from '../paging';
 import { LIST_FILTERS } from './schemas';
 
 const SORT_KEYS = new Set([
@@ -27,19 +27,7 @@ export async function listRegistries(
 ): Promise<{ items: Registry[]; next: string | null }> {
   const allProjects = parseBool('all_projects', q.all_projects, false);
   if (allProjects) enforce(ctx, 'registry:get_all_all_projects');
-  const limit = q.limit === undefined ? config.api.maxLimit : Number(q.limit);
-  if (!Number.isInteger(limit) || limit <= 0)
-    throw new InputError(`Limit must be positive integer: ${q.limit}`);
-  const sortKey = q.sort_key ?? 'id';
-  if (!SORT_KEYS.has(sortKey)) {
-    throw new InputError(
-      `The sort_key value "${sortKey}" is an invalid field for sorting`,
-      'invalid-parameter-value',
-    );
-  }
-  const sortDir = (q.sort_dir ?? 'asc').toLowerCase();
-  if (sortDir !== 'asc' && sortDir !== 'desc')
-    throw new InputError(`Invalid sort direction: ${q.sort_dir}. Acceptable values are 'asc' or 'desc'`);
+  const { limit, sortKey, sortDir } = pageQuery(q, SORT_KEYS, config.api.maxLimit);
 
   const filters: Record<string, string> = {};
   for (const f of LIST_FILTERS) if (q[f] !== undefined) filters[f] = q[f];
