@@ -13,8 +13,11 @@ export interface NetworkEngine {
   remove(id: string): Promise<void>;
   connect(networkId: string, containerId: string): Promise<void>;
   disconnect(networkId: string, containerId: string): Promise<void>;
-  /** Ids of containers (running or not) configured on the network. */
-  containers(networkId: string): Promise<string[]>;
+  /**
+   * Ids of containers (running or not) configured on the network. By name: the engine's filter by
+   * network id misses containers created on it but never started.
+   */
+  containers(networkName: string): Promise<string[]>;
 }
 
 export interface VolumeEngine {
@@ -78,8 +81,8 @@ export class DockerNetworks implements NetworkEngine {
     await wrap(this.docker.getNetwork(networkId).disconnect({ Container: containerId, Force: true }));
   }
 
-  async containers(networkId: string): Promise<string[]> {
-    const list = await wrap(this.docker.listContainers({ all: true, filters: { network: [networkId] } }));
+  async containers(networkName: string): Promise<string[]> {
+    const list = await wrap(this.docker.listContainers({ all: true, filters: { network: [networkName] } }));
     return list.map((c) => c.Id);
   }
 }

@@ -212,6 +212,27 @@ describe('project networks (real engine)', () => {
     await expect(stack.docker.getNetwork(netName).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
+  it('keeps the network of a container that is created but not started', async () => {
+    const r = await stack.call<View>('POST', '/v1/containers', {
+      user: 'demo',
+      body: { image: BUSYBOX, name: 'later', command: SERVER, nets: [{ network: 'later' }] },
+    });
+    expect(r.status).toBe(202);
+    const c = await stack.waitFor(String(r.body.uuid), (v) => v.status === 'Created', 30_000, 'demo');
+    // Several reconciles (every 2 s here) look for unused networks; this one is in use.
+    await new Promise((done) => setTimeout(done, 5_000));
+    const netName = `zun-${String(c.project_id)}-later`;
+    expect((await stack.docker.getNetwork(netName).inspect()).Name).toBe(netName);
+    expect((await stack.call('POST', `/v1/containers/later/start`, { user: 'demo' })).status).toBe(202);
+    const after = await stack.waitFor(
+      String(c.uuid),
+      (v) => v.status === 'Running' || v.status === 'Error',
+      30_000,
+      'demo',
+    );
+    expect([after.status, after.status_reason]).toEqual(['Running', null]);
+  });
+
   it('security groups: only "default" exists; every container is in it', async () => {
     const ok = await stack.call<View>('POST', '/v1/containers', {
       body: { image: BUSYBOX, name: 'sg', security_groups: ['default', 'default'] },

@@ -92,7 +92,7 @@ export async function collectUnusedNetworks(
   for (const net of await ctx.engine.networks.list(labels)) {
     if (inUse.has(net.Name) || removing.has(net.Name)) continue;
     const job = (async () => {
-      if ((await ctx.engine.networks.containers(net.Id)).length > 0) {
+      if ((await ctx.engine.networks.containers(net.Name)).length > 0) {
         idleSince.delete(net.Name);
         return;
       }
