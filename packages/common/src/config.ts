@@ -52,7 +52,16 @@ export interface ZunConfig {
     /** Where the agent keeps files it owns on its host (e.g. injected bind-mount files). */
     statePath: string;
   };
-  docker: { socketPath: string; stopTimeout: number; executeTimeout: number };
+  docker: {
+    socketPath: string;
+    stopTimeout: number;
+    executeTimeout: number;
+    /** host[:port] put in front of image names that name no registry (empty: none). */
+    defaultRegistry: string;
+    /** Credentials for pulls from defaultRegistry (empty username: anonymous). Never logged. */
+    defaultRegistryUsername: string;
+    defaultRegistryPassword: string;
+  };
   websocketProxy: {
     /** What the API hands out in attach/exec URLs (ws:// or wss://). */
     baseUrl: string;
@@ -217,6 +226,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
       socketPath: str('docker', 'socket_path', '/var/run/docker.sock'),
       stopTimeout: num('docker', 'default_timeout', 10),
       executeTimeout: num('docker', 'execute_timeout', 5),
+      defaultRegistry: str('docker', 'default_registry', ''),
+      defaultRegistryUsername: str('docker', 'default_registry_username', ''),
+      defaultRegistryPassword: str('docker', 'default_registry_password', ''),
     },
     websocketProxy: wsproxy,
     scheduler: {

@@ -48,7 +48,11 @@ export async function startAgent(
     config,
     sequelize,
     engine: eng,
-    images: new DockerImageDriver(eng, new RegistrySources(config.authEncryptionKey)),
+    images: new DockerImageDriver(eng, new RegistrySources(config.authEncryptionKey), {
+      domain: config.docker.defaultRegistry,
+      username: config.docker.defaultRegistryUsername,
+      password: config.docker.defaultRegistryPassword,
+    }),
     tracker,
     logger,
   };

@@ -1,5 +1,5 @@
 import { EngineError, type EngineClient, type ImageInspect } from '../docker/engine';
-import { normaliseReference, withRegistry } from './reference';
+import { planPull, type DefaultRegistry, type PullOrigin, type PullPlan } from './pull-plan';
 import type { PullSource, RegistrySources } from './registry-source';
 
 export type PullPolicy = 'always' | 'ifnotpresent' | 'never';
@@ -8,14 +8,16 @@ export class ImageNotPresentError extends Error {}
 
 /**
  * Resolves a container's image on this host according to its pull policy (null → always, as
- * upstream). The registry is the one named in the reference, or the container's private
- * registry's domain when the reference names none; there is no implicit Docker Hub mirror.
+ * upstream). The registry is the one named in the reference, else the container's private
+ * registry's domain, else `[docker] default_registry` (see planPull); there is no implicit
+ * Docker Hub mirror.
  * Returns the reference used and the image's config (for default Cmd/Entrypoint).
  */
 export class DockerImageDriver {
   constructor(
     private readonly engine: EngineClient,
     private readonly registries: RegistrySources,
+    private readonly defaults: DefaultRegistry | null = null,
   ) {}
 
   /** The pull source of a container's registry_id (null: none, or it was deleted). */
@@ -30,7 +32,7 @@ export class DockerImageDriver {
     source: PullSource | null = null,
   ): Promise<ImageInspect | null> {
     if (effectivePolicy(policy) === 'always') return null;
-    return this.engine.inspectImage(reference(image, source));
+    return this.engine.inspectImage(planPull(image, source, this.defaults).ref);
   }
 
   /**
@@ -44,7 +46,8 @@ export class DockerImageDriver {
     pulling: (active: boolean) => Promise<void> = async () => undefined,
     source: PullSource | null = null,
   ): Promise<{ ref: string; inspect: ImageInspect }> {
-    const ref = reference(image, source);
+    const plan = planPull(image, source, this.defaults);
+    const { ref } = plan;
     const p = effectivePolicy(policy);
     if (p !== 'always') {
       if (local) return { ref, inspect: local };
@@ -56,9 +59,9 @@ export class DockerImageDriver {
     }
     await pulling(true);
     try {
-      await this.engine.pullImage(ref, source?.auth ?? undefined);
+      await this.engine.pullImage(ref, plan.auth ?? undefined);
     } catch (err) {
-      throw source ? pullFailure(err, ref, source) : err;
+      throw plan.origin ? pullFailure(err, plan, plan.origin) : err;
     }
     await pulling(false);
     const inspect = await this.engine.inspectImage(ref);
@@ -69,25 +72,19 @@ export class DockerImageDriver {
 }
 
 /**
- * A failed pull through a private registry says which registry and user were used. Engines
- * before 23 answer a refused login with 500 (newer ones with 401), so the engine's own message
- * is kept as it is and the hint about the credentials is added for either status.
+ * A failed pull through a private or the default registry says which registry and user were
+ * used. Engines before 23 answer a refused login with 500 (newer ones with 401), so the engine's
+ * own message is kept as it is and the hint about the credentials is added for either status.
  */
-function pullFailure(err: unknown, ref: string, source: PullSource): Error {
+function pullFailure(err: unknown, plan: PullPlan, origin: PullOrigin): Error {
   if (!(err instanceof EngineError)) return err instanceof Error ? err : new Error(String(err));
-  const who = source.auth ? `as ${source.auth.username}` : 'anonymously';
-  const hint =
-    source.auth && (err.statusCode === 401 || err.statusCode === 500)
-      ? " (check the registry's username and password)"
-      : '';
+  const who = plan.auth ? `as ${plan.auth.username}` : 'anonymously';
+  const hint = plan.auth && (err.statusCode === 401 || err.statusCode === 500) ? origin.credentialsHint : '';
   return new EngineError(
-    `Pulling ${ref} from ${source.domain} ${who} with registry ${source.name ?? source.registryUuid} failed${hint}: ${err.message}`,
+    `Pulling ${plan.ref} from ${origin.domain} ${who} with ${origin.via} failed${hint}: ${err.message}`,
     err.statusCode,
   );
 }
-
-const reference = (image: string, source: PullSource | null): string =>
-  normaliseReference(source ? withRegistry(image, source.domain) : image);
 
 const effectivePolicy = (policy: string | null): PullPolicy =>
   (policy ?? 'always').toLowerCase() as PullPolicy;
