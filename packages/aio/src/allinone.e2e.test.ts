@@ -50,6 +50,17 @@ describe('all-in-one stack driven by the real zun CLI', () => {
     expect(logs.out).toContain('hello from zun run');
   });
 
+  it('zun run busybox works out of the box: npm start sets [docker] default_registry', async () => {
+    const r = await zun('run', '--name', 'e2e-short', 'busybox', 'echo', 'hi');
+    expect(r.code).toBe(0);
+    await waitStatus('e2e-short', 'Stopped');
+    expect((await zun('logs', 'e2e-short')).out).toMatch(/^hi$/m);
+    // Shown as typed; Docker got the local registry's reference.
+    expect((await show('e2e-short')).image).toBe('busybox');
+    expect((await engine('e2e-short')).Config.Image).toBe(`${registry}/busybox:latest`);
+    expect((await zun('delete', 'e2e-short')).code).toBe(0);
+  });
+
   it('create -> start -> stop -> delete, checked in Docker at each step', async () => {
     expect(
       (await zun('create', '--name', 'e2e-life', '--memory', '128', '--cpu', '0.5', BUSYBOX, 'sleep', '300'))

@@ -64,6 +64,8 @@ state_path = ${path.join(state, 'compute')}
 
 [docker]
 socket_path = ${dockerSocket}
+# Image names without a registry host (\`zun run busybox\`) come from the local registry.
+default_registry = ${registry}
 
 [websocket_proxy]
 wsproxy_host = 127.0.0.1
@@ -210,12 +212,10 @@ async function main(): Promise<void> {
     say(`zun-compute  host "${host}", agent on 127.0.0.1:${agentPort}, engine ${dockerSocket}`);
     for (const h of extraHosts) say(`zun-compute  host ${h}`);
     say(`zun-wsproxy  ws://127.0.0.1:${wsproxyPort}/  (zun run -i, zun attach, zun exec -it)`);
-    say(`registry     ${registry} (try image ${registry}/busybox)`);
+    say(`registry     ${registry} ([docker] default_registry: \`busybox\` is ${registry}/busybox)`);
     say(`logs         ${path.join(state, 'logs')}`);
     say(`credentials  source ${path.join(state, 'zunrc')}   (admin; demo user: zunrc-demo)`);
-    say(
-      `ready. Try:  source ${path.join(state, 'zunrc')} && zun run --name hello ${registry}/busybox echo hello`,
-    );
+    say(`ready. Try:  source ${path.join(state, 'zunrc')} && zun run --name hello busybox echo hello`);
     say('Ctrl-C stops everything.');
     process.stdout.write('ZUN_READY\n');
   } catch (err) {

@@ -38,6 +38,11 @@ service_token = s3cret
 
 [scheduler]
 enabled_filters = ComputeFilter, RamFilter,,
+
+[docker]
+default_registry = registry.example:5000
+default_registry_username = puller
+default_registry_password = pull-pw
 `;
 
 describe('loadConfig', () => {
@@ -52,6 +57,9 @@ describe('loadConfig', () => {
     expect(config.compute.cpuAllocationRatio).toBe(4);
     expect(config.compute.serviceToken).toBe('s3cret');
     expect(config.scheduler.enabledFilters).toEqual(['ComputeFilter', 'RamFilter']);
+    expect(config.docker.defaultRegistry).toBe('registry.example:5000');
+    expect(config.docker.defaultRegistryUsername).toBe('puller');
+    expect(config.docker.defaultRegistryPassword).toBe('pull-pw');
   });
 
   it('treats an empty optional value as unset', () => {
@@ -111,7 +119,14 @@ describe('loadConfig', () => {
     expect(config.compute.ramAllocationRatio).toBe(1.5);
     expect(config.compute.diskAllocationRatio).toBe(1);
     expect(config.compute.reservedHostMemoryMb).toBe(512);
-    expect(config.docker).toEqual({ socketPath: '/var/run/docker.sock', stopTimeout: 10, executeTimeout: 5 });
+    expect(config.docker).toEqual({
+      socketPath: '/var/run/docker.sock',
+      stopTimeout: 10,
+      executeTimeout: 5,
+      defaultRegistry: '',
+      defaultRegistryUsername: '',
+      defaultRegistryPassword: '',
+    });
     expect(config.websocketProxy).toEqual({
       baseUrl: 'ws://127.0.0.1:6784/',
       host: '127.0.0.1',
