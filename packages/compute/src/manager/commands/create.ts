@@ -41,6 +41,9 @@ export async function createContainer(
     // The claim and the image check are independent; only the claim must precede a pull.
     const source = await ctx.images.source(c.registry_id);
     const imageCheck = ctx.images.present(c.image, c.image_pull_policy, source);
+    // Awaited only after the claim: an engine refusal (e.g. 400 for a reference it cannot parse)
+    // that lands meanwhile would otherwise count as unhandled, which ends the agent process.
+    imageCheck.catch(() => undefined);
     await ctx.tracker.claim(c, { host: ctx.host, task_state: TaskState.ContainerCreating });
     const { ref, inspect: image } = await ctx.images.ensureImage(
       c.image,
