@@ -163,7 +163,13 @@ describe('registries API (real PostgreSQL)', () => {
       ).toBe(404);
       expect((await stack.call('DELETE', `/v1/registries/${ident}`)).status).toBe(404);
     }
-    const demoList = await stack.call<{ registries: View[] }>('GET', '/v1/registries?project_id=admin');
+    // The unfiltered list (project ids are generated, so a `project_id=admin` filter matched nothing).
+    const own = await stack.call<{ registry: View }>('POST', '/v1/registries', {
+      body: { registry: { name: 'demoreg', domain: 'demo.example' } },
+    });
+    const demoList = await stack.call<{ registries: View[] }>('GET', '/v1/registries');
+    expect(demoList.status).toBe(200);
+    expect(demoList.body.registries.map((x) => x.uuid)).toContain(own.body.registry.uuid);
     expect(demoList.body.registries.map((x) => x.uuid)).not.toContain(uuid);
     // A project_id filter never widens a non-admin's view.
     const demoFiltered = await stack.call<{ registries: View[] }>(
