@@ -29,7 +29,7 @@ export async function createContainer(
   }
   refuseWhatNoHostOffers(hosts, p);
   // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
-  const registry = p.registry ? await findRegistry(p.registry, ctx) : null;
+  const registry = p.registry ? await findRegistry(p.registry, ctx, { ownProject: true }) : null;
   const spec: RequestSpec = {
     cpu: p.cpu,
     memory: Number(p.memory),

@@ -5,11 +5,17 @@ import type { RequestContext } from '../../identity/context';
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /**
- * A registry by uuid or name in the caller's scope: their project, everything for admins.
- * Other projects' registries are indistinguishable from missing ones (404).
+ * A registry by uuid or name in the caller's scope: their project, everything for admins unless
+ * `ownProject` (a container's registry: its pulls use the credentials, so they must be the
+ * container's project's even when an admin creates it). Registries out of scope are
+ * indistinguishable from missing ones (404).
  */
-export async function findRegistry(ident: string, ctx: RequestContext): Promise<Registry> {
-  const scope: WhereOptions<Registry> = ctx.isAdmin ? {} : { project_id: ctx.projectId };
+export async function findRegistry(
+  ident: string,
+  ctx: RequestContext,
+  opts: { ownProject?: boolean } = {},
+): Promise<Registry> {
+  const scope: WhereOptions<Registry> = ctx.isAdmin && !opts.ownProject ? {} : { project_id: ctx.projectId };
   if (UUID_LIKE.test(ident)) {
     const byUuid = await Registry.findOne({ where: { ...scope, uuid: ident.toLowerCase() } });
     if (byUuid) return byUuid;

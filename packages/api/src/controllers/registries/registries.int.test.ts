@@ -189,6 +189,35 @@ describe('registries API (real PostgreSQL)', () => {
     expect(await count('SELECT COUNT(*) AS n FROM containers')).toBe(before);
   });
 
+  it("an admin's container uses only the admin project's registries, by name or uuid", async () => {
+    const make = async (user: 'admin' | 'demo'): Promise<string> => {
+      const r = await stack.call<{ registry: View }>('POST', '/v1/registries', {
+        user,
+        body: { registry: { name: 'samename', domain: `${user}.example` } },
+      });
+      expect(r.status).toBe(201);
+      return String(r.body.registry.uuid);
+    };
+    const adminReg = await make('admin');
+    const demoReg = await make('demo');
+    const before = await count('SELECT COUNT(*) AS n FROM containers');
+    // The demo project's registry, named by uuid: as missing for the admin's container.
+    const other = await stack.call<Err>('POST', '/v1/containers', {
+      user: 'admin',
+      body: { image: BUSYBOX, registry: demoReg, command: ['true'] },
+    });
+    expect(other.status).toBe(404);
+    expect(other.body.errors[0].code).toBe('container.registry-not-found');
+    expect(await count('SELECT COUNT(*) AS n FROM containers')).toBe(before);
+    // A name both projects use is the admin project's, not ambiguous.
+    const own = await stack.call<View>('POST', '/v1/containers', {
+      user: 'admin',
+      body: { image: BUSYBOX, registry: 'samename', command: ['true'] },
+    });
+    expect(own.status).toBe(202);
+    expect(own.body.registry_id).toBe(adminReg);
+  });
+
   it('container create: registry is refused below 1.31 and must exist', async () => {
     await stack.call('POST', '/v1/registries', { body: { registry: { name: 'vreg', domain: 'v.example' } } });
     const old = await stack.call<Err>('POST', '/v1/containers', {
