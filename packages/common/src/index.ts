@@ -1,6 +1,7 @@
 export * from './config';
 export * from './contract';
 export * from './errors';
+export * from './image-reference';
 export * from './listen';
 export * from './logging';
 export * from './secret-box';

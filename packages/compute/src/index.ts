@@ -1,4 +1,3 @@
 export * from './agent';
 export * from './docker/engine';
 export * from './docker/status';
-export * from './image/reference';

@@ -58,4 +58,10 @@ describe('planPull', () => {
     expect(plan.auth).toBeNull();
     expect(plan.origin?.via).toBe('registry r2');
   });
+  it("never sends a registry's credentials to another host than its domain", () => {
+    const plan = planPull('collector.example/x', withUser, null);
+    expect(plan.ref).toBe('collector.example/x:latest');
+    expect(plan.auth).toBeNull();
+    expect(planPull('REG.example/x', withUser, null).auth).toEqual(withUser.auth);
+  });
 });

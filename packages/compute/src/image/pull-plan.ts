@@ -1,5 +1,5 @@
 import type { PullAuth } from '../docker/engine';
-import { normaliseReference, parseImageReference, withRegistry } from './reference';
+import { normaliseReference, parseImageReference, withRegistry } from '@zun/common';
 import type { PullSource } from './registry-source';
 
 /** `[docker] default_registry` and its optional credentials (empty domain: none). */
@@ -48,7 +48,11 @@ export function planPull(
     via: `registry ${source.name ?? source.registryUuid}`,
     credentialsHint: " (check the registry's username and password)",
   };
-  if (source?.auth) return { ref, auth: source.auth, origin: registryOrigin };
+  // Credentials go to their own registry only (the API refuses other hosts; a row from before
+  // that check, or a domain changed since, pulls anonymously instead of leaking them).
+  const host = parseImageReference(ref).registry?.toLowerCase();
+  if (source?.auth && host === trimDomain(source.domain).toLowerCase())
+    return { ref, auth: source.auth, origin: registryOrigin };
   const defaultOrigin = {
     domain: defaultDomain,
     via: DEFAULT_VIA,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Container, ContainerAction, ContainerStatus, InputError, NotFoundError } from '@zun/common';
 import type { CreateParams } from '../../controllers/containers/params';
-import { findRegistry } from '../../controllers/registries/lookup';
+import { findRegistry, refuseForeignImageHost } from '../../controllers/registries/lookup';
 import type { RequestContext } from '../../identity/context';
 import type { HostState, RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';
@@ -30,6 +30,7 @@ export async function createContainer(
   refuseWhatNoHostOffers(hosts, p);
   // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
   const registry = p.registry ? await findRegistry(p.registry, ctx, { ownProject: true }) : null;
+  if (registry) refuseForeignImageHost(p.image, registry);
   const spec: RequestSpec = {
     cpu: p.cpu,
     memory: Number(p.memory),

@@ -1,4 +1,5 @@
-import { ContainerStatus, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import { ContainerStatus, InvalidStateError, Registry, isActionAllowed, type Container } from '@zun/common';
+import { refuseForeignImageHost } from '../../controllers/registries/lookup';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
@@ -18,6 +19,10 @@ export async function rebuildContainer(
 ): Promise<void> {
   if (!isActionAllowed('rebuild', c.status)) throw new InvalidStateError('rebuild', c.uuid, c.status);
   const host = hostOf(c);
+  if (change.image && c.registry_id) {
+    const registry = await Registry.findOne({ where: { uuid: c.registry_id } });
+    if (registry) refuseForeignImageHost(change.image, registry);
+  }
   const run = c.status === ContainerStatus.Running;
   const previous = { image: c.image, image_driver: c.image_driver };
   await deps.sequelize.transaction(async (t) => {

@@ -1,5 +1,5 @@
 import type { WhereOptions } from 'sequelize';
-import { ConflictError, NotFoundError, Registry } from '@zun/common';
+import { ConflictError, InputError, NotFoundError, Registry, parseImageReference } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -29,3 +29,20 @@ export async function findRegistry(
   }
   throw new NotFoundError(`Registry ${ident} could not be found.`, 'registry-not-found');
 }
+
+/**
+ * A registry's credentials go only to its own domain. An image naming another registry host
+ * would make the engine present them there: any member of the project could then collect a
+ * password the API never shows them. Names without a host are prefixed with the domain.
+ */
+export function refuseForeignImageHost(image: string, registry: Registry): void {
+  const host = parseImageReference(image).registry;
+  if (host !== null && host.toLowerCase() !== sameDomain(registry.domain)) {
+    throw new InputError(
+      `Image ${image} names registry host ${host}, but registry ${registry.name ?? registry.uuid} ` +
+        `is for ${registry.domain}: its credentials are only sent there.`,
+    );
+  }
+}
+
+export const sameDomain = (domain: string): string => domain.trim().replace(/\/+$/, '').toLowerCase();

@@ -114,6 +114,56 @@ describe('registries API (real PostgreSQL)', () => {
     });
     expect(missing.status).toBe(404);
     expect(missing.body.errors[0].code).toBe('container.registry-not-found');
+
+    // The stored password follows its domain: moving the domain needs the password again.
+    const moved = await stack.call<Err>('PATCH', `/v1/registries/${uuid}`, {
+      body: { registry: { domain: 'collector.example' } },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.errors[0].detail).toContain('requires the password');
+    expect((await stack.call<{ registry: View }>('GET', `/v1/registries/${uuid}`)).body.registry.domain).toBe(
+      'a.example',
+    );
+    const same = await stack.call('PATCH', `/v1/registries/${uuid}`, {
+      body: { registry: { domain: 'a.example/' } },
+    });
+    expect(same.status).toBe(200);
+    const withPassword = await stack.call<{ registry: View }>('PATCH', `/v1/registries/${uuid}`, {
+      body: { registry: { domain: 'b.example', password: 'p3' } },
+    });
+    expect(withPassword.status).toBe(200);
+    expect(withPassword.body.registry.domain).toBe('b.example');
+  });
+
+  it("container create and rebuild refuse an image on another host than the registry's domain", async () => {
+    await stack.call('POST', '/v1/registries', {
+      body: { registry: { name: 'hostreg', domain: 'Reg.Example:5000', username: 'u', password: 'p' } },
+    });
+    const rows = await count('SELECT count(*) AS n FROM containers');
+    const foreign = await stack.call<Err>('POST', '/v1/containers', {
+      body: { image: 'collector.example/busybox', registry: 'hostreg' },
+    });
+    expect(foreign.status).toBe(400);
+    expect(foreign.body.errors[0].detail).toContain('collector.example');
+    expect(await count('SELECT count(*) AS n FROM containers')).toBe(rows);
+
+    // Its own host (any case, as Docker compares it) and host-less names are fine.
+    for (const image of ['reg.example:5000/busybox', 'busybox']) {
+      const ok = await stack.call<View>('POST', '/v1/containers', { body: { image, registry: 'hostreg' } });
+      expect([image, ok.status]).toEqual([image, 202]);
+    }
+    const c = await stack.call<View>('POST', '/v1/containers', {
+      body: { image: 'busybox', registry: 'hostreg' },
+    });
+    await db.sequelize.query(
+      `UPDATE containers SET status = 'Stopped' WHERE uuid = '${String(c.body.uuid)}'`,
+    );
+    const rebuild = await stack.call<Err>(
+      'POST',
+      `/v1/containers/${String(c.body.uuid)}/rebuild?image=${encodeURIComponent('collector.example/x')}`,
+    );
+    expect(rebuild.status).toBe(400);
+    expect(await count("SELECT count(*) AS n FROM containers WHERE image = 'collector.example/x'")).toBe(0);
   });
 
   it('lists with filters, sorting, paging; all_projects is admin-only; unknown keys are 400', async () => {
@@ -204,7 +254,7 @@ describe('registries API (real PostgreSQL)', () => {
     // The demo project's registry, named by uuid: as missing for the admin's container.
     const other = await stack.call<Err>('POST', '/v1/containers', {
       user: 'admin',
-      body: { image: BUSYBOX, registry: demoReg, command: ['true'] },
+      body: { image: 'busybox', registry: demoReg, command: ['true'] },
     });
     expect(other.status).toBe(404);
     expect(other.body.errors[0].code).toBe('container.registry-not-found');
@@ -212,7 +262,7 @@ describe('registries API (real PostgreSQL)', () => {
     // A name both projects use is the admin project's, not ambiguous.
     const own = await stack.call<View>('POST', '/v1/containers', {
       user: 'admin',
-      body: { image: BUSYBOX, registry: 'samename', command: ['true'] },
+      body: { image: 'busybox', registry: 'samename', command: ['true'] },
     });
     expect(own.status).toBe(202);
     expect(own.body.registry_id).toBe(adminReg);

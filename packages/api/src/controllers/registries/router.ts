@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request } from 'express';
 import {
+  InputError,
   Registry,
   SecretBox,
   ServiceUnavailableError,
@@ -11,7 +12,7 @@ import {
 import { enforce } from '../../policy';
 import { validator } from '../../validation/schema';
 import { listRegistries } from './list';
-import { findRegistry } from './lookup';
+import { findRegistry, sameDomain } from './lookup';
 import {
   createSchema,
   HINTS,
@@ -92,6 +93,16 @@ export function registriesRouter(
     enforce(req.context, 'registry:update');
     const body = updateBody(wrapper(req.body ?? {}).registry);
     const row = await findRegistry(req.params.ident, req.context);
+    // The stored password is sent to the registry's domain: moving it elsewhere without the
+    // password would let any member of the project collect it at a host of their choosing.
+    if (
+      body.domain !== undefined &&
+      sameDomain(body.domain) !== sameDomain(row.domain) &&
+      row.password &&
+      body.password === undefined
+    ) {
+      throw new InputError('Changing the domain of a registry with a password requires the password too.');
+    }
     const changes: Partial<Pick<Registry, 'name' | 'domain' | 'username' | 'password'>> = {};
     if (body.name !== undefined) changes.name = body.name;
     if (body.domain !== undefined) changes.domain = body.domain;

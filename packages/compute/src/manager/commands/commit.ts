@@ -5,7 +5,7 @@ import {
   type CommitTaskParams,
   type Container,
 } from '@zun/common';
-import { parseImageReference } from '../../image/reference';
+import { parseImageReference } from '@zun/common';
 import type { ActionLog } from '../actions';
 import { reasonOf, type ManagerContext } from '../context';
 

@@ -1,4 +1,4 @@
-import { normaliseReference, parseImageReference, withRegistry } from './reference';
+import { normaliseReference, parseImageReference, withRegistry } from './image-reference';
 
 const DIGEST = 'sha256:6d8f3c5e9a1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5';
 
