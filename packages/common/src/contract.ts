@@ -36,13 +36,6 @@ export type MountRequest =
   | { type: 'volume'; name: null; size: number; destination: string }
   | { type: 'bind'; content: string; destination: string };
 
-/**
- * A mount as the agent made it at create, kept on the container row (`mounts`) so that
- * auto_heal and rebuild can make the same mounts again when the Docker container is gone:
- * the request plus `source`, the Docker volume name or the injected file's path on the host.
- */
-export type MountPlanEntry = MountRequest & { source: string };
-
 export interface CreateTaskParams {
   run: boolean;
   /** Project network names, primary first; absent means the project's default network. */

@@ -7,7 +7,6 @@ import {
   LABEL_UUID,
   LABEL_VOLUME,
   type Container,
-  type MountPlanEntry,
   type MountRequest,
 } from '@zun/common';
 import type { MountSpec } from '../docker/engine';
@@ -21,10 +20,10 @@ import type { ManagerContext } from '../manager/context';
  * content is written to a file the agent owns under <state_path>/injected/<uuid>/ and
  * bind-mounted read-only. Nothing here ever mounts a path the tenant chose on the host.
  *
- * The plan (request + what it became) is kept on the row, so a container made again without
- * its predecessor (auto_heal, rebuild) gets the same mounts: volumes that still exist are
- * reused with their data, a vanished sized volume comes back empty with the same labels, a
- * missing injected file is written again from the stored content.
+ * The requests are kept on the row, so a container made again without its predecessor
+ * (auto_heal, rebuild) gets the same mounts: volumes that still exist are reused with their
+ * data, a vanished sized volume comes back empty with the same labels, a missing injected file
+ * is written again from the stored content.
  */
 export const projectVolumeName = (project: string, name: string): string => `zun-${project}-${name}`;
 const injectedDir = (ctx: ManagerContext, uuid: string): string =>
@@ -32,31 +31,30 @@ const injectedDir = (ctx: ManagerContext, uuid: string): string =>
 const SIZE_LABEL = 'org.openstack.zun.size_gib';
 
 /**
- * Where a mount lives on the host. Always derived from the row and the mount's position, never
- * read back from the stored plan, so no stored path can point the agent elsewhere.
+ * Where a mount lives on the host: derived from the row and the mount's position, so what is
+ * stored on the row never names a host path.
  */
 function sourceOf(ctx: ManagerContext, c: Container, m: MountRequest, i: number): string {
   if (m.type === 'bind') return path.join(injectedDir(ctx, c.uuid), String(i));
   return m.name !== null ? projectVolumeName(c.project_id, m.name) : `zun-${c.uuid}-${i}`;
 }
 
-/** Create: makes every mount afresh and returns the plan to keep on the row. */
+/** Create: makes every mount afresh. */
 export async function prepareMounts(
   ctx: ManagerContext,
   c: Container,
   mounts: MountRequest[],
-): Promise<{ plan: MountPlanEntry[]; specs: MountSpec[] }> {
-  const plan = mounts.map((m, i) => ({ ...m, source: sourceOf(ctx, c, m, i) }));
-  return { plan, specs: await makeMounts(ctx, c, plan, true) };
+): Promise<MountSpec[]> {
+  return makeMounts(ctx, c, mounts, true);
 }
 
-/** Recreate: the mounts of the stored plan, reusing what is still there. */
+/** Recreate: the mounts the row's requests asked for, reusing what is still there. */
 export async function restoreMounts(
   ctx: ManagerContext,
   c: Container,
-  plan: MountPlanEntry[],
+  mounts: MountRequest[],
 ): Promise<MountSpec[]> {
-  return makeMounts(ctx, c, plan, false);
+  return makeMounts(ctx, c, mounts, false);
 }
 
 async function makeMounts(

@@ -6,7 +6,7 @@ import {
   Model,
   Sequelize,
 } from 'sequelize';
-import type { MountPlanEntry } from '../../contract';
+import type { MountRequest } from '../../contract';
 import type { ContainerStatus } from '../../states';
 
 export interface RestartPolicy {
@@ -63,8 +63,11 @@ export class Container extends Model<InferAttributes<Container>, InferCreationAt
   declare exposed_ports: CreationOptional<Record<string, Record<string, never>> | null>;
   declare websocket_url: CreationOptional<string | null>;
   declare websocket_token: CreationOptional<string | null>;
-  /** Written by the agent at create; null for rows created before migration 005. */
-  declare mounts: CreationOptional<MountPlanEntry[] | null>;
+  /**
+   * The create's mount requests, written by the agent with the Docker container so auto_heal and
+   * rebuild can make the same mounts again; null for rows created before migration 005.
+   */
+  declare mounts: CreationOptional<MountRequest[] | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }

@@ -55,14 +55,15 @@ export async function createContainer(
       source,
     );
 
-    const mounts = await prepareMounts(ctx, c, params.mounts ?? []);
+    const requested = params.mounts ?? [];
+    const mounts = await prepareMounts(ctx, c, requested);
     const id = await createOnNetworks(ctx, c, params.nets ?? [DEFAULT_NETWORK], (network) =>
-      ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts.specs)),
+      ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts)),
     );
     const created = {
       container_id: id,
-      // With the container id, so a row with a Docker container always has its plan.
-      mounts: mounts.plan,
+      // With the container id, so a row with a Docker container always has its mounts.
+      mounts: requested,
       command: c.command && c.command.length ? c.command : asList(image.Config?.Cmd),
       entrypoint: c.entrypoint && c.entrypoint.length ? c.entrypoint : asList(image.Config?.Entrypoint),
       // What the container's config will expose (the image's and ours), known without an inspect.
