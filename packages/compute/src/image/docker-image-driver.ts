@@ -1,3 +1,4 @@
+import type { Container } from '@zun/common';
 import { EngineError, type EngineClient, type ImageInspect } from '../docker/engine';
 import { planPull, type DefaultRegistry, type PullOrigin, type PullPlan } from './pull-plan';
 import type { PullSource, RegistrySources } from './registry-source';
@@ -19,6 +20,19 @@ export class DockerImageDriver {
     private readonly registries: RegistrySources,
     private readonly defaults: DefaultRegistry | null = null,
   ) {}
+
+  /**
+   * The image of a row whose container is made again (rebuild, auto_heal), from the row's registry
+   * if it has one. Create checks presence while it claims, so it calls the steps itself.
+   */
+  async ensureForRow(
+    c: Pick<Container, 'image' | 'registry_id'>,
+    policy: string | null,
+  ): Promise<{ ref: string; inspect: ImageInspect }> {
+    const source = await this.source(c.registry_id);
+    const local = await this.present(c.image, policy, source);
+    return this.ensureImage(c.image, policy, local, undefined, source);
+  }
 
   /** The pull source of a container's registry_id (null: none, or it was deleted). */
   source(registryId: string | null): Promise<PullSource | null> {

@@ -33,9 +33,7 @@ export async function healContainer(ctx: ManagerContext, c: Container, wasRunnin
   await c.reload();
   ctx.logger.warn('docker container vanished; auto-healing', { uuid: c.uuid, lost });
   try {
-    const source = await ctx.images.source(c.registry_id);
-    const local = await ctx.images.present(c.image, 'ifnotpresent', source);
-    const { ref } = await ctx.images.ensureImage(c.image, 'ifnotpresent', local, undefined, source);
+    const { ref } = await ctx.images.ensureForRow(c, 'ifnotpresent');
     const id = await recreateFromRow(ctx, c, ref);
     await c.update({ container_id: id });
     if (wasRunning) await ctx.engine.startContainer(id);
@@ -52,12 +50,12 @@ export async function healContainer(ctx: ManagerContext, c: Container, wasRunnin
 
 /**
  * A new Docker container for a row whose container is gone: on the project networks it was on
- * (the row's addresses are keyed by them) and with the mounts of the row's plan, so named and
- * sized volumes that survived keep their data. Rows from before the plan was stored (mounts
+ * (the row's addresses are keyed by them) and with the mounts the row asked for, so named and
+ * sized volumes that survived keep their data. Rows from before those were stored (mounts
  * null) have nothing to go by and come back without mounts.
  */
 export async function recreateFromRow(ctx: ManagerContext, c: Container, ref: string): Promise<string> {
-  if (c.mounts === null) ctx.logger.warn('no stored mount plan; recreating without mounts', { uuid: c.uuid });
+  if (c.mounts === null) ctx.logger.warn('no stored mounts; recreating without mounts', { uuid: c.uuid });
   const mounts = await restoreMounts(ctx, c, c.mounts ?? []);
   const nets = Object.keys(c.addresses ?? {});
   return createOnNetworks(ctx, c, nets.length ? nets : [DEFAULT_NETWORK], (network) =>

@@ -27,9 +27,7 @@ export async function rebuildContainer(
   let removed = false;
   try {
     await c.update({ task_state: TaskState.ContainerRebuilding });
-    const source = await ctx.images.source(c.registry_id);
-    const local = await ctx.images.present(c.image, c.image_pull_policy, source);
-    const { ref } = await ctx.images.ensureImage(c.image, c.image_pull_policy, local, undefined, source);
+    const { ref } = await ctx.images.ensureForRow(c, c.image_pull_policy);
     const old = c.container_id ? await ctx.engine.inspectContainer(c.container_id) : null;
     const removeOld = async () => {
       if (c.container_id) await removeQuietly(ctx, c.container_id);
@@ -84,7 +82,7 @@ async function recreateLike(
   removeOld: () => Promise<void>,
 ): Promise<string> {
   const networks = Object.entries(old.NetworkSettings?.Networks ?? {});
-  // The row's plan when it has one; rows from before it was stored have only the old inspect.
+  // The row's mounts when it has them; rows from before they were stored have only the old inspect.
   const mounts: MountSpec[] = c.mounts
     ? await restoreMounts(ctx, c, c.mounts)
     : (old.HostConfig?.Mounts ?? []).map((m) => ({
