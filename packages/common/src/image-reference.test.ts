@@ -1,4 +1,10 @@
-import { normaliseReference, parseImageReference, withRegistry } from './image-reference';
+import {
+  normaliseReference,
+  parseImageReference,
+  sameRegistryHost,
+  trimRegistryDomain,
+  withRegistry,
+} from './image-reference';
 
 const DIGEST = 'sha256:6d8f3c5e9a1b2c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5';
 
@@ -56,5 +62,14 @@ describe('withRegistry', () => {
     ['quay.io/org/app', 'quay.io/org/app'],
   ])('%s → %s', (ref, expected) => {
     expect(withRegistry(ref, 'reg.example:5000')).toBe(expected);
+  });
+});
+
+describe('registry domains', () => {
+  it('compare as hosts: without case or a trailing slash', () => {
+    expect(trimRegistryDomain(' reg.example:5000/ ')).toBe('reg.example:5000');
+    expect(sameRegistryHost('Reg.Example:5000', 'reg.example:5000/')).toBe(true);
+    expect(sameRegistryHost('reg.example:5000', 'reg.example:5001')).toBe(false);
+    expect(sameRegistryHost('reg.example', 'reg.example.evil')).toBe(false);
   });
 });

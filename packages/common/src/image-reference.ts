@@ -47,5 +47,12 @@ export function normaliseReference(ref: string): string {
 /** The reference prefixed with `domain` when it names no registry host (a private registry's). */
 export function withRegistry(ref: string, domain: string): string {
   if (parseImageReference(ref).registry) return ref;
-  return `${domain.replace(/\/+$/, '')}/${ref}`;
+  return `${trimRegistryDomain(domain)}/${ref}`;
 }
+
+/** A configured registry domain (`host[:port]`, perhaps with a trailing slash) as a host. */
+export const trimRegistryDomain = (domain: string): string => domain.trim().replace(/\/+$/, '');
+
+/** Whether two registry domains name the same host; host names compare without case. */
+export const sameRegistryHost = (a: string, b: string): boolean =>
+  trimRegistryDomain(a).toLowerCase() === trimRegistryDomain(b).toLowerCase();

@@ -1,5 +1,11 @@
 import type { PullAuth } from '../docker/engine';
-import { normaliseReference, parseImageReference, withRegistry } from '@zun/common';
+import {
+  normaliseReference,
+  parseImageReference,
+  sameRegistryHost,
+  trimRegistryDomain,
+  withRegistry,
+} from '@zun/common';
 import type { PullSource } from './registry-source';
 
 /** `[docker] default_registry` and its optional credentials (empty domain: none). */
@@ -39,10 +45,11 @@ export function planPull(
   source: PullSource | null,
   defaults: DefaultRegistry | null,
 ): PullPlan {
-  const defaultDomain = defaults ? trimDomain(defaults.domain) : '';
+  const defaultDomain = defaults ? trimRegistryDomain(defaults.domain) : '';
   const prefix = source ? source.domain : defaultDomain;
   const ref = normaliseReference(prefix ? withRegistry(image, prefix) : image);
-  const onDefault = defaultDomain !== '' && parseImageReference(ref).registry === defaultDomain;
+  const host = parseImageReference(ref).registry;
+  const onDefault = defaultDomain !== '' && host !== null && sameRegistryHost(host, defaultDomain);
   const registryOrigin = source && {
     domain: source.domain,
     via: `registry ${source.name ?? source.registryUuid}`,
@@ -50,8 +57,7 @@ export function planPull(
   };
   // Credentials go to their own registry only (the API refuses other hosts; a row from before
   // that check, or a domain changed since, pulls anonymously instead of leaking them).
-  const host = parseImageReference(ref).registry?.toLowerCase();
-  if (source?.auth && host === trimDomain(source.domain).toLowerCase())
+  if (source?.auth && host !== null && sameRegistryHost(host, source.domain))
     return { ref, auth: source.auth, origin: registryOrigin };
   const defaultOrigin = {
     domain: defaultDomain,
@@ -64,5 +70,3 @@ export function planPull(
   }
   return { ref, auth: null, origin: registryOrigin ?? (onDefault ? defaultOrigin : null) };
 }
-
-const trimDomain = (domain: string): string => domain.trim().replace(/\/+$/, '');

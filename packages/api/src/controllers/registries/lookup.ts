@@ -1,5 +1,12 @@
 import type { WhereOptions } from 'sequelize';
-import { ConflictError, InputError, NotFoundError, Registry, parseImageReference } from '@zun/common';
+import {
+  ConflictError,
+  InputError,
+  NotFoundError,
+  Registry,
+  parseImageReference,
+  sameRegistryHost,
+} from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
@@ -37,12 +44,10 @@ export async function findRegistry(
  */
 export function refuseForeignImageHost(image: string, registry: Registry): void {
   const host = parseImageReference(image).registry;
-  if (host !== null && host.toLowerCase() !== sameDomain(registry.domain)) {
+  if (host !== null && !sameRegistryHost(host, registry.domain)) {
     throw new InputError(
       `Image ${image} names registry host ${host}, but registry ${registry.name ?? registry.uuid} ` +
         `is for ${registry.domain}: its credentials are only sent there.`,
     );
   }
 }
-
-export const sameDomain = (domain: string): string => domain.trim().replace(/\/+$/, '').toLowerCase();

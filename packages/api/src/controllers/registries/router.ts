@@ -4,6 +4,7 @@ import {
   InputError,
   Registry,
   SecretBox,
+  sameRegistryHost,
   ServiceUnavailableError,
   UnsupportedMediaTypeError,
   type Logger,
@@ -12,7 +13,7 @@ import {
 import { enforce } from '../../policy';
 import { validator } from '../../validation/schema';
 import { listRegistries } from './list';
-import { findRegistry, sameDomain } from './lookup';
+import { findRegistry } from './lookup';
 import {
   createSchema,
   HINTS,
@@ -97,7 +98,7 @@ export function registriesRouter(
     // password would let any member of the project collect it at a host of their choosing.
     if (
       body.domain !== undefined &&
-      sameDomain(body.domain) !== sameDomain(row.domain) &&
+      !sameRegistryHost(body.domain, row.domain) &&
       row.password &&
       body.password === undefined
     ) {
