@@ -144,60 +144,43 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll(0));
 
   try {
-    const api = startChild(
-      'zun-api',
-      path.join(repo, 'packages/api/dist/main.js'),
-      env,
-      path.join(state, 'logs', 'api.log'),
-    );
-    children.push(api);
+    // Each daemon is started, then waited for until it answers; a child that exits first fails it.
+    const launch = async (
+      name: string,
+      pkg: string,
+      childEnv: NodeJS.ProcessEnv,
+      logFile: string,
+      ready: () => Promise<boolean>,
+    ): Promise<void> => {
+      const child = startChild(name, path.join(repo, `packages/${pkg}/dist/main.js`), childEnv, logFile);
+      children.push(child);
+      await waitFor(name, ready, 60_000, child);
+    };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
-    await waitFor('zun-api', async () => (await fetch(`${apiUrl}/`)).ok, 60_000, api);
-    const compute = startChild(
-      'zun-compute',
-      path.join(repo, 'packages/compute/dist/main.js'),
-      env,
-      path.join(state, 'logs', 'compute.log'),
-    );
-    children.push(compute);
-    await waitFor(
-      'zun-compute',
-      async () => (await fetch(`http://127.0.0.1:${agentPort}/v1/health`)).status === 401,
-      60_000,
-      compute,
-    );
+    await launch('zun-api', 'api', env, path.join(state, 'logs', 'api.log'), async () => {
+      return (await fetch(`${apiUrl}/`)).ok;
+    });
+    await launch('zun-compute', 'compute', env, path.join(state, 'logs', 'compute.log'), async () => {
+      return (await fetch(`http://127.0.0.1:${agentPort}/v1/health`)).status === 401;
+    });
     const extraHosts: string[] = [];
     for (const [i, socket] of extraEngines.entries()) {
       const name = `${host}-${i + 2}`;
       const logFile = path.join(state, 'logs', `compute-${name}.log`);
-      const child = startChild(
-        `zun-compute ${name}`,
-        path.join(repo, 'packages/compute/dist/main.js'),
-        { ...env, ZUN_DEFAULT_HOST: name, ZUN_DOCKER_SOCKET_PATH: socket, ZUN_COMPUTE_LISTEN_PORT: '0' },
-        logFile,
-      );
-      children.push(child);
-      await waitFor(
-        `zun-compute ${name}`,
-        async () => readFileSync(logFile, 'utf8').includes('zun-compute started'),
-        60_000,
-        child,
+      const hostEnv = {
+        ...env,
+        ZUN_DEFAULT_HOST: name,
+        ZUN_DOCKER_SOCKET_PATH: socket,
+        ZUN_COMPUTE_LISTEN_PORT: '0',
+      };
+      await launch(`zun-compute ${name}`, 'compute', hostEnv, logFile, async () =>
+        readFileSync(logFile, 'utf8').includes('zun-compute started'),
       );
       extraHosts.push(`${name} (engine ${socket})`);
     }
-    const wsproxy = startChild(
-      'zun-wsproxy',
-      path.join(repo, 'packages/wsproxy/dist/main.js'),
-      env,
-      path.join(state, 'logs', 'wsproxy.log'),
-    );
-    children.push(wsproxy);
-    await waitFor(
-      'zun-wsproxy',
-      async () => (await fetch(`http://127.0.0.1:${wsproxyPort}/`)).status === 426,
-      60_000,
-      wsproxy,
-    );
+    await launch('zun-wsproxy', 'wsproxy', env, path.join(state, 'logs', 'wsproxy.log'), async () => {
+      return (await fetch(`http://127.0.0.1:${wsproxyPort}/`)).status === 426;
+    });
     for (const c of children) {
       void c.exited.then((code) => {
         if (!stopping) {

@@ -122,7 +122,6 @@ export interface EngineClient {
   ): () => void;
 }
 
-/** An error from the engine, with its HTTP status and the engine's own message. */
 /** Credentials for the engine's X-Registry-Auth (dockerode's authconfig). */
 export interface PullAuth {
   username: string;
@@ -130,6 +129,7 @@ export interface PullAuth {
   serveraddress: string;
 }
 
+/** An error from the engine, with its HTTP status and the engine's own message. */
 export class EngineError extends Error {
   constructor(
     message: string,
