@@ -16,6 +16,19 @@ if [ "${ZUN_EXTRA_HOSTS:-0}" -gt 0 ]; then
   export ZUN_EXTRA_ENGINES
 fi
 
-# Ctrl-C reaches the node process (same process group); we wait for it, then clean up.
-trap 'true' INT
+# Ctrl-C reaches the node process (same process group); we wait for it, then clean up. The
+# engine and registry are stopped (when we started them) after Ctrl-C or a failed start-up
+# (exit code 3), never because the launcher itself died: the tenants' containers keep running.
+asked_to_stop=0
+trap 'asked_to_stop=1' INT
+set +e
 node packages/aio/dist/main.js
+code=$?
+set -e
+if [ "$asked_to_stop" = 0 ] && [ "$code" != 0 ] && [ "$code" != 3 ]; then
+  trap - EXIT
+  echo "zun: the launcher died (exit code $code); the Docker engine and the containers keep running." >&2
+  echo "     npm start again resumes; see $ZUN_STATE/logs." >&2
+  exit "$code"
+fi
+exit "$code"

