@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { NotAcceptableError, ServiceUnavailableError, ZunError, type Logger } from '@zun/common';
+import {
+  isDatabaseUnavailable,
+  NotAcceptableError,
+  ServiceUnavailableError,
+  ZunError,
+  type Logger,
+} from '@zun/common';
 
 const REASONS: Record<number, string> = {
   404: 'Not Found',
@@ -35,6 +41,16 @@ export function errorHandler(logger: Logger) {
     if (bodyError?.type === 'entity.too.large') {
       const msg = 'The request body is too large.';
       res.status(413).json(errorEnvelope(413, 'request-entity-too-large', msg, msg));
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // Logged once per request as a warning: the outage is the operator's news, not a bug.
+      logger.warn('database unavailable', { request_id: req.requestId, error: String(err) });
+      const msg = 'The service is temporarily unavailable (its database cannot be reached). Retry later.';
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json(errorEnvelope(503, 'service-unavailable', REASONS[503], msg));
       return;
     }
     if (err instanceof ZunError && (err.status < 500 || err instanceof ServiceUnavailableError)) {

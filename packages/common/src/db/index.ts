@@ -14,6 +14,7 @@ import * as m005 from './migrations/005-container-mounts';
 import * as m006 from './migrations/006-registries';
 
 export * from './models/compute';
+export { isDatabaseUnavailable } from './unavailable';
 export * from './models/container';
 export * from './models/identity';
 export * from './models/registry';
