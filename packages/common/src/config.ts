@@ -49,6 +49,12 @@ export interface ZunConfig {
      * a project that deletes and creates containers does not pay for a new bridge each time.
      */
     networkIdleTimeout: number;
+    /**
+     * Seconds a claim may exist without its container row before the reconcile releases it. The
+     * API claims first and records the row right after, so only a zun-api that died in between
+     * leaves such a claim; the grace covers a slow commit.
+     */
+    orphanClaimGrace: number;
     /** Where the agent keeps files it owns on its host (e.g. injected bind-mount files). */
     statePath: string;
   };
@@ -188,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     syncContainerStateInterval: num('compute', 'sync_container_state_interval', 15),
     taskPollInterval: num('compute', 'task_poll_interval', 5),
     networkIdleTimeout: num('compute', 'network_idle_timeout', 600),
+    orphanClaimGrace: num('compute', 'orphan_claim_grace', 60),
     statePath: str('compute', 'state_path', '/var/lib/zun'),
   };
   const wsHost = str('websocket_proxy', 'wsproxy_host', '127.0.0.1');

@@ -123,7 +123,7 @@ export async function startAgent(
     cron.schedule(`*/${Math.max(1, config.compute.syncContainerStateInterval)} * * * * *`, async () => {
       await sync.reconcile().catch((err: unknown) => logger.warn('reconcile failed', { error: String(err) }));
       await tracker
-        .reapOrphans()
+        .reapOrphans(config.compute.orphanClaimGrace)
         .then((gone) => gone.length && logger.warn('released orphaned claims', { containers: gone }))
         .catch((err: unknown) => logger.warn('claim reaping failed', { error: String(err) }));
       await collectUnusedNetworks(ctx).catch((err: unknown) =>
