@@ -124,12 +124,13 @@ describe('synchronous container verbs (real engine, real PostgreSQL)', () => {
       c.online_cpus *
       100;
     // A busy loop capped at half a CPU reads at most ~50 %. How much of its cap it gets depends on
-    // what else the two cores run at that moment (CI measured 14.9 % once while other suites ran), so
-    // the floor only proves a real, non-zero measurement; the cap and the engine comparison carry
-    // the precision.
+    // what else the two cores run at that moment (CI measured 14.9 % once while other suites ran,
+    // and 40 % against the engine's 7 % a second later), so the floor only proves a real, non-zero
+    // measurement and the cap carries the precision, for our reading and the engine's alike; two
+    // samples taken at different instants are not compared with each other.
     expect(r.body['CPU %']).toBeGreaterThan(1);
     expect(r.body['CPU %']).toBeLessThan(60);
-    expect(Math.abs(Number(r.body['CPU %']) - engineCpu)).toBeLessThan(30);
+    expect(engineCpu).toBeLessThan(60);
 
     const [rx, tx] = String(r.body['NET I/O(B)']).split('/').map(Number);
     const net = Object.values(engine.networks ?? {});
