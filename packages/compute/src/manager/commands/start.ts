@@ -1,6 +1,7 @@
 import { ContainerStatus, TaskState, type Container } from '@zun/common';
 import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
+import { repairLostNetworks } from '../../network/repair';
 
 /** Starts the Docker container; on failure the row goes to Error with the engine's reason. */
 export async function startContainer(ctx: ManagerContext, c: Container, audit: ActionLog): Promise<void> {
@@ -9,7 +10,12 @@ export async function startContainer(ctx: ManagerContext, c: Container, audit: A
     if (!c.container_id) throw new Error('Container has no Docker container to start');
     if (c.task_state !== TaskState.ContainerStarting)
       await c.update({ task_state: TaskState.ContainerStarting });
-    await ctx.engine.startContainer(c.container_id);
+    try {
+      await ctx.engine.startContainer(c.container_id);
+    } catch (err) {
+      if (!(await repairLostNetworks(ctx, c))) throw err;
+      await ctx.engine.startContainer(c.container_id);
+    }
     // Running is what a successful start means; say so at once, then fill in what only an
     // inspect tells (addresses, hostname, or Stopped already if the command exited at once).
     await c.update({
