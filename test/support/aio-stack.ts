@@ -108,6 +108,11 @@ export class AioStack {
     this.demoEnv = this.rcEnv('zunrc-demo');
   }
 
+  /** PID of the `npm start` script (bash) while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   private rcEnv(file: string): NodeJS.ProcessEnv {
     const rc = readFileSync(path.join(this.state, file), 'utf8');
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };

@@ -27,6 +27,7 @@ export function errorEnvelope(status: number, code: string, title: string, detai
  * and whose cause is logged. 4xx are the caller's business and are not logged.
  */
 export function errorHandler(logger: Logger) {
+  const outage = { loggedAt: 0, since: 0 };
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) return;
     const bodyError = err as { type?: string; status?: number };
@@ -44,8 +45,18 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (isDatabaseUnavailable(err)) {
-      // Logged once per request as a warning: the outage is the operator's news, not a bug.
-      logger.warn('database unavailable', { request_id: req.requestId, error: String(err) });
+      // A warning, not an error (the outage is the operator's news, not a bug), at most every
+      // 10 s with the count of 503s answered since: an outage under load would flood the log.
+      const now = Date.now();
+      if (now - outage.loggedAt >= 10_000) {
+        logger.warn('database unavailable', {
+          request_id: req.requestId,
+          error: String(err),
+          answered_503_since_last: outage.since,
+        });
+        outage.loggedAt = now;
+        outage.since = 0;
+      } else outage.since += 1;
       const msg = 'The service is temporarily unavailable (its database cannot be reached). Retry later.';
       res
         .status(503)
