@@ -1,7 +1,12 @@
+import { QueryTypes } from 'sequelize';
 import { ComputeTask, Container } from '@zun/common';
 import { ActionLog } from './actions';
 import type { ManagerContext } from './context';
+import { failTaskContainer, unexpectedFailure } from './recovery';
 import { runTask } from './task-handlers';
+
+/** Written on a task handed back by recover(): a second interruption fails it. */
+const INTERRUPTED = 'interrupted by an agent restart';
 
 /**
  * Drains this host's pending compute_tasks. Tasks of one container run one after another in
@@ -16,13 +21,51 @@ export class TaskRunner {
 
   constructor(private readonly ctx: ManagerContext) {}
 
-  async recover(): Promise<number> {
-    const [n] = await ComputeTask.update(
-      { state: 'pending' },
-      { where: { host: this.ctx.host, state: 'running' } },
+  /**
+   * Hands back the tasks this host was running when its agent stopped, to be run again. A task
+   * that was already interrupted once fails instead, its container in Error with the reason:
+   * a task that brings the agent down would otherwise be retried, and bring it down, for ever.
+   */
+  async recover(): Promise<{ requeued: number; failed: number }> {
+    const rows = await this.ctx.sequelize.query<{
+      id: string;
+      container_uuid: string;
+      action: string;
+      action_id: number | null;
+      state: string;
+    }>(
+      `UPDATE compute_tasks
+          SET state = CASE WHEN error = :interrupted THEN 'failed' ELSE 'pending' END,
+              error = CASE WHEN error = :interrupted THEN :gaveUp ELSE :interrupted END,
+              updated_at = now()
+        WHERE host = :host AND state = 'running'
+        RETURNING id, container_uuid, action, action_id, state`,
+      {
+        replacements: {
+          host: this.ctx.host,
+          interrupted: INTERRUPTED,
+          gaveUp: `${INTERRUPTED} twice; not run again`,
+        },
+        type: QueryTypes.SELECT,
+      },
     );
-    if (n) this.ctx.logger.warn('re-queued tasks interrupted by an agent restart', { count: n });
-    return n;
+    const failed = rows.filter((r) => r.state === 'failed');
+    for (const task of failed) {
+      const reason =
+        `The ${task.action} was interrupted twice by a restart of zun-compute on ${this.ctx.host} ` +
+        'and was not run again; check the agent log, then retry the action';
+      const log = this.ctx.logger.child({ uuid: task.container_uuid, action: task.action });
+      log.error('task failed: interrupted twice', { task: task.id });
+      const audit = new ActionLog(task.action_id, log);
+      audit.event(`compute__do_container_${task.action}`)(new Error(reason));
+      audit.finish();
+      await failTaskContainer({ ...this.ctx, logger: log }, task, reason);
+      await audit.flush();
+    }
+    const requeued = rows.length - failed.length;
+    if (requeued)
+      this.ctx.logger.warn('re-queued tasks interrupted by an agent restart', { count: requeued });
+    return { requeued, failed: failed.length };
   }
 
   /** Coalesces wake-ups: at most one drain runs, and one more follows if woken meanwhile. */
@@ -99,28 +142,43 @@ export class TaskRunner {
     }
   }
 
+  /**
+   * Never rejects: a rejection would skip the container's later tasks and end the process.
+   * Whatever the command throws, its container is left without a task state.
+   */
   private async execute(task: ComputeTask): Promise<void> {
     const log = this.ctx.logger.child({
       request_id: task.request_id,
       uuid: task.container_uuid,
       action: task.action,
     });
+    const ctx = { ...this.ctx, logger: log };
+    const audit = new ActionLog(task.action_id, log);
+    let failure: unknown = null;
     try {
       const c = await Container.findOne({ where: { uuid: task.container_uuid } });
-      if (!c) {
-        log.info('task skipped: container no longer exists');
-      } else {
-        const ctx = { ...this.ctx, logger: log };
-        const audit = new ActionLog(task.action_id, log);
-        await runTask(task.action, ctx, c, task.params, audit);
-        audit.finish();
-        await audit.flush();
-      }
-      await ComputeTask.update({ state: 'done' }, { where: { id: task.id } });
-      log.info('task done');
+      if (c) await runTask(task.action, ctx, c, task.params, audit);
+      else log.info('task skipped: container no longer exists');
     } catch (err) {
+      failure = err;
       log.error('task failed', { error: (err as Error).stack ?? String(err) });
-      await ComputeTask.update({ state: 'failed', error: String(err) }, { where: { id: task.id } });
+      const reason = unexpectedFailure(ctx, task.action, err);
+      audit.event(`compute__do_container_${task.action}`)(err instanceof Error ? err : new Error(reason));
+      await failTaskContainer(ctx, task, reason).catch((e: unknown) =>
+        log.error('could not put the container of a failed task in Error', { error: String(e) }),
+      );
+    }
+    audit.finish();
+    await audit.flush();
+    try {
+      await ComputeTask.update(
+        failure === null ? { state: 'done' } : { state: 'failed', error: String(failure) },
+        { where: { id: task.id } },
+      );
+      if (failure === null) log.info('task done');
+    } catch (err) {
+      // Left 'running', the task runs again at the next start (commands are re-runnable).
+      log.error('could not record the end of a task', { error: String(err) });
     }
   }
 }

@@ -1,0 +1,218 @@
+import { QueryTypes } from 'sequelize';
+import { createTestDatabase, type TestDatabase } from '../../../../test/support/db';
+import { BUSYBOX, TestStack, type AgentHandle } from '../../../../test/support/stack';
+
+type View = Record<string, unknown>;
+
+interface TaskRow {
+  id: string;
+  state: string;
+  error: string | null;
+}
+
+/**
+ * What an agent leaves behind when a task throws or when it dies mid-task, and what the next
+ * start makes of it: real zun-compute processes, real engine, real PostgreSQL.
+ */
+describe('task failures and recovery at start (real engine, real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let stack: TestStack;
+  let agent: AgentHandle | null = null;
+
+  const startAgent = async (): Promise<AgentHandle> => {
+    agent = await stack.launchAgent(stack.host);
+    return agent;
+  };
+  const killAgent = async (): Promise<void> => {
+    await agent?.stop('SIGKILL');
+    agent = null;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    stack = new TestStack(db);
+    await stack.startApi();
+    await startAgent();
+  });
+  afterAll(async () => {
+    await agent?.stop();
+    await stack?.stop();
+    await db?.drop();
+  });
+
+  const q = <T extends object>(sql: string, replacements: Record<string, unknown> = {}): Promise<T[]> =>
+    db.sequelize.query<T>(sql, { replacements, type: QueryTypes.SELECT });
+  const tasksOf = (uuid: string): Promise<TaskRow[]> =>
+    q<TaskRow>('SELECT id, state, error FROM compute_tasks WHERE container_uuid = :uuid ORDER BY id', {
+      uuid,
+    });
+  const eventsOf = (uuid: string, action: string) =>
+    q<{ event: string; result: string; traceback: string | null; message: string | null }>(
+      `SELECT e.event, e.result, e.traceback, a.message FROM container_action_events e
+         JOIN container_actions a ON a.id = e.action_id
+        WHERE a.container_uuid = :uuid AND a.action = :action ORDER BY e.id`,
+      { uuid, action },
+    );
+  const waitUntil = async (
+    what: string,
+    check: () => Promise<boolean>,
+    timeoutMs = 30_000,
+  ): Promise<void> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`timed out waiting for ${what}; agent: ${agent?.output().slice(-3000)}`);
+  };
+  const runSleeper = async (): Promise<string> => {
+    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+      body: { image: BUSYBOX, command: ['sleep', '600'] },
+    });
+    expect(r.status).toBe(202);
+    const uuid = String(r.body.uuid);
+    await stack.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null);
+    return uuid;
+  };
+  const stop = async (uuid: string, timeout: number): Promise<void> => {
+    expect((await stack.call('POST', `/v1/containers/${uuid}/stop?timeout=${timeout}`)).status).toBe(202);
+  };
+  /** busybox `sleep` as PID 1 ignores SIGTERM: a stop lasts its whole timeout. */
+  const stopInFlight = (uuid: string) =>
+    waitUntil(`the stop of ${uuid} to be running`, async () => {
+      const [row] = await q<{ task_state: string | null }>(
+        'SELECT task_state FROM containers WHERE uuid = :uuid',
+        {
+          uuid,
+        },
+      );
+      return row?.task_state === 'container_stopping';
+    });
+
+  it('a task that throws leaves its container in Error with the reason and no task state', async () => {
+    const uuid = await runSleeper();
+    // The database refuses the write that records the stop (and the command's own fallback):
+    // the command throws instead of settling the row.
+    await db.sequelize.query(`
+      CREATE FUNCTION zt_refuse_stopped() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'Stopped' AND NEW.uuid = '${uuid}' THEN
+          RAISE EXCEPTION 'could not extend file: No space left on device';
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER zt_refuse_stopped BEFORE UPDATE ON containers
+        FOR EACH ROW EXECUTE FUNCTION zt_refuse_stopped();`);
+    try {
+      await stop(uuid, 1);
+      await waitUntil('the stop task to fail', async () => (await tasksOf(uuid)).at(-1)?.state === 'failed');
+      const view = await stack.waitFor(uuid, (c) => c.task_state === null, 5_000);
+      expect(view.status).toBe('Error');
+      expect(view.status_reason).toBe(
+        `The stop failed unexpectedly on host ${stack.host}: could not extend file: No space left on device`,
+      );
+      expect((await tasksOf(uuid)).at(-1)?.error).toContain('No space left on device');
+      const events = await eventsOf(uuid, 'stop');
+      expect(events.at(-1)).toEqual(expect.objectContaining({ result: 'Error', message: 'Error' }));
+    } finally {
+      await db.sequelize.query(
+        'DROP TRIGGER zt_refuse_stopped ON containers; DROP FUNCTION zt_refuse_stopped();',
+      );
+    }
+    // Without a task state the reconcile takes the row back to what the engine shows.
+    const synced = await stack.waitFor(uuid, (c) => c.status === 'Stopped', 15_000);
+    expect(synced.task_state).toBeNull();
+  });
+
+  it('an action this agent does not know fails visibly instead of hanging', async () => {
+    const uuid = await runSleeper();
+    // A newer API queued it; the agent's write of the task state happens in the API's place here.
+    await db.sequelize.query(
+      `UPDATE containers SET task_state = 'container_rebooting' WHERE uuid = :uuid;
+       INSERT INTO compute_tasks (container_uuid, host, action, params, state, created_at, updated_at)
+       VALUES (:uuid, :host, 'hibernate', '{}', 'pending', now(), now());
+       SELECT pg_notify('zun_compute_tasks', :host);`,
+      { replacements: { uuid, host: stack.host } },
+    );
+    const view = await stack.waitFor(uuid, (c) => c.task_state === null);
+    expect(view.status).toBe('Error');
+    expect(view.status_reason).toBe(
+      `The hibernate failed unexpectedly on host ${stack.host}: unknown task action hibernate`,
+    );
+    expect((await tasksOf(uuid)).map((t) => t.state)).toContain('failed');
+  });
+
+  it('at start, tasks cut short by a crash run again, a second interruption fails them, stale task states go', async () => {
+    const quick = await runSleeper();
+    const slow = await runSleeper();
+    const stale = await runSleeper();
+    const vanished = await runSleeper();
+
+    await stop(quick, 3);
+    await stop(slow, 120);
+    await stopInFlight(quick);
+    await stopInFlight(slow);
+    await killAgent();
+
+    // What a task that failed without clearing its row (the old runner) leaves, and a row whose
+    // Docker container went while nobody watched, behind a task state of a task that is over.
+    const idOf = async (uuid: string): Promise<string> =>
+      (
+        await q<{ container_id: string }>('SELECT container_id FROM containers WHERE uuid = :uuid', { uuid })
+      )[0].container_id;
+    await stack.docker.getContainer(await idOf(stale)).stop({ t: 0 });
+    await stack.docker.getContainer(await idOf(vanished)).remove({ force: true });
+    await db.sequelize.query(
+      `UPDATE containers SET task_state = 'container_pausing' WHERE uuid = :stale;
+       UPDATE containers SET task_state = 'container_rebooting', status = 'Restarting' WHERE uuid = :vanished;
+       INSERT INTO compute_tasks (container_uuid, host, action, params, state, error, created_at, updated_at)
+       VALUES (:stale, :host, 'pause', '{}', 'failed', 'Error: lost', now(), now());`,
+      { replacements: { stale, vanished, host: stack.host } },
+    );
+    expect((await tasksOf(quick)).at(-1)?.state).toBe('running');
+
+    await startAgent();
+    // Cleared before the agent said it started: status from the engine, no task state.
+    const [staleRow] = await q<{ status: string; task_state: string | null }>(
+      'SELECT status, task_state FROM containers WHERE uuid = :uuid',
+      { uuid: stale },
+    );
+    expect(staleRow).toEqual({ status: 'Stopped', task_state: null });
+    const gone = await stack.waitFor(vanished, () => true);
+    expect(gone).toEqual(expect.objectContaining({ status: 'Error', task_state: null }));
+    expect(gone.status_reason).toMatch(
+      new RegExp(
+        `^zun-compute on ${stack.host} stopped during container_rebooting and the container has no Docker container`,
+      ),
+    );
+
+    // The interrupted stops run again; the quick one finishes.
+    const done = await stack.waitFor(quick, (c) => c.status === 'Stopped' && c.task_state === null);
+    expect(done.status_reason).toBeNull();
+    expect((await tasksOf(quick)).at(-1)).toEqual(
+      expect.objectContaining({ state: 'done', error: 'interrupted by an agent restart' }),
+    );
+
+    // The slow one is interrupted again: the next start fails it instead of retrying for ever.
+    await waitUntil('the stop to run again', async () => (await tasksOf(slow)).at(-1)?.state === 'running');
+    await killAgent();
+    await startAgent();
+    const [slowTask] = (await tasksOf(slow)).slice(-1);
+    expect(slowTask).toEqual(
+      expect.objectContaining({
+        state: 'failed',
+        error: 'interrupted by an agent restart twice; not run again',
+      }),
+    );
+    const slowView = await stack.waitFor(slow, (c) => c.task_state === null);
+    // The container itself is what the engine shows (the engine may still be stopping it).
+    expect(['Error', 'Running', 'Stopped']).toContain(slowView.status);
+    const events = await eventsOf(slow, 'stop');
+    expect(events.at(-1)).toEqual(
+      expect.objectContaining({ event: 'compute__do_container_stop', result: 'Error', message: 'Error' }),
+    );
+    expect(events.at(-1)?.traceback).toContain(
+      `The stop was interrupted twice by a restart of zun-compute on ${stack.host} and was not run again`,
+    );
+  });
+});
