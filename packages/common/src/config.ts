@@ -13,6 +13,8 @@ export interface ZunConfig {
   debug: boolean;
   logFormat: 'json' | 'text';
   serviceDownTime: number;
+  /** Seconds a stopping daemon waits for work in flight before it exits anyway (0: no limit). */
+  gracefulShutdownTimeout: number;
   defaultAvailabilityZone: string;
   /** Seals registry passwords at rest; the API and every agent need the same value. */
   authEncryptionKey: string;
@@ -212,6 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ZunConfig {
     debug: bool('DEFAULT', 'debug', false),
     logFormat: str('DEFAULT', 'log_format', 'json') === 'text' ? 'text' : 'json',
     serviceDownTime: num('DEFAULT', 'service_down_time', 180),
+    gracefulShutdownTimeout: num('DEFAULT', 'graceful_shutdown_timeout', 60),
     defaultAvailabilityZone: str('DEFAULT', 'default_availability_zone', 'nova'),
     authEncryptionKey: str('DEFAULT', 'auth_encryption_key', ''),
     database: { connection: str('database', 'connection', 'postgres://zun:zun@127.0.0.1:5432/zun') },

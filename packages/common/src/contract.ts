@@ -229,7 +229,8 @@ export class ComputeAgentClient {
 
   /**
    * Asks the host to hold resources for a container. A refusal is an answer, not an error; an
-   * unreachable agent throws ServiceUnavailableError.
+   * agent that is unreachable, or answers 503 (starting or shutting down), throws
+   * ServiceUnavailableError.
    */
   async claim(endpoint: string, claim: ClaimRequest, requestId: string): Promise<ClaimAnswer> {
     return (await this.request(endpoint, 'POST', '/v1/claims', requestId, {
@@ -332,6 +333,11 @@ export class ComputeAgentClient {
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok && !opts.accept?.includes(res.status)) {
       const e = (body as AgentErrorBody | null)?.error;
+      // An agent still starting or shutting down cannot serve now, like one that cannot be reached.
+      if (res.status === 503)
+        throw new ServiceUnavailableError(
+          `Compute agent at ${endpoint} is unavailable: ${e?.message ?? 'service unavailable'}`,
+        );
       throw new ZunError(
         e?.message ?? `compute agent answered ${res.status}`,
         e?.status ?? res.status,

@@ -1,4 +1,3 @@
-import cron, { type ScheduledTask } from 'node-cron';
 import { listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
 import { DockerodeInteractive, type InteractiveEngine } from './docker/interactive';
@@ -17,18 +16,30 @@ import { interactiveRoutes } from './interactive/routes';
 import { InteractiveSessions } from './interactive/sessions';
 import { StateSync } from './sync/state-sync';
 import { healContainer, releaseInterruptedHeals } from './manager/heal';
+import { settleStaleTaskStates } from './manager/recovery';
+import { AgentAvailability } from './routes/availability';
+import { HttpDrain } from './http-drain';
+import { PeriodicJob } from './periodic';
 
 export interface RunningAgent {
   endpoint: string;
   runner: TaskRunner;
   sync: StateSync;
-  stop(): Promise<void>;
+  /**
+   * Drains: takes no new task or request, lets those in flight finish for at most `graceMs`
+   * (0: as long as they take), then lets go of its resources. Tasks still running after the
+   * grace period stay 'running' in the database and run again at the next start; the database
+   * pool is then left open for them, since the process is about to exit. Resolves true when
+   * everything finished in time.
+   */
+  stop(graceMs?: number): Promise<boolean>;
 }
 
 /**
  * Starts zun-compute for one host: registers the service and node, serves the API on the
- * agent endpoint, drains pending tasks (including those accepted while it was down), follows
- * Docker events and heartbeats/reconciles on a schedule.
+ * agent endpoint (refusing claims until its tally is loaded and start-up recovery is done),
+ * drains pending tasks (including those accepted while it was down), follows Docker events and
+ * heartbeats/reconciles periodically.
  */
 export async function startAgent(
   config: ZunConfig,
@@ -66,6 +77,7 @@ export async function startAgent(
     (c, start) => healContainer(ctx, c, start),
   );
 
+  const availability = new AgentAvailability();
   const interactive: InteractiveEngine = new DockerodeInteractive(config.docker.socketPath);
   const sessions = new InteractiveSessions({
     serviceToken: config.compute.serviceToken,
@@ -90,8 +102,10 @@ export async function startAgent(
       }),
     ],
     serialize: (uuid, fn) => runner.serialize(uuid, fn),
+    availability,
   });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
+  const http = new HttpDrain(server);
   server.on('upgrade', (req, socket, head) => sessions.handleUpgrade(req, socket, head));
   const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;
 
@@ -104,34 +118,52 @@ export async function startAgent(
   applyHost(await registration.register());
   await tracker.load();
   if (tracker.restored.length) logger.warn('restored missing claims', { containers: tracker.restored });
+  // Recovery, before anything can start a task or a heal: what the last run left half done.
   await releaseInterruptedHeals(config.host);
+  await runner.recover();
+  await settleStaleTaskStates(ctx);
   sync.startEvents();
   await sync.reconcile();
-  await runner.recover();
+  availability.ready();
   const listener = new TaskListener(config.database.connection, config.host, () => runner.wake(), logger);
   await listener.start();
 
-  const jobs: ScheduledTask[] = [
-    cron.schedule(`*/${Math.max(1, config.compute.heartbeatInterval)} * * * * *`, async () => {
-      try {
-        await registration.heartbeat();
-        applyHost(await registration.refreshNode());
-      } catch (err) {
-        logger.warn('heartbeat failed', { error: String(err) });
-      }
+  const every = (
+    what: string,
+    option: string,
+    seconds: number,
+    run: () => Promise<unknown> | unknown,
+  ): PeriodicJob =>
+    new PeriodicJob({
+      name: `[compute] ${option}`,
+      intervalSeconds: seconds,
+      run,
+      onError: (err) => logger.warn(`${what} failed`, { error: String(err) }),
+    }).start();
+  const jobs: PeriodicJob[] = [
+    every('heartbeat', 'heartbeat_interval', config.compute.heartbeatInterval, async () => {
+      await registration.heartbeat();
+      applyHost(await registration.refreshNode());
     }),
-    cron.schedule(`*/${Math.max(1, config.compute.syncContainerStateInterval)} * * * * *`, async () => {
-      await sync.reconcile().catch((err: unknown) => logger.warn('reconcile failed', { error: String(err) }));
-      await tracker
-        .reapOrphans(config.compute.orphanClaimGrace)
-        .then((gone) => gone.length && logger.warn('released orphaned claims', { containers: gone }))
-        .catch((err: unknown) => logger.warn('claim reaping failed', { error: String(err) }));
-      await collectUnusedNetworks(ctx).catch((err: unknown) =>
-        logger.warn('network collection failed', { error: String(err) }),
-      );
-    }),
+    every(
+      'periodic sync',
+      'sync_container_state_interval',
+      config.compute.syncContainerStateInterval,
+      async () => {
+        await sync
+          .reconcile()
+          .catch((err: unknown) => logger.warn('reconcile failed', { error: String(err) }));
+        await tracker
+          .reapOrphans(config.compute.orphanClaimGrace)
+          .then((gone) => gone.length && logger.warn('released orphaned claims', { containers: gone }))
+          .catch((err: unknown) => logger.warn('claim reaping failed', { error: String(err) }));
+        await collectUnusedNetworks(ctx).catch((err: unknown) =>
+          logger.warn('network collection failed', { error: String(err) }),
+        );
+      },
+    ),
     // A safety net for a lost notification; notifications make this rarely find anything.
-    cron.schedule(`*/${Math.max(1, config.compute.taskPollInterval)} * * * * *`, () => runner.wake()),
+    every('task poll', 'task_poll_interval', config.compute.taskPollInterval, () => runner.wake()),
   ];
   logger.info('zun-compute started', { host: config.host, endpoint });
 
@@ -139,21 +171,35 @@ export async function startAgent(
     endpoint,
     runner,
     sync,
-    async stop() {
-      for (const j of jobs) await j.stop();
-      await listener.stop();
+    async stop(graceMs = config.gracefulShutdownTimeout * 1000) {
+      logger.info('zun-compute draining', { host: config.host, grace_ms: graceMs });
+      availability.drain();
       runner.stop();
+      const requests = http.close();
+      await listener.stop();
       sync.stop();
+      // Interactive sessions have no end of their own to wait for.
       sessions.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        // Idle keep-alive connections from the API would otherwise hold close() open.
-        server.closeAllConnections();
-      });
-      await runner.idle();
+      const finished = Promise.all([requests, runner.idle(), ...jobs.map((j) => j.stop())]).then(() => true);
+      const inTime = graceMs > 0 ? await Promise.race([finished, timeout(graceMs)]) : await finished;
+      if (!inTime) {
+        logger.warn(
+          'grace period over: stopping with work in flight; unfinished tasks run again at the next start',
+          {
+            host: config.host,
+            grace_ms: graceMs,
+          },
+        );
+        http.cut();
+      }
       await registration.markDown().catch(() => undefined);
-      await sequelize.close();
+      if (inTime) await sequelize.close();
       logger.info('zun-compute stopped', { host: config.host });
+      return inTime;
     },
   };
+}
+
+function timeout(ms: number): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => resolve(false), ms).unref());
 }

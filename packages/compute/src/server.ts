@@ -8,6 +8,7 @@ import {
   NotFoundError,
   InvalidStateError,
   InputError,
+  ServiceUnavailableError,
   ZunError,
   type AgentErrorBody,
   type Logger,
@@ -19,6 +20,7 @@ import { containerReadsRouter } from './routes/container-reads';
 import type { ManagerContext } from './manager/context';
 import { updateResources } from './manager/commands/update';
 import type { Router } from 'express';
+import type { AgentAvailability } from './routes/availability';
 
 /**
  * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
@@ -36,9 +38,11 @@ export function createAgentApp(deps: {
   routes?: Router[];
   /** Orders such a change with the container's tasks (TaskRunner.serialize). */
   serialize: <T>(uuid: string, fn: () => Promise<T>) => Promise<T>;
+  availability: AgentAvailability;
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use(deps.availability.refuseWhileDraining);
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!credentialMatches(req.header(SERVICE_TOKEN_HEADER), deps.serviceToken)) {
@@ -48,7 +52,12 @@ export function createAgentApp(deps: {
     next();
   });
 
-  app.use('/v1/claims', express.json(), claimsRouter(deps.tracker, deps.logger));
+  app.use(
+    '/v1/claims',
+    deps.availability.needsTally,
+    express.json(),
+    claimsRouter(deps.tracker, deps.logger),
+  );
 
   app.get('/v1/health', (_req, res) => {
     res.json({ host: deps.host });
@@ -81,7 +90,7 @@ export function createAgentApp(deps: {
   app.use(containerReadsRouter(deps));
   for (const r of deps.routes ?? []) app.use(r);
 
-  app.post('/v1/containers/:uuid/update', express.json(), async (req, res) => {
+  app.post('/v1/containers/:uuid/update', deps.availability.needsTally, express.json(), async (req, res) => {
     const body = (req.body ?? {}) as { cpu?: unknown; memory?: unknown };
     const cpu = typeof body.cpu === 'number' ? body.cpu : null;
     const memory = typeof body.memory === 'string' && /^[0-9]+$/.test(body.memory) ? body.memory : null;
@@ -105,6 +114,16 @@ export function createAgentApp(deps: {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = req.header(REQUEST_ID_HEADER);
     if (err instanceof ZunError && err.status < 500) {
+      res.status(err.status).json(errorBody(err.status, err.code, err.message));
+      return;
+    }
+    // Not a fault: the caller is told to come back (Retry-After is set by whoever refused).
+    if (err instanceof ServiceUnavailableError) {
+      deps.logger.info('agent request refused', {
+        request_id: requestId,
+        path: req.path,
+        reason: err.message,
+      });
       res.status(err.status).json(errorBody(err.status, err.code, err.message));
       return;
     }

@@ -11,10 +11,11 @@ export type Placement =
  * `[scheduler] max_attempts` of them. The snapshot that ranked the candidates may be stale; the
  * agent's claim is the authority, and its refusal carries its real usage back into the snapshot.
  *
- * An agent that does not answer is skipped like a refusal, but if no host accepts and one of them
- * was merely unreachable while its service still looks up, the create is queued there without a
- * claim: the agent claims when it comes back (or fails the create visibly), so an accepted
- * request is never lost to a restarting agent.
+ * An agent that does not answer, or answers 503 (still loading its claims, or shutting down), is
+ * skipped like a refusal, but if no host accepts and one of them was merely unavailable while its
+ * service still looks up, the create is queued there without a claim: the agent claims when it
+ * comes back (or fails the create visibly), so an accepted request is never lost to a restarting
+ * agent.
  */
 export async function placeOnHost(
   deps: ComputeDeps,
@@ -53,7 +54,7 @@ export async function placeOnHost(
       refusals.push(`${host.hostname} (${answer.reason ?? 'refused'})`);
     } catch (err) {
       if (!(err instanceof ServiceUnavailableError)) throw err;
-      deps.logger.warn('compute agent unreachable for a claim', {
+      deps.logger.warn('compute agent unavailable for a claim', {
         request_id: requestId,
         host: host.hostname,
         error: err.message,
