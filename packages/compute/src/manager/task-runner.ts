@@ -11,7 +11,8 @@ const INTERRUPTED = 'interrupted by an agent restart';
 /**
  * Drains this host's pending compute_tasks. Tasks of one container run one after another in
  * the order they were accepted; different containers run concurrently. A task left 'running'
- * by a crashed agent is run again at start-up: every command is written to be re-runnable.
+ * by a crashed agent is run again at start-up (once; see recover()): every command is written
+ * to be re-runnable.
  */
 export class TaskRunner {
   private readonly chains = new Map<string, Promise<void>>();
