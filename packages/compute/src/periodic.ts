@@ -63,7 +63,12 @@ export class PeriodicJob {
     try {
       await this.opts.run();
     } catch (err) {
-      this.opts.onError(err);
+      // A reporter that throws must not end the job (nor reject the run stop() waits for).
+      try {
+        this.opts.onError(err);
+      } catch {
+        /* nothing left to report to */
+      }
     }
   }
 
