@@ -8,6 +8,7 @@ import {
   NotFoundError,
   InvalidStateError,
   InputError,
+  isDatabaseUnavailable,
   ServiceUnavailableError,
   ZunError,
   type AgentErrorBody,
@@ -115,6 +116,19 @@ export function createAgentApp(deps: {
     const requestId = req.header(REQUEST_ID_HEADER);
     if (err instanceof ZunError && err.status < 500) {
       res.status(err.status).json(errorBody(err.status, err.code, err.message));
+      return;
+    }
+    if (isDatabaseUnavailable(err)) {
+      // The agent cannot record a claim without its database: the API treats the 503 like an
+      // unreachable agent, and the caller retries.
+      deps.logger.warn('agent request refused: database unavailable', {
+        request_id: requestId,
+        path: req.path,
+      });
+      res
+        .status(503)
+        .set('Retry-After', '5')
+        .json(errorBody(503, 'service-unavailable', 'The compute agent cannot reach its database.'));
       return;
     }
     // Not a fault: the caller is told to come back (Retry-After is set by whoever refused).

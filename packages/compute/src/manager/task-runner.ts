@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize';
-import { ComputeTask, Container } from '@zun/common';
+import { ComputeTask, Container, isDatabaseUnavailable } from '@zun/common';
 import { ActionLog } from './actions';
 import type { ManagerContext } from './context';
 import { failTaskContainer, unexpectedFailure } from './recovery';
@@ -16,6 +16,12 @@ const INTERRUPTED = 'interrupted by an agent restart';
  */
 export class TaskRunner {
   private readonly chains = new Map<string, Promise<void>>();
+  /**
+   * Tasks whose outcome could not be written because the database was unavailable, by id: the
+   * state to write once it answers again ('pending' runs the task again). Without this a task
+   * would stay 'running' until the agent restarts.
+   */
+  private readonly unwritten = new Map<string, { state: 'pending' | 'done' | 'failed'; error?: string }>();
   private draining: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -124,6 +130,12 @@ export class TaskRunner {
    * agent; recover() hands such tasks back after a crash).
    */
   private async drain(): Promise<void> {
+    for (const [id, end] of [...this.unwritten]) {
+      await ComputeTask.update(end, { where: { id, state: 'running' } });
+      this.unwritten.delete(id);
+      if (end.state === 'pending')
+        this.ctx.logger.info('task handed back after a database outage', { task: id });
+    }
     const [rows] = (await this.ctx.sequelize.query(
       `UPDATE compute_tasks SET state = 'running', updated_at = now()
         WHERE id IN (SELECT id FROM compute_tasks WHERE host = :host AND state = 'pending' FOR UPDATE SKIP LOCKED)
@@ -161,6 +173,15 @@ export class TaskRunner {
       if (c) await runTask(task.action, ctx, c, task.params, audit);
       else log.info('task skipped: container no longer exists');
     } catch (err) {
+      if (isDatabaseUnavailable(err)) {
+        // Not the action's fault: it runs again (commands are re-runnable) once the database
+        // is back, instead of failing the container for an outage.
+        log.warn('task interrupted by a database outage; it runs again when the database is back', {
+          error: String(err),
+        });
+        this.unwritten.set(String(task.id), { state: 'pending' });
+        return;
+      }
       failure = err;
       log.error('task failed', { error: (err as Error).stack ?? String(err) });
       const reason = unexpectedFailure(ctx, task.action, err);
@@ -178,8 +199,13 @@ export class TaskRunner {
       );
       if (failure === null) log.info('task done');
     } catch (err) {
-      // Left 'running', the task runs again at the next start (commands are re-runnable).
+      // Written at the next drain once the database answers (or, if the agent stops first,
+      // the task runs again at its next start: commands are re-runnable).
       log.error('could not record the end of a task', { error: String(err) });
+      this.unwritten.set(
+        String(task.id),
+        failure === null ? { state: 'done' } : { state: 'failed', error: String(failure) },
+      );
     }
   }
 }

@@ -7,6 +7,7 @@ import {
   LABEL_UUID,
   TaskState,
   dockerName,
+  isDatabaseUnavailable,
   type CreateTaskParams,
 } from '@zun/common';
 import { isNotFound, type ContainerSpec, type MountSpec } from '../../docker/engine';
@@ -30,6 +31,17 @@ export async function createContainer(
   params: CreateTaskParams,
   audit: ActionLog,
 ): Promise<void> {
+  // Run again after the start could not be recorded (a database outage, an agent restart): the
+  // Docker container exists and only the start is left.
+  if (
+    params.run &&
+    c.status === ContainerStatus.Created &&
+    c.task_state === TaskState.ContainerStarting &&
+    c.container_id
+  ) {
+    await startContainer(ctx, c, audit);
+    return;
+  }
   if (c.status !== ContainerStatus.Creating) {
     ctx.logger.info('create skipped: container is no longer Creating', { uuid: c.uuid, status: c.status });
     return;
@@ -81,6 +93,9 @@ export async function createContainer(
     }
     done();
   } catch (err) {
+    // The task runner hands it back to run again once the database answers: the next run
+    // starts from a clean slate.
+    if (isDatabaseUnavailable(err)) throw err;
     await failCreate(ctx, c, err);
     done(err as Error);
     return;
