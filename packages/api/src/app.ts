@@ -15,6 +15,7 @@ import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { microversion } from './middleware/microversion';
 import { requestId } from './middleware/request-id';
+import { refuseUnstorableText } from './middleware/text-input';
 
 export interface ApiDeps {
   config: ZunConfig;
@@ -63,14 +64,17 @@ export function createApiApp(deps: ApiDeps): express.Express {
   v1.use(microversion);
   // Only JSON bodies are parsed; create then answers 415 for anything else (README §9.6).
   const jsonTypes = ['application/json', 'application/*+json'];
-  const json = express.json({ type: jsonTypes, strict: false });
+  // No Content-Encoding is decoded (415): Zun's clients never compress, and upstream does not either.
+  const json = express.json({ type: jsonTypes, strict: false, inflate: false });
   // put_archive carries a whole tar (base64) in its body; everything else stays small.
   const archiveJson = express.json({
     type: jsonTypes,
     strict: false,
+    inflate: false,
     limit: Math.ceil(MAX_ARCHIVE_BYTES * 1.4),
   });
   v1.use((req, res, next) => (/\/put_archive\/?$/.test(req.path) ? archiveJson : json)(req, res, next));
+  v1.use(refuseUnstorableText);
   v1.use('/containers', containersRouter(compute, baseUrl));
   v1.use('/services', servicesRouter(config, compute.hosts));
   v1.use('/availability_zones', availabilityZonesRouter(config));

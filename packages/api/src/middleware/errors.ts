@@ -9,9 +9,11 @@ import {
 } from '@zun/common';
 
 const REASONS: Record<number, string> = {
+  400: 'Bad Request',
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -19,6 +21,59 @@ const REASONS: Record<number, string> = {
 
 export function errorEnvelope(status: number, code: string, title: string, detail: string) {
   return { errors: [{ request_id: '', code: `container.${code}`, status, title, detail, links: [] }] };
+}
+
+/**
+ * What the body parser (http-errors) and the router throw for a request they cannot read: a
+ * 4xx `status` and, from the body parser, a `type`. Mapped by those, never by message text;
+ * the detail is ours, naming what the client has to change.
+ */
+function httpClientError(
+  err: unknown,
+): { status: number; code: string; title: string; detail: string } | null {
+  if (err instanceof ZunError || typeof err !== 'object' || err === null) return null;
+  const e = err as {
+    status?: unknown;
+    statusCode?: unknown;
+    type?: unknown;
+    charset?: unknown;
+    encoding?: unknown;
+  };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  const title = REASONS[status] ?? REASONS[400];
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return {
+        status: 400,
+        code: 'invalid-value',
+        title: 'Malformed JSON request body.',
+        detail: 'Malformed JSON request body.',
+      };
+    case 'entity.too.large':
+      return {
+        status: 413,
+        code: 'request-entity-too-large',
+        title: 'The request body is too large.',
+        detail: 'The request body is too large.',
+      };
+    case 'charset.unsupported':
+      return {
+        status: 415,
+        code: '',
+        title,
+        detail: `Unsupported charset "${String(e.charset)}" in Content-Type: JSON bodies must be UTF-8.`,
+      };
+    case 'encoding.unsupported':
+      return {
+        status: 415,
+        code: '',
+        title,
+        detail: `Unsupported Content-Encoding "${String(e.encoding)}": send the body uncompressed.`,
+      };
+    default:
+      return { status, code: '', title, detail: 'The request could not be read.' };
+  }
 }
 
 /**
@@ -30,18 +85,9 @@ export function errorHandler(logger: Logger) {
   const outage = { loggedAt: 0, since: 0 };
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
     if (res.headersSent) return;
-    const bodyError = err as { type?: string; status?: number };
-    if (bodyError?.type === 'entity.parse.failed') {
-      res
-        .status(400)
-        .json(
-          errorEnvelope(400, 'invalid-value', 'Malformed JSON request body.', 'Malformed JSON request body.'),
-        );
-      return;
-    }
-    if (bodyError?.type === 'entity.too.large') {
-      const msg = 'The request body is too large.';
-      res.status(413).json(errorEnvelope(413, 'request-entity-too-large', msg, msg));
+    const http = httpClientError(err);
+    if (http) {
+      res.status(http.status).json(errorEnvelope(http.status, http.code, http.title, http.detail));
       return;
     }
     if (isDatabaseUnavailable(err)) {

@@ -10,7 +10,7 @@ import {
 import type { ApiVersion } from '../../api-version';
 import type { ComputeDeps } from '../deps';
 import { hostEndpoint } from './host-endpoint';
-import { looksLikeArchive } from './tar-check';
+import { archiveProblem } from './tar-check';
 
 /** From 1.25 the archive travels as base64; before, as the raw bytes in a JSON string. */
 const BASE64_FROM = '1.25';
@@ -65,7 +65,8 @@ export async function putArchive(
       'request-entity-too-large',
     );
   }
-  if (!looksLikeArchive(tar)) throw new InputError("'data' is not a tar archive.");
+  const problem = archiveProblem(tar, MAX_ARCHIVE_BYTES);
+  if (problem) throw new InputError(`'data' cannot be extracted: ${problem}.`);
   if (!isActionAllowed('put_archive', c.status)) throw new InvalidStateError('put_archive', c.uuid, c.status);
   await deps.agents.putArchive(await hostEndpoint(c), c.uuid, p, tar, requestId);
 }

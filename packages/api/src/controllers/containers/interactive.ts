@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { attachUrl, executeCommand, resizeTty } from '../../compute/commands/interactive';
 import type { ComputeDeps } from '../../compute/deps';
 import { parseBool, validator } from '../../validation/schema';
+import { actionParams } from './action-params';
 import { findContainer } from './lookup';
 import { splitCommand } from './params';
 import { emptyQuerySchema, executeQuerySchema, executeResizeQuerySchema, resizeQuerySchema } from './schemas';
@@ -17,7 +18,7 @@ export function interactiveRouter(deps: ComputeDeps): Router {
   const emptyQuery = validator<Query>(emptyQuerySchema);
 
   r.post('/:ident/execute', async (req, res) => {
-    const q = executeQuery({ ...(req.query as Query) });
+    const q = executeQuery(actionParams(req));
     const run = parseBool('run', q.run, true);
     const interactive = parseBool('interactive', q.interactive, false);
     const command = splitCommand(q.command);
@@ -26,20 +27,20 @@ export function interactiveRouter(deps: ComputeDeps): Router {
   });
 
   r.post('/:ident/execute_resize', async (req, res) => {
-    const q = executeResizeQuery({ ...(req.query as Query) });
+    const q = executeResizeQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     await resizeTty(deps, c, q.exec_id, { w: Number(q.w), h: Number(q.h) }, req.requestId);
     res.json(null);
   });
 
   r.get('/:ident/attach', async (req, res) => {
-    emptyQuery({ ...(req.query as Query) });
+    emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     res.json(await attachUrl(deps, c));
   });
 
   r.post('/:ident/resize', async (req, res) => {
-    const q = resizeQuery({ ...(req.query as Query) });
+    const q = resizeQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     await resizeTty(deps, c, null, { w: Number(q.w), h: Number(q.h) }, req.requestId);
     res.json(null);

@@ -11,6 +11,7 @@ import { updateContainer } from '../../compute/commands/update';
 import { versioned } from '../../middleware/microversion';
 import { validator } from '../../validation/schema';
 import { listActions, showAction } from './actions';
+import { actionParams } from './action-params';
 import { findContainer } from './lookup';
 import {
   CREATE_HINTS,
@@ -40,7 +41,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
   const renameQuery = validator<Query>(renameQuerySchema, CREATE_HINTS);
 
   r.post('/:ident/reboot', async (req, res) => {
-    const q = rebootQuery({ ...(req.query as Query) });
+    const q = rebootQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     const timeout = q.timeout === undefined ? null : Number(q.timeout);
     await rebootContainer(deps, req.context, c, timeout, req.requestId);
@@ -48,21 +49,21 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
   });
 
   r.post('/:ident/pause', async (req, res) => {
-    emptyQuery({ ...(req.query as Query) });
+    emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     await pauseContainer(deps, req.context, c, req.requestId);
     res.status(202).json(null);
   });
 
   r.post('/:ident/unpause', async (req, res) => {
-    emptyQuery({ ...(req.query as Query) });
+    emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     await unpauseContainer(deps, req.context, c, req.requestId);
     res.status(202).json(null);
   });
 
   r.post('/:ident/kill', async (req, res) => {
-    const q = killQuery({ ...(req.query as Query) });
+    const q = killQuery(actionParams(req));
     const signal = normaliseSignal(q.signal);
     const c = await findContainer(req.params.ident, req.context);
     await killContainer(deps, req.context, c, signal, req.requestId);
@@ -70,7 +71,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
   });
 
   r.post('/:ident/rebuild', async (req, res) => {
-    const q = rebuildQuery({ ...(req.query as Query) });
+    const q = rebuildQuery(actionParams(req));
     const driver = q.image_driver === undefined || q.image_driver === 'None' ? null : q.image_driver;
     if (driver !== null && !['docker', 'glance'].includes(driver)) {
       throw new InputError(
@@ -99,20 +100,20 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
   });
 
   r.post('/:ident/rename', versioned('1.1', '1.13'), async (req, res) => {
-    const q = renameQuery({ ...(req.query as Query) });
+    const q = renameQuery(actionParams(req));
     const c = await findContainer(String(req.params.ident), req.context);
     const renamed = await renameContainer(c, q.name);
     res.json(containerView(renamed, req.context, baseUrl(req)));
   });
 
   r.get('/:ident/container_actions', async (req, res) => {
-    emptyQuery({ ...(req.query as Query) });
+    emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     res.json({ containerActions: await listActions(c) });
   });
 
   r.get('/:ident/container_actions/:requestId', async (req, res) => {
-    emptyQuery({ ...(req.query as Query) });
+    emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     res.json(await showAction(c, String(req.params.requestId), req.context));
   });

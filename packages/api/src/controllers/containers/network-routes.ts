@@ -9,6 +9,7 @@ import {
 } from '../../compute/commands/network';
 import { versioned } from '../../middleware/microversion';
 import { validator, type JsonSchema } from '../../validation/schema';
+import { actionParams } from './action-params';
 import { findContainer } from './lookup';
 import { networkFromQuery } from './nets';
 
@@ -75,14 +76,14 @@ export function addNetworkRoutes(r: Router, deps: ComputeDeps): void {
   });
 
   r.post('/:ident/network_attach', versioned('1.8'), async (req, res) => {
-    const network = networkFromQuery(attachQuery({ ...(req.query as Query) }), 'attach');
+    const network = networkFromQuery(attachQuery(actionParams(req)), 'attach');
     const c = await findContainer(String(req.params.ident), req.context);
     await attachNetwork(deps, req.context, c, network, req.requestId);
     res.status(200).json(null);
   });
 
   r.post('/:ident/network_detach', versioned('1.6'), async (req, res) => {
-    const network = networkFromQuery(detachQuery({ ...(req.query as Query) }), 'detach');
+    const network = networkFromQuery(detachQuery(actionParams(req)), 'detach');
     const c = await findContainer(String(req.params.ident), req.context);
     await detachNetwork(deps, req.context, c, network, req.requestId);
     res.status(202).json(null);
@@ -93,7 +94,7 @@ export function addNetworkRoutes(r: Router, deps: ComputeDeps): void {
     ['remove_security_group', removeSecurityGroup],
   ] as const) {
     r.post(`/:ident/${verb}`, versioned('1.1', '1.14'), async (req) => {
-      const q = sgQuery({ ...(req.query as Query) });
+      const q = sgQuery(actionParams(req));
       const c = await findContainer(String(req.params.ident), req.context);
       // Always throws: see the commands' comment on why no change is ever made.
       apply(c, q.name);

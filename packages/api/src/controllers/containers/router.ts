@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { UnsupportedMediaTypeError, InvalidParamInVersion, NotAllowedError, InputError } from '@zun/common';
+import { UnsupportedMediaTypeError, InvalidParamInVersion, NotAllowedError } from '@zun/common';
 import type { ComputeDeps } from '../../compute/deps';
 import { createContainer } from '../../compute/commands/create';
 import { deleteContainer } from '../../compute/commands/delete';
@@ -7,7 +7,9 @@ import { containerLogs } from '../../compute/commands/logs';
 import { startContainer, stopContainer } from '../../compute/commands/start-stop';
 import { parseBool, validator } from '../../validation/schema';
 import { listContainers } from './list';
+import { logsParams } from './logs-params';
 import { interactiveRouter } from './interactive';
+import { actionParams } from './action-params';
 import { findContainer } from './lookup';
 import { addLifecycleRoutes } from './lifecycle-routes';
 import { addNetworkRoutes } from './network-routes';
@@ -83,7 +85,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
   });
 
   r.delete('/:ident', async (req, res) => {
-    const q = deleteQuery({ ...(req.query as Query) });
+    const q = deleteQuery(actionParams(req));
     const force = parseBool('force', q.force, false);
     const stop = parseBool('stop', q.stop, false);
     const allProjects = parseBool('all_projects', q.all_projects, false);
@@ -102,14 +104,14 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
   });
 
   r.post('/:ident/start', async (req, res) => {
-    emptyQuery({ ...(req.query as Query) });
+    emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     await startContainer(deps, req.context, c, req.requestId);
     res.status(202).json(null);
   });
 
   r.post('/:ident/stop', async (req, res) => {
-    const q = stopQuery({ ...(req.query as Query) });
+    const q = stopQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     await stopContainer(
       deps,
@@ -122,32 +124,9 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
   });
 
   r.get('/:ident/logs', async (req, res) => {
-    const q = logsQuery({ ...(req.query as Query) });
-    let tail: number | 'all' = 'all';
-    if (q.tail !== undefined && /^\d+$/.test(q.tail)) tail = Number(q.tail);
-    let since: number | null = null;
-    if (q.since !== undefined && q.since !== 'None') {
-      if (/^\d+$/.test(q.since)) since = Number(q.since);
-      else {
-        const t = Date.parse(q.since.replace(',', '.').replace(' ', 'T') + 'Z');
-        if (Number.isNaN(t)) throw new InputError(`Invalid since value: ${q.since}`);
-        since = Math.floor(t / 1000);
-      }
-    }
+    const q = logsParams(logsQuery(actionParams(req)));
     const c = await findContainer(req.params.ident, req.context);
-    const text = await containerLogs(
-      deps,
-      c,
-      {
-        stdout: parseBool('stdout', q.stdout, true),
-        stderr: parseBool('stderr', q.stderr, true),
-        timestamps: parseBool('timestamps', q.timestamps, false),
-        tail,
-        since,
-      },
-      req.requestId,
-    );
-    res.json(text);
+    res.json(await containerLogs(deps, c, q, req.requestId));
   });
 
   registerSyncVerbs(r, deps);

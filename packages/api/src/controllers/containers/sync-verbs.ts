@@ -1,10 +1,11 @@
-import type { Request, Router } from 'express';
+import type { Router } from 'express';
 import type { ComputeDeps } from '../../compute/deps';
 import { getArchive, putArchive } from '../../compute/commands/archive';
 import { commitContainer } from '../../compute/commands/commit';
 import { containerStats } from '../../compute/commands/stats';
 import { containerTop } from '../../compute/commands/top';
 import { validator, type JsonSchema } from '../../validation/schema';
+import { actionParams } from './action-params';
 import { findContainer } from './lookup';
 
 type Query = Record<string, string>;
@@ -33,28 +34,27 @@ export function registerSyncVerbs(r: Router, deps: ComputeDeps): void {
   const statsQuery = validator<Query>(statsQuerySchema);
   const archiveQuery = validator<Query>(archiveQuerySchema);
   const commitQuery = validator<Query>(commitQuerySchema);
-  const q = (req: Request) => ({ ...(req.query as Query) });
 
   r.get('/:ident/top', async (req, res) => {
-    const p = topQuery(q(req));
+    const p = topQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     res.json(await containerTop(deps, c, p.ps_args, req.requestId));
   });
 
   r.get('/:ident/stats', async (req, res) => {
-    statsQuery(q(req));
+    statsQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     res.json(await containerStats(deps, c, req.requestId));
   });
 
   r.get('/:ident/get_archive', async (req, res) => {
-    const p = archiveQuery(q(req));
+    const p = archiveQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     res.json(await getArchive(deps, c, p.path, req.apiVersion, req.requestId));
   });
 
   r.post('/:ident/put_archive', async (req, res) => {
-    const p = archiveQuery(q(req));
+    const p = archiveQuery(actionParams(req, ['data']));
     const body = (req.body ?? {}) as Record<string, unknown>;
     const c = await findContainer(req.params.ident, req.context);
     await putArchive(deps, c, p.path, body.data, req.apiVersion, req.requestId);
@@ -62,7 +62,7 @@ export function registerSyncVerbs(r: Router, deps: ComputeDeps): void {
   });
 
   r.post('/:ident/commit', async (req, res) => {
-    const p = commitQuery(q(req));
+    const p = commitQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     const image = await commitContainer(deps, req.context, c, p.repository, p.tag, req.requestId);
     res.status(202).json(image);
