@@ -1,4 +1,12 @@
-import { ComputeAgentClient, listen, migrate, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import {
+  closeGracefully,
+  ComputeAgentClient,
+  listen,
+  migrate,
+  openDatabase,
+  type Logger,
+  type ZunConfig,
+} from '@zun/common';
 import { FilterScheduler } from '@zun/scheduler';
 import { createApiApp } from './app';
 import { HostStateCache } from './compute/host-states';
@@ -7,7 +15,11 @@ import { bootstrapIdentity, LocalAuthProvider } from './identity';
 export interface RunningApi {
   url: string;
   hosts: HostStateCache;
-  stop(): Promise<void>;
+  /**
+   * Drains: no new connections, requests in flight finish (cut after `graceMs`, 30 s by
+   * default), then the database pool closes.
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 /** Starts zun-api: migrations, identity bootstrap, then the HTTP server. */
@@ -50,11 +62,8 @@ export async function startApi(
   return {
     url,
     hosts,
-    async stop() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+    async stop(opts = {}) {
+      await closeGracefully(server, opts.graceMs);
       await sequelize.close();
     },
   };

@@ -2,7 +2,15 @@ import type { IncomingMessage, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  closeGracefully,
+  listen,
+  openDatabase,
+  SHUTDOWN_GRACE_MS,
+  type Logger,
+  type ZunConfig,
+} from '@zun/common';
 import { originAllowed } from './origin';
 import { runSession } from './session';
 
@@ -10,7 +18,11 @@ export interface RunningProxy {
   url: string;
   port: number;
   server: Server;
-  stop(): Promise<void>;
+  /**
+   * Drains: new sessions are refused at once; open ones may run until they end, for up to
+   * `graceMs` (30 s by default), then are closed with a close frame (1001).
+   */
+  stop(opts?: { graceMs?: number }): Promise<void>;
 }
 
 /**
@@ -44,8 +56,13 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
     ws.host,
   );
   server.on('clientError', (_err, socket) => socket.destroy());
+  let stopping = false;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
+    if (stopping) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
     const requestId = `req-${randomUUID()}`;
     const origin = req.headers.origin;
     if (!originAllowed(origin, req.headers.host, ws.allowedOrigins, secure)) {
@@ -72,13 +89,22 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
     url,
     port,
     server,
-    async stop() {
-      for (const c of wss.clients) c.terminate();
+    async stop(opts = {}) {
+      stopping = true;
+      const deadline = Date.now() + (opts.graceMs ?? SHUTDOWN_GRACE_MS);
+      // Upgraded sockets are not the HTTP server's connections: the server only waits for them.
+      const httpClosed = closeGracefully(server, opts.graceMs);
+      while (wss.clients.size > 0 && Date.now() < deadline) await sleep(100);
+      if (wss.clients.size > 0) {
+        logger.info('closing sessions still open at shutdown', { sessions: wss.clients.size });
+        for (const c of wss.clients) c.close(1001, 'zun-wsproxy is shutting down');
+        // The close handshake normally takes a round trip; a peer that does not answer is cut.
+        const cut = Date.now() + 2_000;
+        while (wss.clients.size > 0 && Date.now() < cut) await sleep(50);
+        for (const c of wss.clients) c.terminate();
+      }
       wss.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await httpClosed;
       await sequelize.close();
     },
   };

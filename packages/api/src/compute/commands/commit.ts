@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
+import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
 
 /** Docker's grammar: optional registry host[:port], then lower-case path components. */
@@ -54,8 +55,10 @@ export async function commitContainer(
   }
   const host = c.host;
   const imageUuid = randomUUID();
-  await deps.sequelize.transaction((t) =>
-    recordAndQueue(t, c, host, 'commit', { ...target, image_uuid: imageUuid }, ctx, requestId),
-  );
+  await deps.sequelize.transaction(async (t) => {
+    // Commit has no task state of its own: it is refused while another verb is in progress.
+    await acceptVerb(t, c, 'commit', { taskState: null });
+    await recordAndQueue(t, c, host, 'commit', { ...target, image_uuid: imageUuid }, ctx, requestId);
+  });
   return { uuid: imageUuid };
 }

@@ -3,12 +3,14 @@ import {
   ComputeTask,
   ContainerStatus,
   InvalidStateError,
+  TaskState,
   isActionAllowed,
   type Container,
   type DeleteTaskParams,
 } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
+import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
 
 /**
@@ -35,12 +37,13 @@ export async function deleteContainer(
         order: [['id', 'DESC']],
       });
   const host = c.host ?? inFlight?.host ?? null;
-  if (!host) {
-    await c.destroy();
-    return;
-  }
   await deps.sequelize.transaction(async (t) => {
-    await c.update({ status: ContainerStatus.Deleting }, { transaction: t });
-    await recordAndQueue(t, c, host, 'delete', params, ctx, requestId);
+    await acceptVerb(t, c, rule, {
+      taskState: host ? TaskState.ContainerDeleting : null,
+      status: ContainerStatus.Deleting,
+      overrideInProgress: params.force,
+    });
+    if (host) await recordAndQueue(t, c, host, 'delete', params, ctx, requestId);
+    else await c.destroy({ transaction: t });
   });
 }

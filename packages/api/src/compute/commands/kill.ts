@@ -1,6 +1,7 @@
-import { InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import { InputError, InvalidStateError, isActionAllowed, TaskState, type Container } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
+import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
 import { hostOf } from './start-stop';
 
@@ -43,5 +44,8 @@ export async function killContainer(
 ): Promise<void> {
   if (!isActionAllowed('kill', c.status)) throw new InvalidStateError('kill', c.uuid, c.status);
   const host = hostOf(c);
-  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'kill', { signal }, ctx, requestId));
+  await deps.sequelize.transaction(async (t) => {
+    await acceptVerb(t, c, 'kill', { taskState: TaskState.ContainerKilling });
+    await recordAndQueue(t, c, host, 'kill', { signal }, ctx, requestId);
+  });
 }

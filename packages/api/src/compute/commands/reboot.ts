@@ -1,6 +1,7 @@
-import { ContainerStatus, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import { ContainerStatus, InvalidStateError, isActionAllowed, TaskState, type Container } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
+import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
 import { hostOf } from './start-stop';
 
@@ -15,7 +16,10 @@ export async function rebootContainer(
   if (!isActionAllowed('reboot', c.status)) throw new InvalidStateError('reboot', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction(async (t) => {
-    await c.update({ status: ContainerStatus.Restarting }, { transaction: t });
+    await acceptVerb(t, c, 'reboot', {
+      taskState: TaskState.ContainerRebooting,
+      status: ContainerStatus.Restarting,
+    });
     await recordAndQueue(t, c, host, 'reboot', { timeout }, ctx, requestId);
   });
 }

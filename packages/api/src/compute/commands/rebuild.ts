@@ -1,7 +1,15 @@
-import { ContainerStatus, InvalidStateError, Registry, isActionAllowed, type Container } from '@zun/common';
+import {
+  ContainerStatus,
+  InvalidStateError,
+  Registry,
+  TaskState,
+  isActionAllowed,
+  type Container,
+} from '@zun/common';
 import { refuseForeignImageHost } from '../../controllers/registries/lookup';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
+import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
 import { hostOf } from './start-stop';
 
@@ -26,14 +34,19 @@ export async function rebuildContainer(
   const run = c.status === ContainerStatus.Running;
   const previous = { image: c.image, image_driver: c.image_driver };
   await deps.sequelize.transaction(async (t) => {
-    await c.update(
-      {
-        status: ContainerStatus.Rebuilding,
-        ...(change.image ? { image: change.image } : {}),
-        ...(change.imageDriver ? { image_driver: change.imageDriver } : {}),
-      },
-      { transaction: t },
-    );
+    await acceptVerb(t, c, 'rebuild', {
+      taskState: TaskState.ContainerRebuilding,
+      status: ContainerStatus.Rebuilding,
+    });
+    if (change.image || change.imageDriver) {
+      await c.update(
+        {
+          ...(change.image ? { image: change.image } : {}),
+          ...(change.imageDriver ? { image_driver: change.imageDriver } : {}),
+        },
+        { transaction: t },
+      );
+    }
     await recordAndQueue(t, c, host, 'rebuild', { run, previous }, ctx, requestId);
   });
 }

@@ -1,6 +1,7 @@
-import { InvalidStateError, isActionAllowed, InputError, type Container } from '@zun/common';
+import { InvalidStateError, isActionAllowed, InputError, TaskState, type Container } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
+import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
 
 /** The host that holds the container; a container never placed has nothing to act on (400). */
@@ -22,7 +23,10 @@ export async function startContainer(
 ): Promise<void> {
   if (!isActionAllowed('start', c.status)) throw new InvalidStateError('start', c.uuid, c.status);
   const host = hostOf(c);
-  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'start', {}, ctx, requestId));
+  await deps.sequelize.transaction(async (t) => {
+    await acceptVerb(t, c, 'start', { taskState: TaskState.ContainerStarting });
+    await recordAndQueue(t, c, host, 'start', {}, ctx, requestId);
+  });
 }
 
 /** POST /v1/containers/{id}/stop?timeout=N */
@@ -35,5 +39,8 @@ export async function stopContainer(
 ): Promise<void> {
   if (!isActionAllowed('stop', c.status)) throw new InvalidStateError('stop', c.uuid, c.status);
   const host = hostOf(c);
-  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'stop', { timeout }, ctx, requestId));
+  await deps.sequelize.transaction(async (t) => {
+    await acceptVerb(t, c, 'stop', { taskState: TaskState.ContainerStopping });
+    await recordAndQueue(t, c, host, 'stop', { timeout }, ctx, requestId);
+  });
 }

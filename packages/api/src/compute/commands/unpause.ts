@@ -1,6 +1,7 @@
-import { InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import { InvalidStateError, isActionAllowed, TaskState, type Container } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
+import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
 import { hostOf } from './start-stop';
 
@@ -13,5 +14,8 @@ export async function unpauseContainer(
 ): Promise<void> {
   if (!isActionAllowed('unpause', c.status)) throw new InvalidStateError('unpause', c.uuid, c.status);
   const host = hostOf(c);
-  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'unpause', {}, ctx, requestId));
+  await deps.sequelize.transaction(async (t) => {
+    await acceptVerb(t, c, 'unpause', { taskState: TaskState.ContainerUnpausing });
+    await recordAndQueue(t, c, host, 'unpause', {}, ctx, requestId);
+  });
 }
