@@ -44,7 +44,27 @@ export function openDatabase(connection: string, opts: { poolMax?: number } = {}
   return sequelize;
 }
 
+/** The advisory lock key of the migration runner ("zunm"): one runner per database at a time. */
+const MIGRATION_LOCK = 0x7a756e6d;
+
+/**
+ * Applies the pending migrations. Several daemons may start together on one database, so the
+ * runner holds a PostgreSQL advisory lock for the whole run: a second runner waits, then finds
+ * the work done and applies nothing. The lock is held by a transaction of its own (released
+ * at its end, even if this process dies) while the migrations run on other pool connections;
+ * the pool therefore needs at least two connections.
+ */
 export async function migrate(sequelize: Sequelize, logger?: Logger): Promise<string[]> {
+  return sequelize.transaction(async (transaction) => {
+    await sequelize.query('SELECT pg_advisory_xact_lock(:key)', {
+      replacements: { key: MIGRATION_LOCK },
+      transaction,
+    });
+    return runMigrations(sequelize, logger);
+  });
+}
+
+async function runMigrations(sequelize: Sequelize, logger?: Logger): Promise<string[]> {
   const umzug = new Umzug({
     migrations: MIGRATIONS.map(({ name, mod }) => ({
       name,
