@@ -57,6 +57,7 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
   );
   server.on('clientError', (_err, socket) => socket.destroy());
   let stopping = false;
+  let stopped: Promise<void> | null = null;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     if (stopping) {
@@ -83,29 +84,39 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
       });
     });
   });
+  /**
+   * Drains: new sessions are refused at once (503); open ones may run until they end, for up
+   * to the grace period, then get a close frame; the HTTP server and the pool close last.
+   */
+  async function drain(graceMs: number | undefined): Promise<void> {
+    stopping = true;
+    const deadline = Date.now() + (graceMs ?? SHUTDOWN_GRACE_MS);
+    // Upgraded sockets are not the HTTP server's connections: the server only waits for them.
+    const httpClosed = closeGracefully(server, graceMs);
+    while (wss.clients.size > 0 && Date.now() < deadline) await sleep(100);
+    if (wss.clients.size > 0) {
+      logger.info('closing sessions still open at shutdown', { sessions: wss.clients.size });
+      for (const c of wss.clients) c.close(1001, 'zun-wsproxy is shutting down');
+      // The close handshake normally takes a round trip; a peer that does not answer is cut.
+      const cut = Date.now() + 2_000;
+      while (wss.clients.size > 0 && Date.now() < cut) await sleep(50);
+      for (const c of wss.clients) c.terminate();
+    }
+    wss.close();
+    await httpClosed;
+    await sequelize.close();
+  }
+
   const url = `${secure ? 'wss' : 'ws'}://${ws.host}:${port}/`;
   logger.info('zun-wsproxy listening', { url });
   return {
     url,
     port,
     server,
-    async stop(opts = {}) {
-      stopping = true;
-      const deadline = Date.now() + (opts.graceMs ?? SHUTDOWN_GRACE_MS);
-      // Upgraded sockets are not the HTTP server's connections: the server only waits for them.
-      const httpClosed = closeGracefully(server, opts.graceMs);
-      while (wss.clients.size > 0 && Date.now() < deadline) await sleep(100);
-      if (wss.clients.size > 0) {
-        logger.info('closing sessions still open at shutdown', { sessions: wss.clients.size });
-        for (const c of wss.clients) c.close(1001, 'zun-wsproxy is shutting down');
-        // The close handshake normally takes a round trip; a peer that does not answer is cut.
-        const cut = Date.now() + 2_000;
-        while (wss.clients.size > 0 && Date.now() < cut) await sleep(50);
-        for (const c of wss.clients) c.terminate();
-      }
-      wss.close();
-      await httpClosed;
-      await sequelize.close();
+    stop(opts = {}) {
+      // Idempotent: a second stop (a second signal) waits for the same drain.
+      stopped ??= drain(opts.graceMs);
+      return stopped;
     },
   };
 }

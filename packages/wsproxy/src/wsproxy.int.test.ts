@@ -318,4 +318,23 @@ describe('interactive sessions through zun-wsproxy (real agent, engine, PostgreS
       expect(status).toBe(401);
     }
   });
+
+  it('stop() drains: no new sessions, open ones keep working for the grace period, then get a close frame', async () => {
+    // The stack's own proxy (a second one in this process would rebind the models): so this
+    // test comes last.
+    const proxy = stack.wsproxy!;
+    await run('drain-me');
+    const s = await open(await attachUrl('drain-me'));
+    s.ws.send(Buffer.from('echo before-$((1+1))\r'));
+    await s.waitFor('before-2');
+
+    const stopping = proxy.stop({ graceMs: 2_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(open(await attachUrl('drain-me'))).rejects.toThrow();
+    s.ws.send(Buffer.from('echo during-$((2+2))\r'));
+    await s.waitFor('during-4');
+    expect(await s.closed).toEqual({ code: 1001, reason: 'zun-wsproxy is shutting down' });
+    await stopping;
+    expect((await stack.call<View>('GET', '/v1/containers/drain-me')).body.status).toBe('Running');
+  });
 });
