@@ -1,5 +1,5 @@
 import {
-  closeGracefully,
+  HttpDrain,
   ComputeAgentClient,
   listen,
   migrate,
@@ -16,8 +16,8 @@ export interface RunningApi {
   url: string;
   hosts: HostStateCache;
   /**
-   * Drains: no new connections, requests in flight finish (cut after `graceMs`, 30 s by
-   * default), then the database pool closes.
+   * Drains: no new connections, requests in flight finish (cut after `graceMs`, by default
+   * [DEFAULT] graceful_shutdown_timeout), then the database pool closes.
    */
   stop(opts?: { graceMs?: number }): Promise<void>;
 }
@@ -56,6 +56,7 @@ export async function startApi(
     logger,
   });
   const { server, port } = await listen(app, config.api.port, config.api.host);
+  const drain = new HttpDrain(server);
   server.keepAliveTimeout = 65_000;
   const url = `http://${config.api.host}:${port}`;
   logger.info('zun-api listening', { url });
@@ -63,7 +64,8 @@ export async function startApi(
     url,
     hosts,
     async stop(opts = {}) {
-      await closeGracefully(server, opts.graceMs);
+      const inTime = await drain.closeWithin(opts.graceMs ?? config.gracefulShutdownTimeout * 1000);
+      if (!inTime) logger.warn('grace period over: requests still in flight were cut');
       await sequelize.close();
     },
   };

@@ -2,6 +2,7 @@ export * from './config';
 export * from './contract';
 export * from './errors';
 export * from './image-reference';
+export * from './http-drain';
 export * from './listen';
 export * from './logging';
 export * from './secret-box';

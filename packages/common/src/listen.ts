@@ -16,25 +16,3 @@ export function listen(
     });
   });
 }
-
-/** How long a stopping daemon lets requests in flight finish before cutting them. */
-export const SHUTDOWN_GRACE_MS = 30_000;
-
-/**
- * Stops an HTTP server without cutting requests in flight: it stops listening at once, closes
- * keep-alive connections as soon as they are idle (so a client's next request goes elsewhere),
- * and lets requests being served finish. After `graceMs` whatever is left is cut.
- */
-export async function closeGracefully(server: Server, graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  const deadline = Date.now() + graceMs;
-  let done = false;
-  void closed.then(() => (done = true));
-  // A connection that finishes its request becomes idle later: close it then.
-  while (!done && Date.now() < deadline) {
-    server.closeIdleConnections();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 50))]);
-  }
-  server.closeAllConnections();
-  await closed;
-}

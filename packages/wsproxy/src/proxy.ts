@@ -3,14 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  closeGracefully,
-  listen,
-  openDatabase,
-  SHUTDOWN_GRACE_MS,
-  type Logger,
-  type ZunConfig,
-} from '@zun/common';
+import { HttpDrain, listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { originAllowed } from './origin';
 import { runSession } from './session';
 
@@ -20,7 +13,8 @@ export interface RunningProxy {
   server: Server;
   /**
    * Drains: new sessions are refused at once; open ones may run until they end, for up to
-   * `graceMs` (30 s by default), then are closed with a close frame (1001).
+   * `graceMs` (by default [DEFAULT] graceful_shutdown_timeout), then are closed with a close
+   * frame (1001).
    */
   stop(opts?: { graceMs?: number }): Promise<void>;
 }
@@ -56,6 +50,7 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
     ws.host,
   );
   server.on('clientError', (_err, socket) => socket.destroy());
+  const http = new HttpDrain(server);
   let stopping = false;
   let stopped: Promise<void> | null = null;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -88,11 +83,11 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
    * Drains: new sessions are refused at once (503); open ones may run until they end, for up
    * to the grace period, then get a close frame; the HTTP server and the pool close last.
    */
-  async function drain(graceMs: number | undefined): Promise<void> {
+  async function drain(graceMs = config.gracefulShutdownTimeout * 1000): Promise<void> {
     stopping = true;
-    const deadline = Date.now() + (graceMs ?? SHUTDOWN_GRACE_MS);
-    // Upgraded sockets are not the HTTP server's connections: the server only waits for them.
-    const httpClosed = closeGracefully(server, graceMs);
+    // Upgraded sockets are not the HTTP server's requests, but the server waits for them too.
+    const httpClosed = http.close();
+    const deadline = graceMs > 0 ? Date.now() + graceMs : Infinity;
     while (wss.clients.size > 0 && Date.now() < deadline) await sleep(100);
     if (wss.clients.size > 0) {
       logger.info('closing sessions still open at shutdown', { sessions: wss.clients.size });
@@ -103,6 +98,7 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
       for (const c of wss.clients) c.terminate();
     }
     wss.close();
+    http.cut();
     await httpClosed;
     await sequelize.close();
   }
