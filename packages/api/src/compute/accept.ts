@@ -21,6 +21,8 @@ export interface Acceptance {
    * applies.
    */
   overrideInProgress?: boolean;
+  /** The verb as messages name it, when the state rule's name differs (delete_force → delete). */
+  verb?: string;
 }
 
 /**
@@ -60,9 +62,10 @@ export async function acceptVerb(
   }
   const now = await Container.findOne({ where: { uuid: c.uuid }, transaction: t });
   if (!now) throw new NotFoundError(`Container ${c.uuid} could not be found.`, 'container-not-found');
-  if (!isActionAllowed(action, now.status)) throw new InvalidStateError(action, c.uuid, now.status);
+  const verb = accept.verb ?? action;
+  if (!isActionAllowed(action, now.status)) throw new InvalidStateError(verb, c.uuid, now.status);
   throw new ConflictError(
-    `Cannot ${action} container ${c.uuid}: ${now.task_state} is in progress; try again once it has finished.`,
+    `Cannot ${verb} container ${c.uuid}: ${now.task_state} is in progress; try again once it has finished.`,
     'invalid-state-exception',
   );
 }

@@ -42,6 +42,7 @@ export async function deleteContainer(
       taskState: host ? TaskState.ContainerDeleting : null,
       status: ContainerStatus.Deleting,
       overrideInProgress: params.force,
+      verb: 'delete',
     });
     if (host) await recordAndQueue(t, c, host, 'delete', params, ctx, requestId);
     else await c.destroy({ transaction: t });
