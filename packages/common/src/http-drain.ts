@@ -4,8 +4,7 @@ import type { Server, ServerResponse } from 'node:http';
  * Closes an HTTP server without cutting requests in flight. close() alone would wait for the
  * clients' keep-alive connections to time out, and closeAllConnections() cuts answers
  * half-sent; instead every answer given from now on says `Connection: close`, and each
- * connection is closed as soon as it has nothing in flight. (zun-compute has its own copy of
- * this in packages/compute/src/http-drain.ts.)
+ * connection is closed as soon as it has nothing in flight. Used by every daemon.
  */
 export class HttpDrain {
   private readonly inFlight = new Set<ServerResponse>();

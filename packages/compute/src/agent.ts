@@ -1,4 +1,4 @@
-import { listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import { HttpDrain, listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
 import { DockerodeInteractive, type InteractiveEngine } from './docker/interactive';
 import type { HostResources } from './host/host-info';
@@ -18,7 +18,7 @@ import { StateSync } from './sync/state-sync';
 import { healContainer, releaseInterruptedHeals } from './manager/heal';
 import { settleStaleTaskStates } from './manager/recovery';
 import { AgentAvailability } from './routes/availability';
-import { HttpDrain } from './http-drain';
+
 import { PeriodicJob } from './periodic';
 
 export interface RunningAgent {
