@@ -74,8 +74,11 @@ export class Daemon {
     );
   }
 
-  /** SIGTERM (the daemon drains), SIGKILL after the grace period; no restart afterwards. */
-  async stop(graceMs = 15_000): Promise<void> {
+  /**
+   * SIGTERM (the daemon drains for up to [DEFAULT] graceful_shutdown_timeout, 60 s by default),
+   * SIGKILL if it is still there after `graceMs`; no restart afterwards.
+   */
+  async stop(graceMs = 70_000): Promise<void> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     const proc = this.proc;
