@@ -74,7 +74,7 @@ export async function takeCensus(
       errorsWithoutReason: rows.filter((r) => r.status === 'Error' && !r.status_reason).map((r) => r.uuid),
       leakedEngineContainers: engine
         .filter((c) => !byUuid.has(c.Labels[LABEL_UUID] ?? ''))
-        .map((c) => `${c.Names[0]} ${c.State}`),
+        .map((c) => `${c.Names[0]} ${c.State} created ${new Date(c.Created * 1000).toISOString()}`),
       leakedClaims: claims
         .filter(
           (c) =>

@@ -1,3 +1,5 @@
+import { cpSync } from 'node:fs';
+import path from 'node:path';
 import { healthy, settle, type Census } from '../../../../test/support/census';
 import {
   FaultStack,
@@ -24,6 +26,10 @@ const PARALLEL = 20;
 beforeAll(() => stack.start(), 200_000);
 afterAll(async () => {
   saveResults();
+  // The daemons' own account, for whoever investigates a failure.
+  if (process.env.FAULT_KEEP_LOGS) {
+    cpSync(path.join(stack.state, 'logs'), process.env.FAULT_KEEP_LOGS, { recursive: true });
+  }
   await stack.destroy();
 }, 120_000);
 

@@ -11,6 +11,11 @@ describe('isDatabaseUnavailable', () => {
     for (const code of ['57P01', '57P03', '08006', '53300'])
       expect(isDatabaseUnavailable(wrapped(code))).toBe(true);
     expect(isDatabaseUnavailable(pgError('ECONNREFUSED'))).toBe(true);
+    // A connection that broke mid-query: pg's own Error, without a SQLSTATE.
+    const broken = new DatabaseError(
+      Object.assign(new Error('Connection terminated unexpectedly'), { sql: '' }) as never,
+    );
+    expect(isDatabaseUnavailable(broken)).toBe(true);
   });
 
   it('is false for errors of the query itself', () => {

@@ -16,7 +16,10 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (err instanceof ConnectionError) return true;
   if (err instanceof DatabaseError) {
     const code = (err.parent as { code?: string } | undefined)?.code;
-    return typeof code === 'string' && UNAVAILABLE.test(code);
+    // No SQLSTATE: the server never answered the query; the connection broke under it
+    // ("Connection terminated unexpectedly" when PostgreSQL stops mid-query).
+    if (typeof code !== 'string') return true;
+    return UNAVAILABLE.test(code);
   }
   // Errors of pg itself that reach us unwrapped (a raw client, a pool's connect).
   if (!(err instanceof BaseError) && err instanceof Error) {
