@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { configFilePath, loadConfig } from './config';
+import { readFileSync } from 'node:fs';
+import { configFilePath, configFrom, loadConfig } from './config';
+import { OPTIONS } from './config-options';
+import { renderConfigSample } from './config-sample';
+import { OptionValues } from './config-values';
+import { SAMPLE_PATH } from './write-config-sample';
 import { credentialMatches } from './contract';
 
 let dir: string;
@@ -156,6 +161,146 @@ describe('loadConfig', () => {
 
   it('uses an empty environment value as the default for numbers', () => {
     expect(loadConfig({ ZUN_CONFIG: '/dev/null', ZUN_API_PORT: '' }).api.port).toBe(9517);
+  });
+});
+
+describe('loadConfig checks', () => {
+  const load = (text: string, env: NodeJS.ProcessEnv = {}) =>
+    loadConfig({ ZUN_CONFIG: iniFile('check.conf', text), ...env });
+  const failure = (text: string, env: NodeJS.ProcessEnv = {}): string => {
+    try {
+      load(text, env);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    throw new Error('loadConfig accepted the file');
+  };
+
+  it('refuses an unknown option, naming the file, section and key', () => {
+    const msg = failure('[api]\nport = 1\nfrobnicate = yes\n');
+    expect(msg).toBe(
+      `config: unknown option "frobnicate" in section [api] of ${path.join(dir, 'check.conf')}`,
+    );
+  });
+
+  it('suggests the option meant by a typo', () => {
+    expect(failure('[api]\nprot = 9999\n')).toMatch(
+      /unknown option "prot" in section \[api\] .*\(did you mean "port"\?\)/,
+    );
+    expect(failure('[compute]\nservice_tokn = x\n')).toMatch(/did you mean "service_token"\?/);
+    expect(failure('hots = x\n')).toMatch(
+      /unknown option "hots" in section \[DEFAULT\].*did you mean "host"\?/,
+    );
+  });
+
+  it('points at the right section for an option put in the wrong one', () => {
+    expect(failure('[api]\nlisten_port = 1\n')).toMatch(/did you mean \[compute\] listen_port\?/);
+  });
+
+  it('refuses an unknown section, with a suggestion when close', () => {
+    expect(failure('[compue]\nlisten_port = 1\n')).toMatch(
+      /unknown section \[compue\] in .*check\.conf \(did you mean \[compute\]\?\)/,
+    );
+    expect(failure('[default]\nhost = x\n')).toMatch(/did you mean \[DEFAULT\]\?/);
+    expect(failure('[metrics]\nenabled = true\n')).toMatch(/unknown section \[metrics\] in [^(]*$/);
+  });
+
+  it('refuses values of the wrong type, naming where they came from', () => {
+    const file = path.join(dir, 'check.conf');
+    expect(failure('[api]\nport = abc\n')).toBe(`config: [api] port must be a number, got "abc" (${file})`);
+    expect(failure('[api]\nport = 80.5\n')).toMatch(/\[api\] port must be a whole number, got "80.5"/);
+    expect(failure('debug = maybe\n')).toMatch(/\[DEFAULT\] debug must be true or false, got "maybe"/);
+    expect(failure('log_format = xml\n')).toMatch(/\[DEFAULT\] log_format must be json or text, got "xml"/);
+    expect(failure('', { ZUN_COMPUTE_ENABLE_CPU_PINNING: 'sometimes' })).toMatch(
+      /\[compute\] enable_cpu_pinning must be true or false, got "sometimes" \(ZUN_COMPUTE_ENABLE_CPU_PINNING\)/,
+    );
+  });
+
+  it('lists every problem of the file at once', () => {
+    const msg = failure('[api]\nport = abc\nprot = 1\n[nope]\nx = 1\n');
+    expect(msg.split('\n')).toHaveLength(3);
+  });
+
+  it('accepts the boolean spellings of oslo.config', () => {
+    for (const [text, want] of [
+      ['true', true],
+      ['On', true],
+      ['1', true],
+      ['no', false],
+      ['False', false],
+      ['0', false],
+    ] as const) {
+      expect(load(`debug = ${text}\n`).debug).toBe(want);
+    }
+  });
+
+  it('lets the environment override the file, checked by the same types', () => {
+    const c = load('[compute]\nlisten_port = 1\nenable_cpu_pinning = false\n', {
+      ZUN_COMPUTE_LISTEN_PORT: '2',
+      ZUN_COMPUTE_ENABLE_CPU_PINNING: 'yes',
+      ZUN_WEBSOCKET_PROXY_ALLOWED_ORIGINS: 'https://a.example, https://b.example',
+    });
+    expect(c.compute.listenPort).toBe(2);
+    expect(c.compute.enableCpuPinning).toBe(true);
+    expect(c.websocketProxy.allowedOrigins).toEqual(['https://a.example', 'https://b.example']);
+  });
+
+  it('ignores ZUN_ variables that are not options (launcher, tests, python-zunclient)', () => {
+    const c = load('', {
+      ZUN_STATE: '/tmp/x',
+      ZUN_PG_PORT: '1',
+      ZUN_REGISTRY_PORT: 'x',
+      ZUN_TEST_PG_PORT: '55443',
+      ZUN_EXTRA_ENGINES: '2',
+      ZUN_EXTRA_HOSTS: '2',
+      ZUN_WSPROXY_PORT: 'abc',
+      ZUN_E2E_API_PORT: '1',
+      ZUN_LOG_LEVEL: 'debug',
+      ZUN_API_VERSION: '1.40',
+      ZUN_READY: '1',
+    });
+    expect(c.api.port).toBe(9517);
+    expect(c.websocketProxy.port).toBe(6784);
+  });
+});
+
+describe('option declarations', () => {
+  it('declares each option once, with help', () => {
+    const keys = OPTIONS.map((o) => `${o.section}.${o.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const o of OPTIONS) expect(o.help.length).toBeGreaterThan(20);
+  });
+
+  it('has every declared option read into ZunConfig', () => {
+    const values = new OptionValues(undefined, {});
+    configFrom(values);
+    expect([...values.read].sort()).toEqual(OPTIONS.map((o) => `${o.section}.${o.name}`).sort());
+  });
+
+  it('declares defaults of the declared type', () => {
+    for (const o of OPTIONS) {
+      if (o.default === null) continue;
+      const t = { int: 'number', float: 'number', bool: 'boolean', string: 'string', enum: 'string' };
+      if (o.type === 'list') expect(Array.isArray(o.default)).toBe(true);
+      else expect([o.section, o.name, typeof o.default]).toEqual([o.section, o.name, t[o.type]]);
+      if (o.type === 'int') expect(Number.isInteger(o.default)).toBe(true);
+      if (o.type === 'enum') expect(o.choices).toContain(o.default);
+    }
+  });
+});
+
+describe('deploy/zun.conf.example', () => {
+  it('is what `npm run config-sample` generates from the declarations', () => {
+    // Fails when an option changed without regenerating the committed example.
+    expect(readFileSync(SAMPLE_PATH, 'utf8')).toBe(renderConfigSample());
+  });
+
+  it('shows every option and is itself a valid configuration', () => {
+    const text = renderConfigSample();
+    for (const o of OPTIONS) expect(text).toMatch(new RegExp(`^#?${o.name} =`, 'm'));
+    const c = loadConfig({ ZUN_CONFIG: SAMPLE_PATH });
+    expect(c.compute.serviceToken).toBe('CHANGE-ME-LONG-RANDOM');
+    expect(c.api.port).toBe(9517);
   });
 });
 

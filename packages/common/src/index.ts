@@ -9,3 +9,5 @@ export * from './secret-box';
 export * from './states';
 export * from './db';
 export * from './websocket';
+export * from './config-options';
+export * from './config-sample';
