@@ -16,6 +16,7 @@ import { errorHandler, notFoundHandler } from './middleware/errors';
 import { microversion } from './middleware/microversion';
 import { requestId } from './middleware/request-id';
 import { refuseUnstorableText } from './middleware/text-input';
+import { operationsRouter } from './operations';
 
 export interface ApiDeps {
   config: ZunConfig;
@@ -39,6 +40,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.set('etag', false);
   // Default query parser ("simple") keeps repeated keys as arrays, which then fail validation.
   app.use(requestId);
+  app.use(operationsRouter(deps.sequelize, logger));
 
   const baseUrl = (req: Request): string =>
     config.api.publicUrl?.replace(/\/+$/, '') ??
@@ -55,9 +57,6 @@ export function createApiApp(deps: ApiDeps): express.Express {
 
   app.use('/identity', identityRouter({ config, provider: deps.identity, logger }));
   app.use(rootRouter(baseUrl));
-  app.get('/healthcheck', (_req, res) => {
-    res.type('text/plain').send('OK');
-  });
 
   const v1 = express.Router();
   v1.use(authenticate(deps.identity, authUrl));

@@ -11,3 +11,5 @@ export * from './db';
 export * from './websocket';
 export * from './config-options';
 export * from './config-sample';
+export * from './healthcheck';
+export * from './http-metrics';

@@ -1,4 +1,4 @@
-import { HttpDrain, listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import { databaseCheck, HttpDrain, listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
 import { DockerodeInteractive, type InteractiveEngine } from './docker/interactive';
 import type { HostResources } from './host/host-info';
@@ -20,6 +20,7 @@ import { settleStaleTaskStates } from './manager/recovery';
 import { AgentAvailability } from './routes/availability';
 
 import { PeriodicJob } from './periodic';
+import { ComputeMetrics } from './metrics';
 
 export interface RunningAgent {
   endpoint: string;
@@ -54,6 +55,8 @@ export async function startAgent(
   await sequelize.authenticate();
   const eng = engine ?? new DockerodeEngine(config.docker.socketPath);
   const tracker = new ResourceTracker(sequelize, config.host);
+  const metrics = new ComputeMetrics(() => tracker.usage());
+  tracker.onCheck = (granted) => metrics.claimChecked(granted);
   const ctx: ManagerContext = {
     host: config.host,
     config,
@@ -66,6 +69,7 @@ export async function startAgent(
     }),
     tracker,
     logger,
+    metrics,
   };
   const runner = new TaskRunner(ctx);
   const sync = new StateSync(
@@ -76,6 +80,7 @@ export async function startAgent(
     (c) => releaseHostResources(ctx, c),
     (c, start) => healContainer(ctx, c, start),
   );
+  sync.onDrift = (kind) => metrics.driftCorrected(kind);
 
   const availability = new AgentAvailability();
   const interactive: InteractiveEngine = new DockerodeInteractive(config.docker.socketPath);
@@ -103,6 +108,17 @@ export async function startAgent(
     ],
     serialize: (uuid, fn) => runner.serialize(uuid, fn),
     availability,
+    publicRoutes: metrics.publicRoutes(
+      {
+        database: databaseCheck(sequelize),
+        engine: () => eng.info(),
+        // Not before its claims are loaded, nor once it drains for shutdown.
+        serving: async () => {
+          if (!availability.serving) throw new Error('the agent is starting or draining');
+        },
+      },
+      logger,
+    ),
   });
   const { server, port } = await listen(app, config.compute.listenPort, config.compute.listenHost);
   const http = new HttpDrain(server);

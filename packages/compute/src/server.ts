@@ -37,12 +37,15 @@ export function createAgentApp(deps: {
   manager: ManagerContext;
   /** Extra routes (behind the credential check), e.g. the interactive calls. */
   routes?: Router[];
+  /** Served before the credential check: access log, /metrics, /healthcheck. */
+  publicRoutes?: Router;
   /** Orders such a change with the container's tasks (TaskRunner.serialize). */
   serialize: <T>(uuid: string, fn: () => Promise<T>) => Promise<T>;
   availability: AgentAvailability;
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (deps.publicRoutes) app.use(deps.publicRoutes);
   app.use(deps.availability.refuseWhileDraining);
 
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -1,9 +1,19 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, RequestListener, Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpDrain, listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import {
+  databaseCheck,
+  healthcheckHandler,
+  HttpDrain,
+  listen,
+  metricsHandler,
+  openDatabase,
+  type Logger,
+  type ZunConfig,
+} from '@zun/common';
+import { WsProxyMetrics } from './metrics';
 import { originAllowed } from './origin';
 import { runSession } from './session';
 
@@ -41,8 +51,17 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
   });
   wss.on('error', (err) => logger.warn('websocket server error', { error: err.message }));
 
+  const metrics = new WsProxyMetrics();
+  // Plain HTTP is for operators and load balancers only: no credential, aggregates and OK/503.
+  const operations: Record<string, RequestListener> = {
+    '/metrics': metricsHandler(metrics.registry),
+    '/healthcheck': healthcheckHandler({ database: databaseCheck(sequelize) }, logger),
+  };
   const { server, port } = await listen(
-    (_req, res) => {
+    (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if ((req.method === 'GET' || req.method === 'HEAD') && operations[path])
+        return operations[path](req, res);
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       res.end('zun-wsproxy: WebSocket connections only\n');
     },
@@ -73,6 +92,7 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
         serviceToken: config.compute.serviceToken,
         maxPayload: ws.maxPayload,
         logger,
+        metrics,
       }).catch((err: unknown) => {
         logger.error('session crashed', { request_id: requestId, error: String(err) });
         client.terminate();

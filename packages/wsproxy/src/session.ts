@@ -13,12 +13,14 @@ import {
   type Logger,
 } from '@zun/common';
 import { EscapeDetector } from './escape';
+import type { WsProxyMetrics } from './metrics';
 import { Utf8Boundary } from './utf8';
 
 export interface SessionConfig {
   serviceToken: string;
   maxPayload: number;
   logger: Logger;
+  metrics?: WsProxyMetrics;
 }
 
 /** Bytes a client may type before its agent connection is open; more is refused. */
@@ -49,6 +51,7 @@ export async function runSession(
   const early: Buffer[] = [];
   let earlyBytes = 0;
   let agent: WebSocket | null = null;
+  let target: Target;
   const onEarly = (data: RawData) => {
     const buf = toBuffer(data);
     earlyBytes += buf.length;
@@ -58,7 +61,7 @@ export async function runSession(
   client.on('message', onEarly);
 
   try {
-    const target = await authorize(query);
+    target = await authorize(query);
     agent = await connectAgent(target, requestId, cfg);
   } catch (err) {
     const code = err instanceof Refusal ? err.code : 1011;
@@ -66,6 +69,7 @@ export async function runSession(
     if (!(err instanceof Refusal))
       cfg.logger.error('session failed', { request_id: requestId, error: String(err) });
     else cfg.logger.info('session refused', { request_id: requestId, code, reason });
+    cfg.metrics?.sessionRefused(code);
     if (client.readyState === WebSocket.OPEN) client.close(code, reason.slice(0, 120));
     return;
   }
@@ -74,7 +78,14 @@ export async function runSession(
     agent.terminate();
     return;
   }
-  relay(client, agent, early);
+  const about = { request_id: requestId, uuid: target.uuid, exec_id: target.execId ?? undefined };
+  const opened = Date.now();
+  const ended = cfg.metrics?.sessionStarted();
+  cfg.logger.info('session opened', about);
+  relay(client, agent, early, (code, reason) => {
+    ended?.();
+    cfg.logger.info('session closed', { ...about, code, reason, duration_ms: Date.now() - opened });
+  });
 }
 
 interface Target {
@@ -135,12 +146,18 @@ function connectAgent(t: Target, requestId: string, cfg: SessionConfig): Promise
   });
 }
 
-function relay(client: WebSocket, agent: WebSocket, early: Buffer[]): void {
+function relay(
+  client: WebSocket,
+  agent: WebSocket,
+  early: Buffer[],
+  onEnd: (code: number, reason: string) => void,
+): void {
   const text = new Utf8Boundary();
   let done = false;
   const end = (code: number, reason: string) => {
     if (done) return;
     done = true;
+    onEnd(code, reason);
     const tail = text.flush();
     if (tail.length && client.readyState === WebSocket.OPEN) client.send(tail, { binary: true });
     for (const ws of [client, agent]) {

@@ -46,6 +46,8 @@ export class ResourceTracker {
   private pinningEnabled = false;
   /** Claims load() had to restore from container rows (logged by the agent). */
   restored: string[] = [];
+  /** Told of every check, granted or refused (the agent's metrics). */
+  onCheck?: (granted: boolean) => void;
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -257,6 +259,7 @@ export class ResourceTracker {
         );
       }
     }
+    this.onCheck?.(problems.length === 0);
     if (problems.length)
       throw new InsufficientResourcesError(`Insufficient compute resources: ${problems.join('; ')}.`);
     this.claims.set(uuid, { ...want, pinning });

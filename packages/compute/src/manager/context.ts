@@ -5,6 +5,7 @@ import { observeState } from '../docker/status';
 import { addressesOf } from '../network/addresses';
 import type { DockerImageDriver } from '../image/docker-image-driver';
 import type { ResourceTracker } from './claims';
+import type { ComputeMetrics } from '../metrics';
 
 /** What every compute command needs. */
 export interface ManagerContext {
@@ -15,6 +16,7 @@ export interface ManagerContext {
   images: DockerImageDriver;
   tracker: ResourceTracker;
   logger: Logger;
+  metrics?: ComputeMetrics;
 }
 
 /**

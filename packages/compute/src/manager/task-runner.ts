@@ -146,6 +146,7 @@ export class TaskRunner {
       .map((r) => ComputeTask.build(r as never, { isNewRecord: false, raw: true }))
       .sort((a, b) => Number(a.id) - Number(b.id));
     for (const task of tasks) {
+      this.ctx.metrics?.taskQueued(task.action);
       const prev = this.chains.get(task.container_uuid) ?? Promise.resolve();
       const next = prev.then(() => this.execute(task));
       this.chains.set(task.container_uuid, next);
@@ -168,6 +169,7 @@ export class TaskRunner {
     const ctx = { ...this.ctx, logger: log };
     const audit = new ActionLog(task.action_id, log);
     let failure: unknown = null;
+    const ended = this.ctx.metrics?.taskStarted(task.action);
     try {
       const c = await Container.findOne({ where: { uuid: task.container_uuid } });
       if (c) await runTask(task.action, ctx, c, task.params, audit);
@@ -180,6 +182,7 @@ export class TaskRunner {
           error: String(err),
         });
         this.unwritten.set(String(task.id), { state: 'pending' });
+        ended?.('interrupted');
         return;
       }
       failure = err;
@@ -190,6 +193,7 @@ export class TaskRunner {
         log.error('could not put the container of a failed task in Error', { error: String(e) }),
       );
     }
+    ended?.(failure === null ? 'done' : 'failed');
     audit.finish();
     await audit.flush();
     try {

@@ -46,6 +46,8 @@ export class StateSync {
   private unsubscribe: (() => void) | null = null;
   private stopped = false;
   private retry: NodeJS.Timeout | null = null;
+  /** Told of every row the reconcile finds out of step with the engine (the agent's metrics). */
+  onDrift?: (kind: 'status' | 'vanished') => void;
 
   constructor(
     private readonly engine: EngineClient,
@@ -128,10 +130,13 @@ export class StateSync {
       if (!c.container_id) continue;
       const d = byId.get(c.container_id);
       if (!d) {
+        this.onDrift?.('vanished');
         await this.vanished(c);
         continue;
       }
-      if (statusFromListState(d.State, c.status) !== c.status) await this.refresh(c.uuid, 'reconcile');
+      if (statusFromListState(d.State, c.status) === c.status) continue;
+      this.onDrift?.('status');
+      await this.refresh(c.uuid, 'reconcile');
     }
     await this.purgeDeleted();
   }
