@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { createLogger, loadConfig, LABEL_HOST, type ZunConfig } from '@zun/common';
+import { createLogger, loadConfig, LABEL_HOST, type Logger, type ZunConfig } from '@zun/common';
 import { startApi, type RunningApi } from '@zun/api';
 import { startWsProxy, type RunningProxy } from '@zun/wsproxy';
 import type { TestDatabase } from './db';
@@ -77,7 +77,7 @@ export class TestStack {
 
   async startApi(extraEnv: Record<string, string> = {}): Promise<void> {
     this.config = loadConfig(this.env(extraEnv));
-    this.api = await startApi(this.config, createLogger('zun-api-test', { format: 'text' }));
+    this.api = await startApi(this.config, this.logger('zun-api-test'));
   }
 
   /** Starts the real zun-compute daemon (dist build) for this stack's host. */
@@ -230,8 +230,15 @@ export class TestStack {
    */
   async startWsProxy(extraEnv: Record<string, string> = {}): Promise<RunningProxy> {
     const config = loadConfig(this.env({ ZUN_WEBSOCKET_PROXY_WSPROXY_PORT: '0', ...extraEnv }));
-    this.wsproxy = await startWsProxy(config, createLogger('zun-wsproxy-test', { format: 'text' }));
+    this.wsproxy = await startWsProxy(config, this.logger('zun-wsproxy-test'));
     return this.wsproxy;
+  }
+
+  /** In-process daemons log at the level the agents get, so access lines do not flood the output. */
+  private logger(service: string): Logger {
+    const logger = createLogger(service, { format: 'text' });
+    logger.level = process.env.ZUN_TEST_LOG_LEVEL ?? 'warn';
+    return logger;
   }
 
   async stop(): Promise<void> {

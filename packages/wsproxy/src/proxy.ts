@@ -53,15 +53,14 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
 
   const metrics = new WsProxyMetrics();
   // Plain HTTP is for operators and load balancers only: no credential, aggregates and OK/503.
-  const operations: Record<string, RequestListener> = {
-    '/metrics': metricsHandler(metrics.registry),
-    '/healthcheck': healthcheckHandler({ database: databaseCheck(sequelize) }, logger),
-  };
+  const operations = new Map<string, RequestListener>([
+    ['/metrics', metricsHandler(metrics.registry)],
+    ['/healthcheck', healthcheckHandler({ database: databaseCheck(sequelize) }, logger)],
+  ]);
   const { server, port } = await listen(
     (req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if ((req.method === 'GET' || req.method === 'HEAD') && operations[path])
-        return operations[path](req, res);
+      const serve = operations.get((req.url ?? '/').split('?')[0]);
+      if (serve && (req.method === 'GET' || req.method === 'HEAD')) return serve(req, res);
       res.writeHead(426, { 'content-type': 'text/plain', upgrade: 'websocket' });
       res.end('zun-wsproxy: WebSocket connections only\n');
     },
