@@ -139,7 +139,7 @@ describe('/metrics', () => {
 
     const api = (await get(`${stack.api.url}/metrics`)).body;
     expect(api).toMatch(
-      /zun_http_requests_total\{method="POST",route="\/v1\/containers\/",status="202",daemon="zun-api"\} 1/,
+      /zun_http_requests_total\{method="POST",route="\/v1\/containers",status="202",daemon="zun-api"\} 1/,
     );
     expect(api).toMatch(
       /zun_http_requests_total\{method="GET",route="\/v1\/containers\/:ident",status="404",daemon="zun-api"\} 1/,
@@ -155,13 +155,13 @@ describe('/metrics', () => {
     expect(agent).toMatch(/zun_compute_claims_total\{outcome="granted",daemon="zun-compute"\} [1-9]/);
     expect(agent).toMatch(/zun_compute_claimed_memory\{daemon="zun-compute"\} 64/);
     expect(agent).toMatch(
-      /zun_http_requests_total\{method="POST",route="\/v1\/claims\/",status="201",daemon="zun-compute"\} 1/,
+      /zun_http_requests_total\{method="POST",route="\/v1\/claims",status="201",daemon="zun-compute"\} 1/,
     );
 
     // The agent's access log carries the API's request id.
     const line = stack.agentOutput
       .split('\n')
-      .find((l) => l.includes('"message":"request"') && l.includes('"route":"/v1/claims/"'));
+      .find((l) => l.includes('"message":"request"') && l.includes('"route":"/v1/claims"'));
     expect(line).toBeDefined();
     const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ method: 'POST', status: 201, path: '/v1/claims' });

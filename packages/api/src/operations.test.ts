@@ -30,6 +30,9 @@ beforeAll(async () => {
   app.use(httpObservability(registry, logger));
   app.get('/metrics', metricsHandler(registry));
   const containers = Router();
+  containers.get('/', (_req, res) => {
+    res.json({ containers: [] });
+  });
   containers.get('/:id', (req, res) => {
     res.json({ uuid: req.params.id });
   });
@@ -76,6 +79,12 @@ describe('httpObservability', () => {
     const text = await metricsText();
     expect(text).toContain('{method="POST",route="/v1/containers/:id/start",status="400"} 1');
     expect(text).toContain('{method="POST",route="/v1/containers/:id/stop",status="500"} 1');
+  });
+
+  it("names a router's root route by its mount path", async () => {
+    expect((await fetch(`${base}/v1/containers`)).status).toBe(200);
+    expect((await fetch(`${base}/v1/containers/`)).status).toBe(200);
+    expect(await metricsText()).toContain('{method="GET",route="/v1/containers",status="200"} 2');
   });
 
   it('counts requests that match no route as unmatched', async () => {

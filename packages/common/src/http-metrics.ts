@@ -99,7 +99,10 @@ function capturedRoute(req: RoutedRequest): () => string | null {
     get: () => route,
     set: (r: RoutedRequest['route']) => {
       route = r;
-      if (typeof r?.path === 'string') pattern = `${req.baseUrl ?? ''}${r.path}`;
+      if (typeof r?.path !== 'string') return;
+      const base = req.baseUrl ?? '';
+      // A router's own root ('/' under /v1/containers) is named by its mount path alone.
+      pattern = base && r.path === '/' ? base : `${base}${r.path}`;
     },
   });
   return () => pattern;
