@@ -76,6 +76,18 @@ async function get(url: string): Promise<{ status: number; type: string; body: s
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
 }
 
+/** The daemon's metrics once `re` matches them (they follow the work by a moment). */
+async function metricsWhen(url: string, re: RegExp, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let text = '';
+  while (Date.now() < deadline) {
+    text = (await get(`${url}/metrics`)).body;
+    if (re.test(text)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return text;
+}
+
 const daemons = (): [string, string][] => [
   ['zun-api', stack.api.url],
   ['zun-compute', stack.agentUrl!],
@@ -146,7 +158,8 @@ describe('/metrics', () => {
     );
     expect(api).not.toContain(uuid);
 
-    const agent = (await get(`${stack.agentUrl}/metrics`)).body;
+    // The row reads Running before the task has recorded its end.
+    const agent = await metricsWhen(stack.agentUrl!, /zun_compute_tasks_running\{action="create",[^}]*\} 0/);
     expect(agent).toMatch(/zun_compute_tasks_queued_total\{action="create",daemon="zun-compute"\} 1/);
     expect(agent).toMatch(
       /zun_compute_tasks_finished_total\{action="create",outcome="done",daemon="zun-compute"\} 1/,
@@ -182,7 +195,7 @@ describe('/metrics', () => {
       replacements: { uuid },
     });
     await stack.waitFor(uuid, (c) => c.status === 'Running', 30_000, 'demo');
-    const agent = (await get(`${stack.agentUrl}/metrics`)).body;
+    const agent = await metricsWhen(stack.agentUrl!, /zun_compute_reconcile_drift_total\{kind="status"/);
     expect(agent).toMatch(/zun_compute_reconcile_drift_total\{kind="status",daemon="zun-compute"\} [1-9]/);
 
     const exec = await stack.call<{ proxy_url: string }>(
@@ -208,8 +221,7 @@ describe('/metrics', () => {
     expect(during).toContain('zun_wsproxy_sessions_started_total{daemon="zun-wsproxy"} 1');
     ws.send(Buffer.from('exit\n'));
     await closed;
-    await new Promise((r) => setTimeout(r, 200));
-    const after = (await get(`${wsproxyUrl}/metrics`)).body;
+    const after = await metricsWhen(wsproxyUrl, /zun_wsproxy_sessions_open\{[^}]*\} 0/);
     expect(after).toContain('zun_wsproxy_sessions_open{daemon="zun-wsproxy"} 0');
     expect(after).toContain('zun_wsproxy_sessions_ended_total{daemon="zun-wsproxy"} 1');
     await stack.call('DELETE', `/v1/containers/${uuid}?force=true`, { user: 'admin' });
