@@ -215,4 +215,33 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
       `The stop was interrupted twice by a restart of zun-compute on ${stack.host} and was not run again`,
     );
   });
+  it('a create run again after its first run made the Docker container without recording it replaces that container', async () => {
+    await killAgent();
+    // Queued for the agent that is down (its service still looks up).
+    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+      body: { image: BUSYBOX, command: ['sleep', '600'] },
+    });
+    expect(r.status).toBe(202);
+    const uuid = String(r.body.uuid);
+    // What a first run cut short after `docker create` leaves: a container of that name.
+    await stack.docker
+      .pull(BUSYBOX)
+      .then(
+        (stream: NodeJS.ReadableStream) =>
+          new Promise((resolve) => stack.docker.modem.followProgress(stream, resolve)),
+      );
+    const first = await stack.docker.createContainer({
+      name: `zun-${uuid}`,
+      Image: BUSYBOX,
+      Cmd: ['sleep', '600'],
+      Labels: { 'org.openstack.zun.host': stack.host, 'org.openstack.zun.uuid': uuid },
+    });
+    await startAgent();
+    const view = await stack.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null, 60_000);
+    expect(view.status_reason).toBeNull();
+    const now = await stack.docker.getContainer(`zun-${uuid}`).inspect();
+    expect(now.Id).not.toBe(first.id);
+    expect(now.State.Running).toBe(true);
+    await expect(stack.docker.getContainer(first.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+  });
 });

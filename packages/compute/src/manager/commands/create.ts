@@ -10,7 +10,7 @@ import {
   isDatabaseUnavailable,
   type CreateTaskParams,
 } from '@zun/common';
-import { isNotFound, type ContainerSpec, type MountSpec } from '../../docker/engine';
+import { isNotFound, toEngineError, type ContainerSpec, type MountSpec } from '../../docker/engine';
 import type { ActionLog } from '../actions';
 import { applyInspect, exposedPortNumbers, reasonOf, type ManagerContext } from '../context';
 import { InsufficientResourcesError } from '../claims';
@@ -69,9 +69,19 @@ export async function createContainer(
 
     const requested = params.mounts ?? [];
     const mounts = await prepareMounts(ctx, c, requested);
-    const id = await createOnNetworks(ctx, c, params.nets ?? [DEFAULT_NETWORK], (network) =>
-      ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts)),
-    );
+    const id = await createOnNetworks(ctx, c, params.nets ?? [DEFAULT_NETWORK], async (network) => {
+      const make = () => ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts));
+      try {
+        return await make();
+      } catch (err) {
+        // 409, the name is taken: an earlier run of this create (cut short by an agent crash or
+        // a database outage) made the Docker container without recording its id. The name is
+        // ours alone (zun-<uuid>), so that container goes and the create starts afresh.
+        if (toEngineError(err).statusCode !== 409) throw err;
+        await removeQuietly(ctx, dockerName(c.uuid));
+        return make();
+      }
+    });
     const created = {
       container_id: id,
       // With the container id, so a row with a Docker container always has its mounts.
