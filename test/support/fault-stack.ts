@@ -71,7 +71,7 @@ export class FaultStack extends AioStack {
   }
 
   /** Waits until the daemon runs again with another PID than `old`. */
-  async waitRestarted(daemon: DaemonName, old: number, timeoutMs = 30_000): Promise<number> {
+  async waitRestarted(daemon: DaemonName, old: number, timeoutMs = 60_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const pid = this.pidOf(daemon);
@@ -79,6 +79,17 @@ export class FaultStack extends AioStack {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`${daemon} was not restarted within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /** Waits until zun-api answers its health check (a restarted daemon takes a moment to listen). */
+  async waitServing(timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const r = await fetch(`${this.apiUrl}/healthcheck`).catch(() => null);
+      if (r?.status === 200) return;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    throw new Error(`zun-api did not serve again within ${timeoutMs} ms:\n${this.output}`);
   }
 
   private get launcherPid(): number | undefined {

@@ -55,6 +55,7 @@ function expectHealthy(c: Census): void {
 
 /** Force-deletes every container of the stack and waits until rows, engine containers and claims are gone. */
 async function clearAll(): Promise<void> {
+  await stack.waitServing();
   const token = await stack.token();
   const headers = { 'x-auth-token': token, 'openstack-api-version': 'container 1.40' };
   const list = (await (
@@ -147,6 +148,7 @@ it(`kill -9 zun-api with ${PARALLEL} creates in flight, ${ROUNDS} times`, async 
 }, 900_000);
 
 it('each daemon killed in turn: the launcher restarts it, the stack serves, running containers keep running', async () => {
+  await stack.waitServing();
   const keep = await stack.runContainer('survivor');
   expect(keep.status).toBe(202);
   await stack.waitStatus('survivor', 'Running', 60_000);
