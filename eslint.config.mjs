@@ -11,4 +11,22 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // The service layer is called by the controllers, never the reverse: HTTP parsing stays out of it.
+    files: ['packages/api/src/compute/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/controllers/**', '**/controllers'],
+              message: 'compute/ must not import controllers/.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

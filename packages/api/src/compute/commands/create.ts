@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Container, ContainerAction, ContainerStatus, InputError, NotFoundError } from '@zun/common';
-import type { CreateParams } from '../../controllers/containers/params';
-import { findRegistry, refuseForeignImageHost } from '../../controllers/registries/lookup';
+import type { CreateParams } from '../create-params';
+import { findRegistry, refuseForeignImageHost } from '../registries';
 import type { RequestContext } from '../../identity/context';
 import type { HostState, RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';

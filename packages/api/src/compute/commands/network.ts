@@ -1,9 +1,5 @@
 import { InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
-import {
-  DEFAULT_SECURITY_GROUP,
-  networkNotAttached,
-  resolveSecurityGroup,
-} from '../../controllers/containers/nets';
+import { DEFAULT_SECURITY_GROUP, networkNotAttached, resolveSecurityGroup } from '../nets';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
@@ -56,7 +52,7 @@ export async function detachNetwork(
 }
 
 /**
- * add/remove_security_group (≤1.14). The only group is `default` (see ../../controllers/
+ * add/remove_security_group (≤1.14). The only group is `default` (see ../
  * containers/nets.ts) and every container is always in it: adding it is "already present"
  * and removing it is refused, since the project isolation it stands for cannot be lifted.
  */

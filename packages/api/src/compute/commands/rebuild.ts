@@ -6,7 +6,7 @@ import {
   isActionAllowed,
   type Container,
 } from '@zun/common';
-import { refuseForeignImageHost } from '../../controllers/registries/lookup';
+import { refuseForeignImageHost } from '../registries';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
 import { acceptVerb } from '../accept';

@@ -13,7 +13,7 @@ import {
 import { enforce } from '../../policy';
 import { validator } from '../../validation/schema';
 import { listRegistries } from './list';
-import { findRegistry } from './lookup';
+import { findRegistry } from '../../compute/registries';
 import {
   createSchema,
   HINTS,

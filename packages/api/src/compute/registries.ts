@@ -7,7 +7,7 @@ import {
   parseImageReference,
   sameRegistryHost,
 } from '@zun/common';
-import type { RequestContext } from '../../identity/context';
+import type { RequestContext } from '../identity/context';
 
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
