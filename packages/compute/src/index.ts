@@ -1,3 +1,4 @@
 export * from './agent';
 export * from './docker/engine';
+export * from './docker/errors';
 export * from './docker/status';

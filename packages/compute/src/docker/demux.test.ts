@@ -1,4 +1,4 @@
-import { demuxLogs } from './engine';
+import { demuxLogs } from './demux';
 
 /** One frame of Docker's multiplexed stream: [kind, 0, 0, 0, size (BE u32)] + payload. */
 function frame(kind: 0 | 1 | 2, text: string): Buffer {

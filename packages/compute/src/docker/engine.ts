@@ -2,12 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import type { PathStat, TopResult } from '@zun/common';
 import type { DockerStatsSample } from './stats';
+import { demuxLogs } from './demux';
+import { EngineError, isNotFound, isNotModified, toEngineError } from './errors';
 import { DockerNetworks, DockerVolumes, type NetworkEngine, type VolumeEngine } from './resources';
 
 /**
  * The small typed surface of the Docker engine that the agent uses. Everything goes through
- * here so the rest of the agent never sees dockerode, and errors are classified by HTTP status
- * (err.statusCode), never by message text.
+ * here so the rest of the agent never sees dockerode; its errors become EngineErrors (./errors.ts).
  */
 export interface EngineInfo {
   ncpu: number;
@@ -127,53 +128,6 @@ export interface PullAuth {
   username: string;
   password: string;
   serveraddress: string;
-}
-
-/** An error from the engine, with its HTTP status and the engine's own message. */
-export class EngineError extends Error {
-  constructor(
-    message: string,
-    readonly statusCode: number | undefined,
-  ) {
-    super(message);
-    this.name = 'EngineError';
-  }
-}
-
-interface DockerodeError {
-  statusCode?: number;
-  json?: { message?: string } | null;
-  message?: string;
-}
-
-export function toEngineError(err: unknown): EngineError {
-  if (err instanceof EngineError) return err;
-  const e = err as DockerodeError;
-  const message = e?.json?.message ?? e?.message ?? String(err);
-  return new EngineError(message.replace(/^\(HTTP code \d+\) [a-z ]+ - /, ''), e?.statusCode);
-}
-
-export const isNotFound = (err: unknown): boolean => toEngineError(err).statusCode === 404;
-/** 304: the container was already in the requested state (started/stopped). */
-export const isNotModified = (err: unknown): boolean => toEngineError(err).statusCode === 304;
-
-/** Splits Docker's multiplexed stdout/stderr framing (8-byte headers) into one text. */
-export function demuxLogs(buf: Buffer): string {
-  // Shorter than one header: a TTY container's raw output.
-  if (buf.length > 0 && buf.length < 8) return buf.toString('utf8');
-  const parts: Buffer[] = [];
-  let off = 0;
-  while (off + 8 <= buf.length) {
-    const kind = buf[off];
-    const size = buf.readUInt32BE(off + 4);
-    if (kind > 2 || buf[off + 1] !== 0 || buf[off + 2] !== 0 || buf[off + 3] !== 0) {
-      // Not framed (a TTY container): the stream is raw text.
-      return buf.toString('utf8');
-    }
-    parts.push(buf.subarray(off + 8, off + 8 + size));
-    off += 8 + size;
-  }
-  return Buffer.concat(parts).toString('utf8');
 }
 
 const NS_PER_S = 1e9;
@@ -456,13 +410,17 @@ export class DockerodeEngine implements EngineClient {
     const stat = JSON.parse(Buffer.from(String(header ?? ''), 'base64').toString('utf8') || '{}') as PathStat;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of res) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) {
-        res.destroy();
-        throw new EngineError(`The archive of ${path} is larger than ${maxBytes} bytes.`, 413);
+    try {
+      for await (const chunk of res) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          res.destroy();
+          throw new EngineError(`The archive of ${path} is larger than ${maxBytes} bytes.`, 413);
+        }
+        chunks.push(chunk as Buffer);
       }
-      chunks.push(chunk as Buffer);
+    } catch (err) {
+      throw toEngineError(err);
     }
     return { tar: Buffer.concat(chunks), stat };
   }
@@ -539,7 +497,7 @@ export class DockerodeEngine implements EngineClient {
           }
         }
       });
-      s.on('error', (e: Error) => !closed && onError(e));
+      s.on('error', (e: Error) => !closed && onError(toEngineError(e)));
       s.on('end', () => !closed && onError(new Error('docker event stream ended')));
     });
     return () => {

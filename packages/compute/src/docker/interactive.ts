@@ -1,6 +1,7 @@
 import { Duplex, PassThrough } from 'node:stream';
 import Docker from 'dockerode';
-import { demuxLogs, isNotFound, toEngineError } from './engine';
+import { demuxLogs } from './demux';
+import { isNotFound, toEngineError } from './errors';
 
 /**
  * The engine's interactive surface: attach and exec streams (hijacked HTTP connections on the

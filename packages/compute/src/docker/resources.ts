@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { isNotFound, toEngineError } from './engine';
+import { engineCall, isConflict, isNotFound, toEngineError, unlessNotFound } from './errors';
 
 export type NetworkInspect = Docker.NetworkInspectInfo;
 export type VolumeInspect = Docker.VolumeInspectInfo;
@@ -27,24 +27,11 @@ export interface VolumeEngine {
   remove(name: string): Promise<void>;
 }
 
-const wrap = async <T>(p: Promise<T>): Promise<T> => {
-  try {
-    return await p;
-  } catch (err) {
-    throw toEngineError(err);
-  }
-};
-
 export class DockerNetworks implements NetworkEngine {
   constructor(private readonly docker: Docker) {}
 
   async inspect(nameOrId: string): Promise<NetworkInspect | null> {
-    try {
-      return (await this.docker.getNetwork(nameOrId).inspect()) as NetworkInspect;
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw toEngineError(err);
-    }
+    return (await unlessNotFound(this.docker.getNetwork(nameOrId).inspect())) as NetworkInspect | null;
   }
 
   async ensure(name: string, labels: Record<string, string>): Promise<NetworkInspect> {
@@ -54,7 +41,7 @@ export class DockerNetworks implements NetworkEngine {
       await this.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
     } catch (err) {
       // 409: created meanwhile (by another agent on the same engine); use it.
-      if (toEngineError(err).statusCode !== 409) throw toEngineError(err);
+      if (!isConflict(err)) throw toEngineError(err);
     }
     const created = await this.inspect(name);
     if (!created) throw new Error(`network ${name} vanished right after creation`);
@@ -62,7 +49,7 @@ export class DockerNetworks implements NetworkEngine {
   }
 
   list(labels: string[]): Promise<NetworkInspect[]> {
-    return wrap(this.docker.listNetworks({ filters: { label: labels } }) as Promise<NetworkInspect[]>);
+    return engineCall(this.docker.listNetworks({ filters: { label: labels } }) as Promise<NetworkInspect[]>);
   }
 
   async remove(id: string): Promise<void> {
@@ -74,15 +61,17 @@ export class DockerNetworks implements NetworkEngine {
   }
 
   async connect(networkId: string, containerId: string): Promise<void> {
-    await wrap(this.docker.getNetwork(networkId).connect({ Container: containerId }));
+    await engineCall(this.docker.getNetwork(networkId).connect({ Container: containerId }));
   }
 
   async disconnect(networkId: string, containerId: string): Promise<void> {
-    await wrap(this.docker.getNetwork(networkId).disconnect({ Container: containerId, Force: true }));
+    await engineCall(this.docker.getNetwork(networkId).disconnect({ Container: containerId, Force: true }));
   }
 
   async containers(networkName: string): Promise<string[]> {
-    const list = await wrap(this.docker.listContainers({ all: true, filters: { network: [networkName] } }));
+    const list = await engineCall(
+      this.docker.listContainers({ all: true, filters: { network: [networkName] } }),
+    );
     return list.map((c) => c.Id);
   }
 }
@@ -92,12 +81,12 @@ export class DockerVolumes implements VolumeEngine {
 
   async ensure(name: string, labels: Record<string, string>): Promise<VolumeInspect> {
     // The engine's create is idempotent: an existing volume comes back with its own labels.
-    const v = await wrap(this.docker.createVolume({ Name: name, Driver: 'local', Labels: labels }));
-    return (await wrap(v.inspect())) as VolumeInspect;
+    const v = await engineCall(this.docker.createVolume({ Name: name, Driver: 'local', Labels: labels }));
+    return (await engineCall(v.inspect())) as VolumeInspect;
   }
 
   async list(labels: string[]): Promise<VolumeInspect[]> {
-    const r = await wrap(this.docker.listVolumes({ filters: { label: labels } }));
+    const r = await engineCall(this.docker.listVolumes({ filters: { label: labels } }));
     return (r.Volumes ?? []) as VolumeInspect[];
   }
 

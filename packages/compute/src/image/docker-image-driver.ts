@@ -1,5 +1,6 @@
 import type { Container } from '@zun/common';
-import { EngineError, type EngineClient, type ImageInspect } from '../docker/engine';
+import type { EngineClient, ImageInspect } from '../docker/engine';
+import { EngineError } from '../docker/errors';
 import { planPull, type DefaultRegistry, type PullOrigin, type PullPlan } from './pull-plan';
 import type { PullSource, RegistrySources } from './registry-source';
 

@@ -1,5 +1,5 @@
 import { TaskState, type Container, type NetworkTaskParams } from '@zun/common';
-import { isNotFound } from '../docker/engine';
+import { isNotFound } from '../docker/errors';
 import type { ActionLog } from '../manager/actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../manager/context';
 import {

@@ -12,7 +12,8 @@ import {
   type ContainerActionKey,
   type Logger,
 } from '@zun/common';
-import { toEngineError, type EngineClient } from '../docker/engine';
+import type { EngineClient } from '../docker/engine';
+import { toEngineError } from '../docker/errors';
 import { summariseStats } from '../docker/stats';
 
 /**

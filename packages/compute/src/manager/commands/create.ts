@@ -10,7 +10,8 @@ import {
   isDatabaseUnavailable,
   type CreateTaskParams,
 } from '@zun/common';
-import { isNotFound, toEngineError, type ContainerSpec, type MountSpec } from '../../docker/engine';
+import type { ContainerSpec, MountSpec } from '../../docker/engine';
+import { isConflict, isNotFound } from '../../docker/errors';
 import type { ActionLog } from '../actions';
 import { applyInspect, exposedPortNumbers, reasonOf, type ManagerContext } from '../context';
 import { InsufficientResourcesError } from '../claims';
@@ -77,7 +78,7 @@ export async function createContainer(
         // 409, the name is taken: an earlier run of this create (cut short by an agent crash or
         // a database outage) made the Docker container without recording its id. The name is
         // ours alone (zun-<uuid>), so that container goes and the create starts afresh.
-        if (toEngineError(err).statusCode !== 409) throw err;
+        if (!isConflict(err)) throw err;
         await removeQuietly(ctx, dockerName(c.uuid));
         return make();
       }

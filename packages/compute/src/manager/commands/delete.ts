@@ -1,5 +1,5 @@
 import { ContainerStatus, TaskState, type Container, type DeleteTaskParams } from '@zun/common';
-import { isNotFound } from '../../docker/engine';
+import { isNotFound } from '../../docker/errors';
 import { reasonOf, type ManagerContext } from '../context';
 import { releaseHostResources } from '../host-resources';
 

@@ -6,7 +6,7 @@ import {
   type Container,
   type UpdateResourcesRequest,
 } from '@zun/common';
-import { toEngineError } from '../../docker/engine';
+import { toEngineError } from '../../docker/errors';
 import { InsufficientResourcesError } from '../claims';
 import { reasonOf, type ManagerContext } from '../context';
 
