@@ -1,5 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import { ServiceUnavailableError, ZunError } from './errors';
+import { RemoteError, ServiceUnavailableError, ZunError, type CauseLink } from './errors';
 
 /**
  * The API <-> compute agent contract.
@@ -193,8 +193,34 @@ export interface ExecResult {
   exec_id: string | null;
 }
 
+/**
+ * An agent's error answer. `cause` names what failed inside the agent (the original error and
+ * its own causes, e.g. the engine's status), so the API can log it beside its own error.
+ */
 export interface AgentErrorBody {
-  error: { status: number; code: string; message: string };
+  error: { status: number; code: string; message: string; cause?: CauseLink[] };
+}
+
+/** The agent's answer as the cause of the error the API raises (with the agent's causes below it). */
+function agentCause(
+  endpoint: string,
+  httpStatus: number,
+  e: AgentErrorBody['error'] | undefined,
+): RemoteError {
+  let below: Error | undefined;
+  for (const link of [...(e?.cause ?? [])].reverse()) {
+    below = new RemoteError(endpoint, link.status ?? 0, String(link.code ?? ''), link.message, {
+      cause: below,
+    });
+    below.name = link.name;
+  }
+  return new RemoteError(
+    endpoint,
+    e?.status ?? httpStatus,
+    e?.code ?? '',
+    e?.message ?? `compute agent answered ${httpStatus}`,
+    { cause: below },
+  );
 }
 
 /** Constant-time comparison of a presented credential with the configured one. */
@@ -327,22 +353,21 @@ export class ComputeAgentClient {
     } catch (err) {
       throw new ServiceUnavailableError(
         `Compute agent at ${endpoint} is unreachable: ${(err as Error).message}`,
+        { cause: err },
       );
     }
     if (res.status === 204) return null;
     const body: unknown = await res.json().catch(() => null);
     if (!res.ok && !opts.accept?.includes(res.status)) {
       const e = (body as AgentErrorBody | null)?.error;
+      const cause = agentCause(endpoint, res.status, e);
       // An agent still starting or shutting down cannot serve now, like one that cannot be reached.
       if (res.status === 503)
         throw new ServiceUnavailableError(
           `Compute agent at ${endpoint} is unavailable: ${e?.message ?? 'service unavailable'}`,
+          { cause },
         );
-      throw new ZunError(
-        e?.message ?? `compute agent answered ${res.status}`,
-        e?.status ?? res.status,
-        e?.code ?? '',
-      );
+      throw new ZunError(cause.message, cause.status, cause.code, { cause });
     }
     return body;
   }

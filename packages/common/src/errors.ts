@@ -8,8 +8,9 @@ export class ZunError extends Error {
     message: string,
     readonly status: number,
     readonly code: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = new.target.name;
   }
 }
@@ -82,9 +83,55 @@ export class UnauthorizedError extends ZunError {
 
 /** A dependency (a compute agent, the engine) cannot do the work now; maps to 5xx. */
 export class ServiceUnavailableError extends ZunError {
-  constructor(message: string) {
-    super(message, 503, 'service-unavailable');
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 503, 'service-unavailable', options);
   }
+}
+
+/**
+ * An error as another process reported it (a compute agent's error body): what the API keeps as
+ * the cause of the error it raises, so its logs show what failed on the far side.
+ */
+export class RemoteError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RemoteError';
+  }
+}
+
+/** One link of an error's cause chain, as logged. */
+export interface CauseLink {
+  name: string;
+  message: string;
+  status?: number;
+  code?: string | number;
+}
+
+/** The error and its causes (ES2022 `cause`), outermost first; a few links at most. */
+export function causeChain(err: unknown, depth = 5): CauseLink[] {
+  const chain: CauseLink[] = [];
+  let cur: unknown = err;
+  while (cur !== undefined && cur !== null && chain.length < depth) {
+    chain.push(describeError(cur));
+    cur = cur instanceof Error ? cur.cause : undefined;
+  }
+  return chain;
+}
+
+function describeError(err: unknown): CauseLink {
+  if (!(err instanceof Error)) return { name: typeof err, message: String(err) };
+  const e = err as Error & { status?: unknown; statusCode?: unknown; code?: unknown };
+  const link: CauseLink = { name: err.name, message: err.message };
+  const status = typeof e.status === 'number' ? e.status : e.statusCode;
+  if (typeof status === 'number') link.status = status;
+  if (typeof e.code === 'string' || typeof e.code === 'number') link.code = e.code;
+  return link;
 }
 
 /** Errors whose message is safe and useful to show to the caller. */

@@ -11,6 +11,7 @@ import {
   isDatabaseUnavailable,
   ServiceUnavailableError,
   ZunError,
+  causeChain,
   type AgentErrorBody,
   type Logger,
 } from '@zun/common';
@@ -118,7 +119,7 @@ export function createAgentApp(deps: {
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = req.header(REQUEST_ID_HEADER);
     if (err instanceof ZunError && err.status < 500) {
-      res.status(err.status).json(errorBody(err.status, err.code, err.message));
+      res.status(err.status).json(errorBody(err.status, err.code, err.message, err));
       return;
     }
     if (isDatabaseUnavailable(err)) {
@@ -141,7 +142,7 @@ export function createAgentApp(deps: {
         path: req.path,
         reason: err.message,
       });
-      res.status(err.status).json(errorBody(err.status, err.code, err.message));
+      res.status(err.status).json(errorBody(err.status, err.code, err.message, err));
       return;
     }
     deps.logger.error('agent request failed', {
@@ -152,11 +153,12 @@ export function createAgentApp(deps: {
     const status = err instanceof ZunError ? err.status : 500;
     res
       .status(status)
-      .json(errorBody(status, 'compute-error', (err as Error).message ?? 'compute agent error'));
+      .json(errorBody(status, 'compute-error', (err as Error).message ?? 'compute agent error', err));
   });
   return app;
 }
 
-function errorBody(status: number, code: string, message: string): AgentErrorBody {
-  return { error: { status, code, message } };
+/** `err` travels as the cause: the original error's name, code and message, and its own causes. */
+function errorBody(status: number, code: string, message: string, err?: unknown): AgentErrorBody {
+  return { error: { status, code, message, ...(err === undefined ? {} : { cause: causeChain(err) }) } };
 }

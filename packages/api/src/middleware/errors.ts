@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import {
+  causeChain,
   isDatabaseUnavailable,
   NotAcceptableError,
   ServiceUnavailableError,
@@ -79,7 +80,7 @@ function httpClientError(
 /**
  * The one place where errors become HTTP: domain errors keep their status and message (Zun's
  * envelope, README §6); anything unexpected is a 500 whose detail carries a correlation id
- * and whose cause is logged. 4xx are the caller's business and are not logged.
+ * and whose cause chain (ES2022 `cause`: an agent's error, the engine's below it) is logged. 4xx are the caller's business and are not logged.
  */
 export function errorHandler(logger: Logger) {
   const outage = { loggedAt: 0, since: 0 };
@@ -111,7 +112,7 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (err instanceof ZunError && (err.status < 500 || err instanceof ServiceUnavailableError)) {
-      if (err.status >= 500) logger.warn(err.message, { request_id: req.requestId });
+      if (err.status >= 500) logger.warn(err.message, { request_id: req.requestId, causes: causesOf(err) });
       const title = err instanceof NotAcceptableError ? err.title : err.message;
       res.status(err.status).json(errorEnvelope(err.status, err.code, title, err.message));
       return;
@@ -123,6 +124,7 @@ export function errorHandler(logger: Logger) {
       method: req.method,
       path: req.originalUrl,
       error: (err as Error)?.stack ?? String(err),
+      causes: causesOf(err),
     });
     res
       .status(500)
@@ -135,6 +137,11 @@ export function errorHandler(logger: Logger) {
         ),
       );
   };
+}
+
+/** What lies under a 5xx (e.g. the agent's own error and the engine's under it), for the log. */
+function causesOf(err: unknown) {
+  return causeChain(err).slice(1);
 }
 
 export function notFoundHandler(req: Request, res: Response): void {
