@@ -179,6 +179,13 @@ describe('/metrics', () => {
     const entry = JSON.parse(line!) as Record<string, unknown>;
     expect(entry).toMatchObject({ method: 'POST', status: 201, path: '/v1/claims' });
     expect(created.headers.get(REQUEST_ID_HEADER)).toBe(entry.request_id);
+    // So does every line the agent's create task logs (the task runs in the request's context).
+    const taskLines = stack.agentOutput
+      .split('\n')
+      .filter((l) => l.includes(`"uuid":"${uuid}"`) && l.includes('"action":"create"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(taskLines.length).toBeGreaterThan(0);
+    for (const l of taskLines) expect([l.message, l.request_id]).toEqual([l.message, entry.request_id]);
 
     const del = await stack.call('DELETE', `/v1/containers/${uuid}?force=true`, { user: 'admin' });
     expect(del.status).toBe(204);

@@ -37,7 +37,7 @@ test('a 5xx from the agent arrives with the agent error and its causes as the ca
     },
   });
   server = agent.server;
-  const err = await client.stats(agent.url, 'c1', 'req-1').catch((e: unknown) => e);
+  const err = await client.stats(agent.url, 'c1').catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ZunError);
   expect((err as ZunError).status).toBe(500);
   const cause = (err as Error).cause;
@@ -60,7 +60,7 @@ test('a 4xx from the agent keeps its status and code, with the agent answer as c
     error: { status: 404, code: 'container-not-found', message: 'Container c1 could not be found.' },
   });
   server = agent.server;
-  const err = await client.top(agent.url, 'c1', null, 'req-1').catch((e: unknown) => e);
+  const err = await client.top(agent.url, 'c1', null).catch((e: unknown) => e);
   expect(err).toMatchObject({ status: 404, code: 'container-not-found' });
   expect((err as Error).cause).toMatchObject({ status: 404, code: 'container-not-found', origin: agent.url });
 });
@@ -69,7 +69,7 @@ test('an unreachable agent is a ServiceUnavailableError caused by the network er
   const agent = await agentAnswering(200, { error: { status: 200, code: '', message: '' } });
   const url = agent.url;
   await new Promise<void>((resolve) => agent.server.close(() => resolve()));
-  const err = await client.stats(url, 'c1', 'req-1').catch((e: unknown) => e);
+  const err = await client.stats(url, 'c1').catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ServiceUnavailableError);
   // fetch's own failure (from Node's realm, so matched by shape rather than instanceof).
   expect((err as Error).cause).toMatchObject({ name: 'TypeError', message: 'fetch failed' });

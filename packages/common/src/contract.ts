@@ -1,4 +1,5 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
+import { currentRequestId } from './request-context';
 import { RemoteError, ServiceUnavailableError, ZunError, type CauseLink } from './errors';
 
 /**
@@ -10,7 +11,7 @@ import { RemoteError, ServiceUnavailableError, ZunError, type CauseLink } from '
  * transaction commits. Agents LISTEN and drain their pending tasks at once; an agent that is
  * down finds them when it starts (and polls as a safety net), so nothing acknowledged to a
  * user is lost. Read-type calls (logs, top, stats, archives) are synchronous HTTP requests to the agent, carrying
- * the service credential and the request id.
+ * the service credential and the request id of the active context (./request-context.ts).
  */
 export const TASK_CHANNEL = 'zun_compute_tasks';
 export const COMPUTE_BINARY = 'zun-compute';
@@ -239,7 +240,7 @@ export class ComputeAgentClient {
     private readonly timeoutMs = 60_000,
   ) {}
 
-  async logs(endpoint: string, uuid: string, q: LogsQuery, requestId: string): Promise<string> {
+  async logs(endpoint: string, uuid: string, q: LogsQuery): Promise<string> {
     const qs = new URLSearchParams({
       stdout: String(q.stdout),
       stderr: String(q.stderr),
@@ -247,7 +248,7 @@ export class ComputeAgentClient {
       tail: String(q.tail),
     });
     if (q.since !== null) qs.set('since', String(q.since));
-    const body = (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/logs?${qs}`, requestId)) as {
+    const body = (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/logs?${qs}`)) as {
       logs: string;
     };
     return body.logs;
@@ -258,61 +259,45 @@ export class ComputeAgentClient {
    * agent that is unreachable, or answers 503 (starting or shutting down), throws
    * ServiceUnavailableError.
    */
-  async claim(endpoint: string, claim: ClaimRequest, requestId: string): Promise<ClaimAnswer> {
-    return (await this.request(endpoint, 'POST', '/v1/claims', requestId, {
+  async claim(endpoint: string, claim: ClaimRequest): Promise<ClaimAnswer> {
+    return (await this.request(endpoint, 'POST', '/v1/claims', {
       body: claim,
       accept: [409],
       timeoutMs: 10_000,
     })) as ClaimAnswer;
   }
 
-  async releaseClaim(endpoint: string, uuid: string, requestId: string): Promise<void> {
-    await this.request(endpoint, 'DELETE', `/v1/claims/${uuid}`, requestId);
+  async releaseClaim(endpoint: string, uuid: string): Promise<void> {
+    await this.request(endpoint, 'DELETE', `/v1/claims/${uuid}`);
   }
 
-  async top(endpoint: string, uuid: string, psArgs: string | null, requestId: string): Promise<TopResult> {
+  async top(endpoint: string, uuid: string, psArgs: string | null): Promise<TopResult> {
     const qs = psArgs === null ? '' : `?${new URLSearchParams({ ps_args: psArgs })}`;
-    return (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/top${qs}`, requestId)) as TopResult;
+    return (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/top${qs}`)) as TopResult;
   }
 
-  async stats(endpoint: string, uuid: string, requestId: string): Promise<StatsResult> {
-    return (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/stats`, requestId)) as StatsResult;
+  async stats(endpoint: string, uuid: string): Promise<StatsResult> {
+    return (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/stats`)) as StatsResult;
   }
 
-  async getArchive(endpoint: string, uuid: string, path: string, requestId: string): Promise<ArchiveResult> {
+  async getArchive(endpoint: string, uuid: string, path: string): Promise<ArchiveResult> {
     const qs = new URLSearchParams({ path });
-    return (await this.request(
-      endpoint,
-      'GET',
-      `/v1/containers/${uuid}/get_archive?${qs}`,
-      requestId,
-    )) as ArchiveResult;
+    return (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/get_archive?${qs}`)) as ArchiveResult;
   }
 
   /** Sends the tar as raw bytes: the API has already decoded and checked it. */
-  async putArchive(
-    endpoint: string,
-    uuid: string,
-    path: string,
-    tar: Buffer,
-    requestId: string,
-  ): Promise<void> {
+  async putArchive(endpoint: string, uuid: string, path: string, tar: Buffer): Promise<void> {
     const qs = new URLSearchParams({ path });
-    await this.request(endpoint, 'PUT', `/v1/containers/${uuid}/put_archive?${qs}`, requestId, { raw: tar });
+    await this.request(endpoint, 'PUT', `/v1/containers/${uuid}/put_archive?${qs}`, { raw: tar });
   }
 
-  async updateResources(
-    endpoint: string,
-    uuid: string,
-    change: UpdateResourcesRequest,
-    requestId: string,
-  ): Promise<void> {
-    await this.request(endpoint, 'POST', `/v1/containers/${uuid}/update`, requestId, { body: change });
+  async updateResources(endpoint: string, uuid: string, change: UpdateResourcesRequest): Promise<void> {
+    await this.request(endpoint, 'POST', `/v1/containers/${uuid}/update`, { body: change });
   }
 
   /** Runs (run=true) or only creates (run=false) an exec in the container. */
-  async execute(endpoint: string, uuid: string, req: ExecRequest, requestId: string): Promise<ExecResult> {
-    return (await this.request(endpoint, 'POST', `/v1/containers/${uuid}/execute`, requestId, {
+  async execute(endpoint: string, uuid: string, req: ExecRequest): Promise<ExecResult> {
+    return (await this.request(endpoint, 'POST', `/v1/containers/${uuid}/execute`, {
       body: req,
     })) as ExecResult;
   }
@@ -323,24 +308,21 @@ export class ComputeAgentClient {
     uuid: string,
     execId: string | null,
     size: { w: number; h: number },
-    requestId: string,
   ): Promise<void> {
     const path = execId ? `/v1/containers/${uuid}/exec/${execId}/resize` : `/v1/containers/${uuid}/resize`;
-    await this.request(endpoint, 'POST', path, requestId, { body: size });
+    await this.request(endpoint, 'POST', path, { body: size });
   }
 
   private async request(
     endpoint: string,
     method: string,
     path: string,
-    requestId: string,
     opts: { body?: unknown; raw?: Buffer; accept?: number[]; timeoutMs?: number } = {},
   ): Promise<unknown> {
     let res: Response;
-    const headers: Record<string, string> = {
-      [SERVICE_TOKEN_HEADER]: this.serviceToken,
-      [REQUEST_ID_HEADER]: requestId,
-    };
+    const headers: Record<string, string> = { [SERVICE_TOKEN_HEADER]: this.serviceToken };
+    const requestId = currentRequestId();
+    if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.raw !== undefined) headers['content-type'] = 'application/x-tar';
     try {

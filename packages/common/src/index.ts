@@ -5,6 +5,7 @@ export * from './image-reference';
 export * from './http-drain';
 export * from './listen';
 export * from './logging';
+export * from './request-context';
 export * from './secret-box';
 export * from './states';
 export * from './db';

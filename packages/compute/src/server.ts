@@ -12,6 +12,7 @@ import {
   ServiceUnavailableError,
   ZunError,
   causeChain,
+  runWithRequestId,
   type AgentErrorBody,
   type Logger,
 } from '@zun/common';
@@ -46,6 +47,12 @@ export function createAgentApp(deps: {
 }): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  // The API's request id (forwarded in the header) becomes the context of what this request does.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const requestId = req.header(REQUEST_ID_HEADER);
+    if (requestId) runWithRequestId(requestId, next);
+    else next();
+  });
   if (deps.publicRoutes) app.use(deps.publicRoutes);
   app.use(deps.availability.refuseWhileDraining);
 
@@ -101,7 +108,7 @@ export function createAgentApp(deps: {
     const memory = typeof body.memory === 'string' && /^[0-9]+$/.test(body.memory) ? body.memory : null;
     if (cpu === null && memory === null) throw new InputError('Nothing to update: give cpu and/or memory.');
     const uuid = req.params.uuid;
-    const log = deps.logger.child({ request_id: req.header(REQUEST_ID_HEADER), uuid });
+    const log = deps.logger.child({ uuid });
     // Read the row only once earlier tasks are done: they may change its state or Docker id.
     const c = await deps.serialize(uuid, async () => {
       const row = await Container.findOne({ where: { uuid, host: deps.host } });
@@ -117,7 +124,6 @@ export function createAgentApp(deps: {
   });
 
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const requestId = req.header(REQUEST_ID_HEADER);
     if (err instanceof ZunError && err.status < 500) {
       res.status(err.status).json(errorBody(err.status, err.code, err.message, err));
       return;
@@ -126,7 +132,6 @@ export function createAgentApp(deps: {
       // The agent cannot record a claim without its database: the API treats the 503 like an
       // unreachable agent, and the caller retries.
       deps.logger.warn('agent request refused: database unavailable', {
-        request_id: requestId,
         path: req.path,
       });
       res
@@ -138,7 +143,6 @@ export function createAgentApp(deps: {
     // Not a fault: the caller is told to come back (Retry-After is set by whoever refused).
     if (err instanceof ServiceUnavailableError) {
       deps.logger.info('agent request refused', {
-        request_id: requestId,
         path: req.path,
         reason: err.message,
       });
@@ -146,7 +150,6 @@ export function createAgentApp(deps: {
       return;
     }
     deps.logger.error('agent request failed', {
-      request_id: requestId,
       path: req.path,
       error: (err as Error).stack ?? String(err),
     });

@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'sequelize';
 import {
   ComputeTask,
+  currentRequestId,
   TASK_CHANNEL,
   Service,
   COMPUTE_BINARY,
@@ -23,8 +25,9 @@ export async function recordAndQueue<A extends TaskAction>(
   action: A,
   params: TaskParamsByAction[A],
   ctx: RequestContext,
-  requestId: string,
 ): Promise<void> {
+  // The request's id, which `zun action-list` shows and the agent's task carries into its logs.
+  const requestId = currentRequestId() ?? `req-${randomUUID()}`;
   // One statement: the action row, the task that points at it, and the notification.
   await ComputeTask.sequelize!.query(
     `WITH audit AS (

@@ -22,7 +22,6 @@ export async function placeOnHost(
   candidates: HostState[],
   uuid: string,
   spec: RequestSpec,
-  requestId: string,
 ): Promise<Placement> {
   const refusals: string[] = [];
   let unreachable: HostState | null = null;
@@ -37,17 +36,13 @@ export async function placeOnHost(
       continue;
     }
     try {
-      const answer = await deps.agents.claim(
-        endpoint,
-        {
-          container_uuid: uuid,
-          cpu: spec.cpu,
-          memory: spec.memory,
-          disk: spec.disk,
-          cpu_policy: spec.cpuPolicy === 'dedicated' ? 'dedicated' : 'shared',
-        },
-        requestId,
-      );
+      const answer = await deps.agents.claim(endpoint, {
+        container_uuid: uuid,
+        cpu: spec.cpu,
+        memory: spec.memory,
+        disk: spec.disk,
+        cpu_policy: spec.cpuPolicy === 'dedicated' ? 'dedicated' : 'shared',
+      });
       if (answer.claimed) return { host: host.hostname, claimed: true };
       release(host, spec, pick);
       deps.hosts.observe(host.hostname, answer.usage);
@@ -55,7 +50,6 @@ export async function placeOnHost(
     } catch (err) {
       if (!(err instanceof ServiceUnavailableError)) throw err;
       deps.logger.warn('compute agent unavailable for a claim', {
-        request_id: requestId,
         host: host.hostname,
         error: err.message,
       });
@@ -72,17 +66,11 @@ export async function placeOnHost(
 }
 
 /** Gives a claim back after the create could not be recorded; the agent's reaper is the safety net. */
-export async function releaseQuietly(
-  deps: ComputeDeps,
-  host: string,
-  uuid: string,
-  requestId: string,
-): Promise<void> {
+export async function releaseQuietly(deps: ComputeDeps, host: string, uuid: string): Promise<void> {
   const endpoint = await deps.hosts.endpoint(host);
   if (!endpoint) return;
-  await deps.agents.releaseClaim(endpoint, uuid, requestId).catch((err: unknown) =>
+  await deps.agents.releaseClaim(endpoint, uuid).catch((err: unknown) =>
     deps.logger.warn('could not release a claim; the agent will reap it', {
-      request_id: requestId,
       host,
       uuid,
       error: String(err),

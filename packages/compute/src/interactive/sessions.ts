@@ -5,6 +5,7 @@ import {
   CloseCode,
   Container,
   REQUEST_ID_HEADER,
+  runWithRequestId,
   SERVICE_TOKEN_HEADER,
   credentialMatches,
   isActionAllowed,
@@ -60,56 +61,55 @@ export class InteractiveSessions {
       return;
     }
     const requestId = String(req.headers[REQUEST_ID_HEADER] ?? '');
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      ws.on('error', () => undefined);
-      const uuid = (attach ?? exec)![1];
-      const execId = exec ? exec[2] : null;
-      // Input that arrives while the engine stream is being opened is kept, not dropped.
-      const early: Buffer[] = [];
-      let earlyBytes = 0;
-      const onEarly = (data: RawData) => {
-        const buf = Buffer.isBuffer(data)
-          ? data
-          : Array.isArray(data)
-            ? Buffer.concat(data)
-            : Buffer.from(data);
-        earlyBytes += buf.length;
-        if (earlyBytes > MAX_EARLY_INPUT) ws.close(1009, 'too much input before the session opened');
-        else early.push(buf);
-      };
-      ws.on('message', onEarly);
-      this.open(uuid, execId, requestId).then(
-        (stream) => {
-          ws.off('message', onEarly);
-          if (ws.readyState !== ws.OPEN) {
-            stream.destroy();
-            return;
-          }
-          for (const b of early) stream.write(b);
-          this.deps.logger.info('interactive session opened', {
-            uuid,
-            exec_id: execId,
-            request_id: requestId,
-          });
-          relayStream(ws, stream, (why) => {
-            if (execId) this.forget(execId);
-            this.deps.logger.info('interactive session closed', {
-              uuid,
-              exec_id: execId,
-              why,
-              request_id: requestId,
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      runWithRequestId(requestId, () => {
+        ws.on('error', () => undefined);
+        const uuid = (attach ?? exec)![1];
+        const execId = exec ? exec[2] : null;
+        // Input that arrives while the engine stream is being opened is kept, not dropped.
+        const early: Buffer[] = [];
+        let earlyBytes = 0;
+        const onEarly = (data: RawData) => {
+          const buf = Buffer.isBuffer(data)
+            ? data
+            : Array.isArray(data)
+              ? Buffer.concat(data)
+              : Buffer.from(data);
+          earlyBytes += buf.length;
+          if (earlyBytes > MAX_EARLY_INPUT) ws.close(1009, 'too much input before the session opened');
+          else early.push(buf);
+        };
+        ws.on('message', onEarly);
+        this.open(uuid, execId).then(
+          (stream) => {
+            ws.off('message', onEarly);
+            if (ws.readyState !== ws.OPEN) {
+              stream.destroy();
+              return;
+            }
+            for (const b of early) stream.write(b);
+            this.deps.logger.info('interactive session opened', { uuid, exec_id: execId });
+            relayStream(ws, stream, (why) => {
+              if (execId) this.forget(execId);
+              // Named here: the close comes from a socket event, outside the request's context.
+              this.deps.logger.info('interactive session closed', {
+                uuid,
+                exec_id: execId,
+                why,
+                request_id: requestId,
+              });
             });
-          });
-        },
-        (err: SessionError | Error) => {
-          const code = err instanceof SessionError ? err.code : 1011;
-          ws.close(code, err.message.slice(0, 120));
-        },
-      );
-    });
+          },
+          (err: SessionError | Error) => {
+            const code = err instanceof SessionError ? err.code : 1011;
+            ws.close(code, err.message.slice(0, 120));
+          },
+        );
+      }),
+    );
   }
 
-  private async open(uuid: string, execId: string | null, requestId: string): Promise<Duplex> {
+  private async open(uuid: string, execId: string | null): Promise<Duplex> {
     const c = await Container.findOne({ where: { uuid, host: this.deps.host } });
     if (!c || !c.container_id)
       throw new SessionError(CloseCode.NotFound, `Container ${uuid} not found on this host`);
@@ -134,7 +134,6 @@ export class InteractiveSessions {
         this.deps.logger.warn('exec resize failed', {
           exec_id: execId,
           error: err.message,
-          request_id: requestId,
         }),
       );
     }

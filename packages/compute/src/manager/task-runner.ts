@@ -1,5 +1,5 @@
 import { QueryTypes } from 'sequelize';
-import { ComputeTask, Container, isDatabaseUnavailable } from '@zun/common';
+import { ComputeTask, Container, isDatabaseUnavailable, runWithRequestId } from '@zun/common';
 import { ActionLog } from './actions';
 import type { ManagerContext } from './context';
 import { failTaskContainer, unexpectedFailure } from './recovery';
@@ -148,7 +148,10 @@ export class TaskRunner {
     for (const task of tasks) {
       this.ctx.metrics?.taskQueued(task.action);
       const prev = this.chains.get(task.container_uuid) ?? Promise.resolve();
-      const next = prev.then(() => this.execute(task));
+      // The API's request id is the context of the task: every line it logs carries it.
+      const next = prev.then(() =>
+        task.request_id ? runWithRequestId(task.request_id, () => this.execute(task)) : this.execute(task),
+      );
       this.chains.set(task.container_uuid, next);
       void next.finally(() => {
         if (this.chains.get(task.container_uuid) === next) this.chains.delete(task.container_uuid);
@@ -162,7 +165,6 @@ export class TaskRunner {
    */
   private async execute(task: ComputeTask): Promise<void> {
     const log = this.ctx.logger.child({
-      request_id: task.request_id,
       uuid: task.container_uuid,
       action: task.action,
     });

@@ -29,11 +29,10 @@ export async function getArchive(
   c: Container,
   path: string | undefined,
   version: ApiVersion,
-  requestId: string,
 ): Promise<{ data: string; stat: PathStat }> {
   const p = checkPath(path);
   if (!isActionAllowed('get_archive', c.status)) throw new InvalidStateError('get_archive', c.uuid, c.status);
-  const res = await deps.agents.getArchive(await hostEndpoint(c), c.uuid, p, requestId);
+  const res = await deps.agents.getArchive(await hostEndpoint(c), c.uuid, p);
   if (version.atLeast(BASE64_FROM)) return res;
   // Old clients read the archive as text; only UTF-8-decodable archives survive (as upstream).
   return { data: Buffer.from(res.data, 'base64').toString('utf8'), stat: res.stat };
@@ -46,7 +45,6 @@ export async function putArchive(
   path: string | undefined,
   data: unknown,
   version: ApiVersion,
-  requestId: string,
 ): Promise<void> {
   const p = checkPath(path);
   if (typeof data !== 'string') throw new InputError("'data' must be a string holding a tar archive.");
@@ -68,5 +66,5 @@ export async function putArchive(
   const problem = archiveProblem(tar, MAX_ARCHIVE_BYTES);
   if (problem) throw new InputError(`'data' cannot be extracted: ${problem}.`);
   if (!isActionAllowed('put_archive', c.status)) throw new InvalidStateError('put_archive', c.uuid, c.status);
-  await deps.agents.putArchive(await hostEndpoint(c), c.uuid, p, tar, requestId);
+  await deps.agents.putArchive(await hostEndpoint(c), c.uuid, p, tar);
 }

@@ -46,7 +46,6 @@ export async function commitContainer(
   c: Container,
   repository: string,
   tag: string | undefined,
-  requestId: string,
 ): Promise<{ uuid: string }> {
   const target = commitTarget(repository, tag);
   if (!isActionAllowed('commit', c.status)) throw new InvalidStateError('commit', c.uuid, c.status);
@@ -58,7 +57,7 @@ export async function commitContainer(
   await deps.sequelize.transaction(async (t) => {
     // Commit has no task state of its own: it is refused while another verb is in progress.
     await acceptVerb(t, c, 'commit', { taskState: null });
-    await recordAndQueue(t, c, host, 'commit', { ...target, image_uuid: imageUuid }, ctx, requestId);
+    await recordAndQueue(t, c, host, 'commit', { ...target, image_uuid: imageUuid }, ctx);
   });
   return { uuid: imageUuid };
 }

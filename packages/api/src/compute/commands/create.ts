@@ -21,7 +21,6 @@ export async function createContainer(
   ctx: RequestContext,
   p: CreateParams,
   run: boolean,
-  requestId: string,
 ): Promise<Container> {
   const hosts = await deps.hosts.get();
   if (p.requestedHost && !hosts.some((h) => h.hostname === p.requestedHost)) {
@@ -73,7 +72,7 @@ export async function createContainer(
   };
 
   const failedCreate = (reason: string): Promise<Container> => {
-    deps.logger.info('no valid host', { request_id: requestId, reason });
+    deps.logger.info('no valid host', { reason });
     return deps.sequelize.transaction(async (t) => {
       const c = await Container.create(
         {
@@ -89,7 +88,6 @@ export async function createContainer(
         {
           container_uuid: c.uuid,
           action: 'create',
-          request_id: requestId,
           user_id: ctx.userId,
           project_id: ctx.projectId,
           start_time: now,
@@ -104,7 +102,7 @@ export async function createContainer(
   if (!result.ok) return failedCreate(`There are not enough hosts available. ${result.explanation}`);
 
   const uuid = randomUUID();
-  const placed = await placeOnHost(deps, result.hosts, uuid, spec, requestId);
+  const placed = await placeOnHost(deps, result.hosts, uuid, spec);
   if (placed.host === null) {
     return failedCreate(`There are not enough hosts available. ${placed.explanation}`);
   }
@@ -115,11 +113,11 @@ export async function createContainer(
         { ...values, uuid, host: target, status: ContainerStatus.Creating },
         { transaction: t },
       );
-      await recordAndQueue(t, row, target, 'create', { run, nets: p.nets, mounts: p.mounts }, ctx, requestId);
+      await recordAndQueue(t, row, target, 'create', { run, nets: p.nets, mounts: p.mounts }, ctx);
       return row;
     });
   } catch (err) {
-    if (placed.claimed) await releaseQuietly(deps, target, uuid, requestId);
+    if (placed.claimed) await releaseQuietly(deps, target, uuid);
     throw err;
   }
 }

@@ -23,7 +23,6 @@ export async function deleteContainer(
   ctx: RequestContext,
   c: Container,
   params: DeleteTaskParams,
-  requestId: string,
 ): Promise<void> {
   const rule = params.stop ? 'delete_after_stop' : params.force ? 'delete_force' : 'delete';
   if (!isActionAllowed(rule, c.status)) throw new InvalidStateError('delete', c.uuid, c.status);
@@ -44,7 +43,7 @@ export async function deleteContainer(
       overrideInProgress: params.force,
       verb: 'delete',
     });
-    if (host) await recordAndQueue(t, c, host, 'delete', params, ctx, requestId);
+    if (host) await recordAndQueue(t, c, host, 'delete', params, ctx);
     else await c.destroy({ transaction: t });
   });
 }

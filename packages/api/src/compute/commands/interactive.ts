@@ -48,10 +48,9 @@ export async function resizeTty(
   c: Container,
   execId: string | null,
   size: { w: number; h: number },
-  requestId: string,
 ): Promise<void> {
   const endpoint = await hostEndpoint(c, execId ? 'execute_resize' : 'resize');
-  await deps.agents.resize(endpoint, c.uuid, execId, size, requestId);
+  await deps.agents.resize(endpoint, c.uuid, execId, size);
 }
 
 export interface ExecuteResponse {
@@ -68,10 +67,9 @@ export async function executeCommand(
   command: string[],
   run: boolean,
   interactive: boolean,
-  requestId: string,
 ): Promise<ExecuteResponse> {
   const endpoint = await hostEndpoint(c, 'execute');
-  const r = await deps.agents.execute(endpoint, c.uuid, { command, run, interactive }, requestId);
+  const r = await deps.agents.execute(endpoint, c.uuid, { command, run, interactive });
   if (run || !r.exec_id) return { output: r.output, exit_code: r.exit_code, exec_id: null, proxy_url: null };
   const ws = deps.config.websocketProxy;
   const token = await issueWebsocketToken(

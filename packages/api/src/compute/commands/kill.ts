@@ -40,12 +40,11 @@ export async function killContainer(
   ctx: RequestContext,
   c: Container,
   signal: string | null,
-  requestId: string,
 ): Promise<void> {
   if (!isActionAllowed('kill', c.status)) throw new InvalidStateError('kill', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction(async (t) => {
     await acceptVerb(t, c, 'kill', { taskState: TaskState.ContainerKilling });
-    await recordAndQueue(t, c, host, 'kill', { signal }, ctx, requestId);
+    await recordAndQueue(t, c, host, 'kill', { signal }, ctx);
   });
 }

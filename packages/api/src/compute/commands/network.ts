@@ -25,15 +25,12 @@ export async function attachNetwork(
   ctx: RequestContext,
   c: Container,
   network: string,
-  requestId: string,
 ): Promise<void> {
   const host = hostOf(c);
   if (attached(c).includes(network)) {
     throw new InputError(`Container ${c.uuid} is already connected to network ${network}.`);
   }
-  await deps.sequelize.transaction((t) =>
-    recordAndQueue(t, c, host, 'network_attach', { network }, ctx, requestId),
-  );
+  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'network_attach', { network }, ctx));
 }
 
 /** POST …/network_detach: the network must be one the container is on (400 otherwise). */
@@ -42,13 +39,10 @@ export async function detachNetwork(
   ctx: RequestContext,
   c: Container,
   network: string,
-  requestId: string,
 ): Promise<void> {
   const host = hostOf(c);
   if (!attached(c).includes(network)) throw networkNotAttached(c.uuid, network);
-  await deps.sequelize.transaction((t) =>
-    recordAndQueue(t, c, host, 'network_detach', { network }, ctx, requestId),
-  );
+  await deps.sequelize.transaction((t) => recordAndQueue(t, c, host, 'network_detach', { network }, ctx));
 }
 
 /**

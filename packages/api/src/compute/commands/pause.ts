@@ -6,16 +6,11 @@ import { recordAndQueue } from '../dispatch';
 import { hostOf } from './start-stop';
 
 /** POST /v1/containers/{id}/pause */
-export async function pauseContainer(
-  deps: ComputeDeps,
-  ctx: RequestContext,
-  c: Container,
-  requestId: string,
-): Promise<void> {
+export async function pauseContainer(deps: ComputeDeps, ctx: RequestContext, c: Container): Promise<void> {
   if (!isActionAllowed('pause', c.status)) throw new InvalidStateError('pause', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction(async (t) => {
     await acceptVerb(t, c, 'pause', { taskState: TaskState.ContainerPausing });
-    await recordAndQueue(t, c, host, 'pause', {}, ctx, requestId);
+    await recordAndQueue(t, c, host, 'pause', {}, ctx);
   });
 }

@@ -11,7 +11,6 @@ export async function rebootContainer(
   ctx: RequestContext,
   c: Container,
   timeout: number | null,
-  requestId: string,
 ): Promise<void> {
   if (!isActionAllowed('reboot', c.status)) throw new InvalidStateError('reboot', c.uuid, c.status);
   const host = hostOf(c);
@@ -20,6 +19,6 @@ export async function rebootContainer(
       taskState: TaskState.ContainerRebooting,
       status: ContainerStatus.Restarting,
     });
-    await recordAndQueue(t, c, host, 'reboot', { timeout }, ctx, requestId);
+    await recordAndQueue(t, c, host, 'reboot', { timeout }, ctx);
   });
 }

@@ -23,7 +23,6 @@ export async function rebuildContainer(
   ctx: RequestContext,
   c: Container,
   change: { image: string | null; imageDriver: string | null },
-  requestId: string,
 ): Promise<void> {
   if (!isActionAllowed('rebuild', c.status)) throw new InvalidStateError('rebuild', c.uuid, c.status);
   const host = hostOf(c);
@@ -47,6 +46,6 @@ export async function rebuildContainer(
         { transaction: t },
       );
     }
-    await recordAndQueue(t, c, host, 'rebuild', { run, previous }, ctx, requestId);
+    await recordAndQueue(t, c, host, 'rebuild', { run, previous }, ctx);
   });
 }

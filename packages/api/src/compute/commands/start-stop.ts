@@ -15,17 +15,12 @@ export function hostOf(c: Container): string {
 }
 
 /** POST /v1/containers/{id}/start: checked against the state table, queued on the host. */
-export async function startContainer(
-  deps: ComputeDeps,
-  ctx: RequestContext,
-  c: Container,
-  requestId: string,
-): Promise<void> {
+export async function startContainer(deps: ComputeDeps, ctx: RequestContext, c: Container): Promise<void> {
   if (!isActionAllowed('start', c.status)) throw new InvalidStateError('start', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction(async (t) => {
     await acceptVerb(t, c, 'start', { taskState: TaskState.ContainerStarting });
-    await recordAndQueue(t, c, host, 'start', {}, ctx, requestId);
+    await recordAndQueue(t, c, host, 'start', {}, ctx);
   });
 }
 
@@ -35,12 +30,11 @@ export async function stopContainer(
   ctx: RequestContext,
   c: Container,
   timeout: number | null,
-  requestId: string,
 ): Promise<void> {
   if (!isActionAllowed('stop', c.status)) throw new InvalidStateError('stop', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction(async (t) => {
     await acceptVerb(t, c, 'stop', { taskState: TaskState.ContainerStopping });
-    await recordAndQueue(t, c, host, 'stop', { timeout }, ctx, requestId);
+    await recordAndQueue(t, c, host, 'stop', { timeout }, ctx);
   });
 }

@@ -3,11 +3,7 @@ import type { ComputeDeps } from '../deps';
 import { hostEndpoint } from './host-endpoint';
 
 /** GET /v1/containers/{id}/stats: one sample from the engine, summarised by the host. */
-export async function containerStats(
-  deps: ComputeDeps,
-  c: Container,
-  requestId: string,
-): Promise<StatsResult> {
+export async function containerStats(deps: ComputeDeps, c: Container): Promise<StatsResult> {
   if (!isActionAllowed('stats', c.status)) throw new InvalidStateError('stats', c.uuid, c.status);
-  return deps.agents.stats(await hostEndpoint(c), c.uuid, requestId);
+  return deps.agents.stats(await hostEndpoint(c), c.uuid);
 }

@@ -10,7 +10,6 @@ export async function containerTop(
   deps: ComputeDeps,
   c: Container,
   psArgs: string | undefined,
-  requestId: string,
 ): Promise<TopResult> {
   // The client sends the literal "None" when the user gave no --pid.
   const args = psArgs === undefined || psArgs === 'None' || psArgs.trim() === '' ? null : psArgs;
@@ -20,5 +19,5 @@ export async function containerTop(
     );
   }
   if (!isActionAllowed('top', c.status)) throw new InvalidStateError('top', c.uuid, c.status);
-  return deps.agents.top(await hostEndpoint(c), c.uuid, args, requestId);
+  return deps.agents.top(await hostEndpoint(c), c.uuid, args);
 }

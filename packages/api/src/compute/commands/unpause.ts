@@ -6,16 +6,11 @@ import { recordAndQueue } from '../dispatch';
 import { hostOf } from './start-stop';
 
 /** POST /v1/containers/{id}/unpause */
-export async function unpauseContainer(
-  deps: ComputeDeps,
-  ctx: RequestContext,
-  c: Container,
-  requestId: string,
-): Promise<void> {
+export async function unpauseContainer(deps: ComputeDeps, ctx: RequestContext, c: Container): Promise<void> {
   if (!isActionAllowed('unpause', c.status)) throw new InvalidStateError('unpause', c.uuid, c.status);
   const host = hostOf(c);
   await deps.sequelize.transaction(async (t) => {
     await acceptVerb(t, c, 'unpause', { taskState: TaskState.ContainerUnpausing });
-    await recordAndQueue(t, c, host, 'unpause', {}, ctx, requestId);
+    await recordAndQueue(t, c, host, 'unpause', {}, ctx);
   });
 }

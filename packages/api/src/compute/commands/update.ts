@@ -21,19 +21,16 @@ export async function updateContainer(
   deps: ComputeDeps,
   c: Container,
   change: UpdateChange,
-  requestId: string,
 ): Promise<Container> {
   if (!isActionAllowed('update', c.status)) throw new InvalidStateError('update', c.uuid, c.status);
   if (change.cpu !== undefined || change.memory !== undefined) {
     const host = hostOf(c);
     const endpoint = await agentEndpoint(host);
     if (!endpoint) throw new ServiceUnavailableError(`Compute host ${host} has no registered endpoint.`);
-    await deps.agents.updateResources(
-      endpoint,
-      c.uuid,
-      { cpu: change.cpu ?? null, memory: change.memory ?? null },
-      requestId,
-    );
+    await deps.agents.updateResources(endpoint, c.uuid, {
+      cpu: change.cpu ?? null,
+      memory: change.memory ?? null,
+    });
     await c.reload();
   }
   const fields: Partial<Pick<Container, 'name' | 'auto_heal'>> = {};

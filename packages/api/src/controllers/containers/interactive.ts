@@ -23,13 +23,13 @@ export function interactiveRouter(deps: ComputeDeps): Router {
     const interactive = parseBool('interactive', q.interactive, false);
     const command = splitCommand(q.command);
     const c = await findContainer(req.params.ident, req.context);
-    res.json(await executeCommand(deps, c, command, run, interactive, req.requestId));
+    res.json(await executeCommand(deps, c, command, run, interactive));
   });
 
   r.post('/:ident/execute_resize', async (req, res) => {
     const q = executeResizeQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
-    await resizeTty(deps, c, q.exec_id, { w: Number(q.w), h: Number(q.h) }, req.requestId);
+    await resizeTty(deps, c, q.exec_id, { w: Number(q.w), h: Number(q.h) });
     res.json(null);
   });
 
@@ -42,7 +42,7 @@ export function interactiveRouter(deps: ComputeDeps): Router {
   r.post('/:ident/resize', async (req, res) => {
     const q = resizeQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
-    await resizeTty(deps, c, null, { w: Number(q.w), h: Number(q.h) }, req.requestId);
+    await resizeTty(deps, c, null, { w: Number(q.w), h: Number(q.h) });
     res.json(null);
   });
 

@@ -44,21 +44,21 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
     const q = rebootQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
     const timeout = q.timeout === undefined ? null : Number(q.timeout);
-    await rebootContainer(deps, req.context, c, timeout, req.requestId);
+    await rebootContainer(deps, req.context, c, timeout);
     res.status(202).json(null);
   });
 
   r.post('/:ident/pause', async (req, res) => {
     emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
-    await pauseContainer(deps, req.context, c, req.requestId);
+    await pauseContainer(deps, req.context, c);
     res.status(202).json(null);
   });
 
   r.post('/:ident/unpause', async (req, res) => {
     emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
-    await unpauseContainer(deps, req.context, c, req.requestId);
+    await unpauseContainer(deps, req.context, c);
     res.status(202).json(null);
   });
 
@@ -66,7 +66,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
     const q = killQuery(actionParams(req));
     const signal = normaliseSignal(q.signal);
     const c = await findContainer(req.params.ident, req.context);
-    await killContainer(deps, req.context, c, signal, req.requestId);
+    await killContainer(deps, req.context, c, signal);
     res.status(202).json(null);
   });
 
@@ -81,13 +81,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
     if (driver === 'glance')
       throw new InputError('The glance image driver is not enabled on this deployment.');
     const c = await findContainer(req.params.ident, req.context);
-    await rebuildContainer(
-      deps,
-      req.context,
-      c,
-      { image: q.image ?? null, imageDriver: driver },
-      req.requestId,
-    );
+    await rebuildContainer(deps, req.context, c, { image: q.image ?? null, imageDriver: driver });
     res.status(202).json(null);
   });
 
@@ -95,7 +89,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
     const body = updateBody(req.body ?? {});
     const change = updateChange(body, deps.config);
     const c = await findContainer(req.params.ident, req.context);
-    const updated = await updateContainer(deps, c, change, req.requestId);
+    const updated = await updateContainer(deps, c, change);
     res.json(containerView(updated, req.context, baseUrl(req)));
   });
 

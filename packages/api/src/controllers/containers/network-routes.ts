@@ -78,14 +78,14 @@ export function addNetworkRoutes(r: Router, deps: ComputeDeps): void {
   r.post('/:ident/network_attach', versioned('1.8'), async (req, res) => {
     const network = networkFromQuery(attachQuery(actionParams(req)), 'attach');
     const c = await findContainer(String(req.params.ident), req.context);
-    await attachNetwork(deps, req.context, c, network, req.requestId);
+    await attachNetwork(deps, req.context, c, network);
     res.status(200).json(null);
   });
 
   r.post('/:ident/network_detach', versioned('1.6'), async (req, res) => {
     const network = networkFromQuery(detachQuery(actionParams(req)), 'detach');
     const c = await findContainer(String(req.params.ident), req.context);
-    await detachNetwork(deps, req.context, c, network, req.requestId);
+    await detachNetwork(deps, req.context, c, network);
     res.status(202).json(null);
   });
 

@@ -60,7 +60,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     const body = bodyValidator(req.apiVersion)(req.body ?? {});
     const run = parseBool('run', q.run, false);
     const params = createParams(body, req.apiVersion, req.context, deps.config);
-    const c = await createContainer(deps, req.context, params, run, req.requestId);
+    const c = await createContainer(deps, req.context, params, run);
     const base = baseUrl(req);
     res
       .status(202)
@@ -99,34 +99,28 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
       throw new NotAllowedError("Policy doesn't allow container:delete_all_projects to be performed.");
     }
     const c = await findContainer(req.params.ident, req.context);
-    await deleteContainer(deps, req.context, c, { force, stop }, req.requestId);
+    await deleteContainer(deps, req.context, c, { force, stop });
     res.status(204).end();
   });
 
   r.post('/:ident/start', async (req, res) => {
     emptyQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
-    await startContainer(deps, req.context, c, req.requestId);
+    await startContainer(deps, req.context, c);
     res.status(202).json(null);
   });
 
   r.post('/:ident/stop', async (req, res) => {
     const q = stopQuery(actionParams(req));
     const c = await findContainer(req.params.ident, req.context);
-    await stopContainer(
-      deps,
-      req.context,
-      c,
-      q.timeout === undefined ? null : Number(q.timeout),
-      req.requestId,
-    );
+    await stopContainer(deps, req.context, c, q.timeout === undefined ? null : Number(q.timeout));
     res.status(202).json(null);
   });
 
   r.get('/:ident/logs', async (req, res) => {
     const q = logsParams(logsQuery(actionParams(req)));
     const c = await findContainer(req.params.ident, req.context);
-    res.json(await containerLogs(deps, c, q, req.requestId));
+    res.json(await containerLogs(deps, c, q));
   });
 
   registerSyncVerbs(r, deps);
