@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { QueryTypes } from 'sequelize';
+import { ComputeAgentClient, RemoteError, ZunError, causeChain } from '@zun/common';
 import { createTestDatabase, type TestDatabase } from '../../../../../test/support/db';
 import { BUSYBOX, TestStack } from '../../../../../test/support/stack';
 
@@ -314,5 +316,29 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
       headers: { 'x-zun-service-token': stack.serviceToken },
     });
     expect(right.status).toBe(200);
+  });
+
+  it("an agent's error reaches the API with the agent's answer and the original error as its cause", async () => {
+    const uuid = randomUUID();
+    const err = await new ComputeAgentClient(stack.serviceToken)
+      .top(stack.agentUrl!, uuid, null)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZunError);
+    expect(err).toMatchObject({ status: 404, code: 'container-not-found' });
+    expect((err as Error).cause).toBeInstanceOf(RemoteError);
+    expect(causeChain(err).slice(1)).toEqual([
+      {
+        name: 'RemoteError',
+        status: 404,
+        code: 'container-not-found',
+        message: `Container ${uuid} could not be found on ${stack.host}.`,
+      },
+      {
+        name: 'NotFoundError',
+        status: 404,
+        code: 'container-not-found',
+        message: `Container ${uuid} could not be found on ${stack.host}.`,
+      },
+    ]);
   });
 });
