@@ -189,6 +189,11 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     // The interrupted stops run again; the quick one finishes.
     const done = await stack.waitFor(quick, (c) => c.status === 'Stopped' && c.task_state === null);
     expect(done.status_reason).toBeNull();
+    // The row settles before the task records its end.
+    await waitUntil(
+      'the stop to record its end',
+      async () => (await tasksOf(quick)).at(-1)?.state !== 'running',
+    );
     expect((await tasksOf(quick)).at(-1)).toEqual(
       expect.objectContaining({ state: 'done', error: 'interrupted by an agent restart' }),
     );
