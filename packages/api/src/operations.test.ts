@@ -4,7 +4,13 @@ import express, { Router } from 'express';
 import { Registry } from 'prom-client';
 import winston from 'winston';
 import Transport from 'winston-transport';
-import { httpObservability, InputError, metricsHandler, REQUEST_ID_HEADER } from '@zun/common';
+import {
+  httpObservability,
+  InputError,
+  metricsHandler,
+  REQUEST_ID_HEADER,
+  requestIdFormat,
+} from '@zun/common';
 import { errorHandler } from './middleware/errors';
 import { requestId } from './middleware/request-id';
 
@@ -24,7 +30,8 @@ const memory = new Memory();
 const registry = new Registry();
 
 beforeAll(async () => {
-  const logger = winston.createLogger({ level: 'debug', transports: [memory] });
+  // With the daemons' request id format: lines logged in a request's context carry its id.
+  const logger = winston.createLogger({ level: 'debug', format: requestIdFormat(), transports: [memory] });
   const app = express();
   app.use(requestId);
   app.use(httpObservability(registry, logger));
@@ -40,7 +47,7 @@ beforeAll(async () => {
     throw new InputError('cannot start');
   });
   containers.post('/:id/stop', () => {
-    throw new Error('engine exploded');
+    throw new Error('engine exploded', { cause: new Error('engine answered 500') });
   });
   const v1 = Router();
   v1.use('/containers', containers);
@@ -96,7 +103,7 @@ describe('httpObservability', () => {
     memory.entries.length = 0;
     const ok = await fetch(`${base}/v1/containers/${UUID}?x=1`);
     await fetch(`${base}/v1/containers/${UUID}/start`, { method: 'POST' });
-    await fetch(`${base}/v1/containers/${UUID}/stop`, { method: 'POST' });
+    const failed = await fetch(`${base}/v1/containers/${UUID}/stop`, { method: 'POST' });
     await new Promise((r) => setTimeout(r, 50));
     const access = memory.entries.filter((e) => e.message === 'request');
     expect(access.map((e) => [e.level, e.method, e.route, e.status])).toEqual([
@@ -108,7 +115,13 @@ describe('httpObservability', () => {
     expect(access[0].request_id).toBe(ok.headers.get(REQUEST_ID_HEADER));
     expect(typeof access[0].duration_ms).toBe('number');
     // The 400 is the caller's business: no error entry for it.
-    expect(memory.entries.filter((e) => e.level === 'error')).toHaveLength(1);
+    const errors = memory.entries.filter((e) => e.level === 'error');
+    expect(errors).toHaveLength(1);
+    // The 500's line: the request's id from the context, and what caused the failure.
+    expect(errors[0]).toMatchObject({
+      request_id: failed.headers.get(REQUEST_ID_HEADER),
+      causes: [{ name: 'Error', message: 'engine answered 500' }],
+    });
   });
 
   it('logs the scrapes and health probes at debug only', async () => {

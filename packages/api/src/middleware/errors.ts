@@ -97,7 +97,6 @@ export function errorHandler(logger: Logger) {
       const now = Date.now();
       if (now - outage.loggedAt >= 10_000) {
         logger.warn('database unavailable', {
-          request_id: req.requestId,
           error: String(err),
           answered_503_since_last: outage.since,
         });
@@ -112,14 +111,13 @@ export function errorHandler(logger: Logger) {
       return;
     }
     if (err instanceof ZunError && (err.status < 500 || err instanceof ServiceUnavailableError)) {
-      if (err.status >= 500) logger.warn(err.message, { request_id: req.requestId, causes: causesOf(err) });
+      if (err.status >= 500) logger.warn(err.message, { causes: causesOf(err) });
       const title = err instanceof NotAcceptableError ? err.title : err.message;
       res.status(err.status).json(errorEnvelope(err.status, err.code, title, err.message));
       return;
     }
     const id = randomUUID();
     logger.error('request failed', {
-      request_id: req.requestId,
       correlation_id: id,
       method: req.method,
       path: req.originalUrl,
