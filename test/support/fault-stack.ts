@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AioStack, BUSYBOX } from './aio-stack';
 import { takeCensus, type Census } from './census';
+import { issueToken } from './identity';
 
 export type DaemonName = 'api' | 'compute' | 'wsproxy' | 'postgres';
 
@@ -103,23 +104,7 @@ export class FaultStack extends AioStack {
 
   async token(): Promise<string> {
     if (this.tokenValue) return this.tokenValue;
-    const res = await fetch(`${this.apiUrl}/identity/v3/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: 'admin', domain: { name: 'Default' }, password: this.env.OS_PASSWORD },
-            },
-          },
-          scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-        },
-      }),
-    });
-    const token = res.headers.get('x-subject-token');
-    if (res.status !== 201 || !token) throw new Error(`no token: ${res.status}`);
+    const token = await issueToken(this.apiUrl, 'admin', String(this.env.OS_PASSWORD));
     this.tokenValue = token;
     return token;
   }

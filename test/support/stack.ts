@@ -8,6 +8,7 @@ import { createLogger, loadConfig, LABEL_HOST, type Logger, type ZunConfig } fro
 import { startApi, type RunningApi } from '@zun/api';
 import { startWsProxy, type RunningProxy } from '@zun/wsproxy';
 import type { TestDatabase } from './db';
+import { issueToken } from './identity';
 import { reapNetworksAndVolumes } from './reap';
 
 export const REGISTRY = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
@@ -148,27 +149,11 @@ export class TestStack {
   async token(user: 'admin' | 'demo'): Promise<string> {
     const cached = this.tokens.get(user);
     if (cached) return cached;
-    const res = await fetch(`${this.api.url}/identity/v3/auth/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: {
-                name: user,
-                domain: { name: 'Default' },
-                password: user === 'admin' ? this.adminPassword : this.demoPassword,
-              },
-            },
-          },
-          scope: { project: { name: user, domain: { name: 'Default' } } },
-        },
-      }),
-    });
-    const token = res.headers.get('x-subject-token');
-    if (res.status !== 201 || !token) throw new Error(`cannot get a token for ${user}: ${res.status}`);
+    const token = await issueToken(
+      this.api.url,
+      user,
+      user === 'admin' ? this.adminPassword : this.demoPassword,
+    );
     this.tokens.set(user, token);
     return token;
   }
@@ -217,6 +202,17 @@ export class TestStack {
       await new Promise((res) => setTimeout(res, 100));
     }
     throw new Error(`timed out waiting for container ${uuid}; last: ${JSON.stringify(last)}`);
+  }
+
+  /** `run` of a busybox that sleeps (as the demo user), waited for until Running; its uuid. */
+  async runSleeper(): Promise<string> {
+    const r = await this.call<Record<string, unknown>>('POST', '/v1/containers?run=true', {
+      body: { image: BUSYBOX, command: ['sleep', '600'] },
+    });
+    if (r.status !== 202) throw new Error(`run answered ${r.status}: ${JSON.stringify(r.body)}`);
+    const uuid = String(r.body.uuid);
+    await this.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null);
+    return uuid;
   }
 
   /** Docker containers this stack's host created (by our labels). */

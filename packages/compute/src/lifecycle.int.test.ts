@@ -44,15 +44,7 @@ describe('zun-compute start-up and shutdown (real engine, real PostgreSQL)', () 
     });
   const claim = (url: string, uuid: string) =>
     agentCall(url, 'POST', '/v1/claims', { container_uuid: uuid, cpu: 0.1, memory: 16, disk: 0 });
-  const runSleeper = async (): Promise<string> => {
-    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
-      body: { image: BUSYBOX, command: ['sleep', '600'] },
-    });
-    expect(r.status).toBe(202);
-    const uuid = String(r.body.uuid);
-    await stack.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null);
-    return uuid;
-  };
+  const runSleeper = (): Promise<string> => stack.runSleeper();
   const exited = (a: AgentHandle): Promise<number | null> =>
     a.child.exitCode !== null
       ? Promise.resolve(a.child.exitCode)

@@ -65,15 +65,7 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     }
     throw new Error(`timed out waiting for ${what}; agent: ${agent?.output().slice(-3000)}`);
   };
-  const runSleeper = async (): Promise<string> => {
-    const r = await stack.call<View>('POST', '/v1/containers?run=true', {
-      body: { image: BUSYBOX, command: ['sleep', '600'] },
-    });
-    expect(r.status).toBe(202);
-    const uuid = String(r.body.uuid);
-    await stack.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null);
-    return uuid;
-  };
+  const runSleeper = (): Promise<string> => stack.runSleeper();
   const stop = async (uuid: string, timeout: number): Promise<void> => {
     expect((await stack.call('POST', `/v1/containers/${uuid}/stop?timeout=${timeout}`)).status).toBe(202);
   };
