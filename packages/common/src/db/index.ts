@@ -12,6 +12,7 @@ import * as m003 from './migrations/003-cpu-pinning';
 import * as m004 from './migrations/004-websocket-tokens';
 import * as m005 from './migrations/005-container-mounts';
 import * as m006 from './migrations/006-registries';
+import * as m007 from './migrations/007-capsules';
 
 export * from './models/compute';
 export { isDatabaseUnavailable } from './unavailable';
@@ -28,6 +29,7 @@ const MIGRATIONS = [
   { name: '004-websocket-tokens', mod: m004 },
   { name: '005-container-mounts', mod: m005 },
   { name: '006-registries', mod: m006 },
+  { name: '007-capsules', mod: m007 },
 ];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {

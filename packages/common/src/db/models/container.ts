@@ -22,6 +22,29 @@ export interface Healthcheck {
   timeout?: number;
 }
 
+/** Upstream's container types: what a row of the containers table is. */
+export const CONTAINER_TYPE = {
+  /** A plain container, the only kind /v1/containers lists. */
+  container: 0,
+  /** A capsule's sandbox: the capsule itself (its status, claim, network and IPC namespaces). */
+  capsule: 1,
+  /** A regular member of a capsule, joined to the sandbox's namespaces. */
+  capsuleMember: 2,
+  /** An init container of a capsule: runs to completion, in order, before the members start. */
+  capsuleInit: 3,
+} as const;
+export type ContainerType = (typeof CONTAINER_TYPE)[keyof typeof CONTAINER_TYPE];
+
+/**
+ * A volume a capsule declares, kept on its sandbox row: a new local volume of `size` GiB that
+ * lives with the capsule (removed with it when `autoRemove`), or an existing project volume.
+ * Members mount these by `name` (their `mounts` hold `{type:'volume', name, destination}` with
+ * the capsule's volume name; the agent resolves it to the engine volume it made).
+ */
+export type CapsuleVolume =
+  | { name: string; size: number; autoRemove: boolean }
+  | { name: string; volumeId: string; autoRemove: boolean };
+
 export class Container extends Model<InferAttributes<Container>, InferCreationAttributes<Container>> {
   declare id: CreationOptional<number>;
   declare uuid: string;
@@ -68,6 +91,13 @@ export class Container extends Model<InferAttributes<Container>, InferCreationAt
    * rebuild can make the same mounts again; null for rows created before migration 005.
    */
   declare mounts: CreationOptional<MountRequest[] | null>;
+  declare container_type: CreationOptional<ContainerType>;
+  /** The capsule (its sandbox row's uuid) a member or init container belongs to; null otherwise. */
+  declare capsule_id: CreationOptional<string | null>;
+  /** A capsule's `metadata.annotations` (sandbox row only). */
+  declare annotations: CreationOptional<Record<string, string> | null>;
+  /** A capsule's declared volumes (sandbox row only). */
+  declare capsule_volumes: CreationOptional<CapsuleVolume[] | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
@@ -150,6 +180,10 @@ export function initContainerModels(sequelize: Sequelize): void {
       websocket_url: DataTypes.STRING,
       websocket_token: DataTypes.STRING,
       mounts: J,
+      container_type: { type: DataTypes.INTEGER, defaultValue: 0 },
+      capsule_id: DataTypes.STRING,
+      annotations: J,
+      capsule_volumes: J,
       ...stamps,
     },
     { sequelize, tableName: 'containers', underscored: true },
