@@ -92,18 +92,19 @@ export class StateSync {
     this.unsubscribe?.();
   }
 
-  async refresh(uuid: string, action = 'inspect'): Promise<void> {
+  /** Brings one row in line with the engine; true when its Docker container was found gone. */
+  async refresh(uuid: string, action = 'inspect'): Promise<boolean> {
     const c = await Container.findOne({ where: { uuid } });
-    if (!c || c.task_state || SKIP.includes(c.status) || !c.container_id) return;
+    if (!c || c.task_state || SKIP.includes(c.status) || !c.container_id) return false;
     // Our own starts end with the row already Running: nothing to learn from their event. The
     // engine's restarts under a restart policy come after a `die`, which took the row off Running.
-    if (action === 'start' && c.status === ContainerStatus.Running) return;
+    if (action === 'start' && c.status === ContainerStatus.Running) return false;
     // A queued task owns the row too: the API's Restarting/Rebuilding must not be read back as
     // Docker's Running before the host has even started the reboot or rebuild.
     if (
       await ComputeTask.count({ where: { container_uuid: uuid, state: { [Op.in]: ['pending', 'running'] } } })
     )
-      return;
+      return false;
     const info = await this.engine.inspectContainer(c.container_id);
     // Marked before the row changes: the refresh of the `destroy` that follows a `die` can read
     // the row this one makes Stopped and heal it before this one resumes.
@@ -117,6 +118,7 @@ export class StateSync {
     else await this.vanished(c);
     if (leaving && c.status === ContainerStatus.Running) this.leftRunning.delete(uuid);
     this.logger.debug('container synced from engine', { uuid, action, status: c.status });
+    return !info;
   }
 
   /** One pass over everything on this host: engine list vs. rows. */
@@ -130,8 +132,10 @@ export class StateSync {
       if (!c.container_id) continue;
       const d = byId.get(c.container_id);
       if (!d) {
-        this.onDrift?.('vanished');
-        await this.vanished(c);
+        // The listing was taken before the rows were read: a create that finished in between
+        // has a container the listing does not show (such a row once went to Error as "removed
+        // outside the service"). Only the engine's answer to an inspect says it is gone.
+        if (await this.refresh(c.uuid, 'reconcile')) this.onDrift?.('vanished');
         continue;
       }
       if (statusFromListState(d.State, c.status) === c.status) continue;
