@@ -10,6 +10,8 @@ import { LABEL_HOST, LABEL_UUID } from '@zun/common';
 export interface Census {
   rows: number;
   byStatus: Record<string, number>;
+  /** Every row as `uuid status reason`, for a failure message that says which row and why. */
+  described: { uuid: string; status: string; reason: string | null }[];
   /** Rows with a task_state still set, or in a transitional status. */
   unsettled: string[];
   errorsWithoutReason: string[];
@@ -68,6 +70,7 @@ export async function takeCensus(
     return {
       rows: rows.length,
       byStatus,
+      described: rows.map((r) => ({ uuid: r.uuid, status: r.status, reason: r.status_reason })),
       unsettled: rows
         .filter((r) => r.task_state !== null || TRANSITIONAL.has(r.status))
         .map((r) => `${r.uuid} ${r.status}/${r.task_state}`),

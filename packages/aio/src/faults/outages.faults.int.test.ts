@@ -136,6 +136,8 @@ describe('PostgreSQL stopped under load', () => {
     expect(census.leakedEngineContainers).toEqual([]);
     expect(census.leakedClaims).toEqual([]);
     // Every acknowledged create ran (the engine was never down).
+    const mine = new Set(acknowledged);
+    expect(census.described.filter((r) => mine.has(r.uuid) && r.status !== 'Running')).toEqual([]);
     expect(census.byStatus.Running ?? 0).toBe(acknowledged.length);
     results['PostgreSQL stopped under load'] = {
       outageMs: OUTAGE_MS,

@@ -18,6 +18,14 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(broken)).toBe(true);
   });
 
+  it('sees an outage through errors that wrap it as their cause', () => {
+    const outage = new ConnectionRefusedError(pgError('ECONNREFUSED'));
+    expect(isDatabaseUnavailable(new Error('network set-up failed', { cause: outage }))).toBe(true);
+    const twice = new Error('outer', { cause: new Error('inner', { cause: wrapped('57P01') }) });
+    expect(isDatabaseUnavailable(twice)).toBe(true);
+    expect(isDatabaseUnavailable(new Error('outer', { cause: new Error('boom') }))).toBe(false);
+  });
+
   it('is false for errors of the query itself', () => {
     expect(isDatabaseUnavailable(wrapped('22P02'))).toBe(false); // invalid text representation
     expect(isDatabaseUnavailable(new UniqueConstraintError({}))).toBe(false);

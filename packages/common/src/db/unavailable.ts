@@ -13,6 +13,17 @@ const UNAVAILABLE = /^(08...|57P0[1-3]|53300)$/;
  * like a bug. Checked by class and SQLSTATE, never by message.
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
+  // Code that wraps an error keeps the original as its cause (new Error(msg, { cause })): an
+  // outage seen through a wrapper is still an outage. Bounded, in case of a cycle.
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 8; depth += 1) {
+    if (unavailable(e)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+function unavailable(err: Error): boolean {
   if (err instanceof ConnectionError) return true;
   if (err instanceof DatabaseError) {
     const code = (err.parent as { code?: string } | undefined)?.code;
@@ -22,7 +33,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
     return UNAVAILABLE.test(code);
   }
   // Errors of pg itself that reach us unwrapped (a raw client, a pool's connect).
-  if (!(err instanceof BaseError) && err instanceof Error) {
+  if (!(err instanceof BaseError)) {
     const code = (err as { code?: string }).code;
     if (typeof code === 'string')
       return UNAVAILABLE.test(code) || code === 'ECONNREFUSED' || code === 'ECONNRESET';

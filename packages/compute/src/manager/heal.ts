@@ -1,5 +1,5 @@
 import { Op } from 'sequelize';
-import { Container, ContainerStatus, TaskState } from '@zun/common';
+import { Container, ContainerStatus, TaskState, isDatabaseUnavailable } from '@zun/common';
 import { applyInspect, reasonOf, type ManagerContext } from './context';
 import { containerSpec } from './commands/create';
 import { createOnNetworks } from '../network/attach';
@@ -42,6 +42,9 @@ export async function healContainer(ctx: ManagerContext, c: Container, wasRunnin
     else await c.update({ task_state: null });
     ctx.logger.info('container auto-healed', { uuid: c.uuid, container_id: id, started: wasRunning });
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     const reason = `auto_heal could not recreate the container: ${reasonOf(err)}`;
     ctx.logger.warn('auto-heal failed', { uuid: c.uuid, reason });
     await c.update({ status: ContainerStatus.Error, status_reason: reason, task_state: null });

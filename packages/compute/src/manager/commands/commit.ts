@@ -4,6 +4,7 @@ import {
   LABEL_MANAGED,
   type CommitTaskParams,
   type Container,
+  isDatabaseUnavailable,
 } from '@zun/common';
 import { parseImageReference } from '@zun/common';
 import type { ActionLog } from '../actions';
@@ -39,6 +40,9 @@ export async function commitContainer(
     }
     done();
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     ctx.logger.warn('container commit failed', { uuid: c.uuid, reason: reasonOf(err) });
     done(err as Error);
   }

@@ -1,4 +1,10 @@
-import { ContainerStatus, TaskState, type Container, type DeleteTaskParams } from '@zun/common';
+import {
+  ContainerStatus,
+  TaskState,
+  type Container,
+  type DeleteTaskParams,
+  isDatabaseUnavailable,
+} from '@zun/common';
 import { isNotFound } from '../../docker/errors';
 import { reasonOf, type ManagerContext } from '../context';
 import { releaseHostResources } from '../host-resources';
@@ -30,6 +36,9 @@ export async function deleteContainer(
       }
     }
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     const reason = reasonOf(err);
     ctx.logger.warn('container delete failed', { uuid: c.uuid, reason });
     await c.update({ status: ContainerStatus.Error, status_reason: reason, task_state: null });

@@ -1,4 +1,4 @@
-import { TaskState, type Container } from '@zun/common';
+import { TaskState, type Container, isDatabaseUnavailable } from '@zun/common';
 import type { ActionLog } from '../actions';
 import type { ManagerContext } from '../context';
 import { logFailure, settleFromEngine } from '../settle';
@@ -13,6 +13,9 @@ export async function pauseContainer(ctx: ManagerContext, c: Container, audit: A
     await settleFromEngine(ctx, c);
     done();
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     logFailure(ctx, c, 'pause', err);
     await settleFromEngine(ctx, c);
     done(err as Error);

@@ -1,4 +1,10 @@
-import { ContainerStatus, TaskState, type Container, type RebootTaskParams } from '@zun/common';
+import {
+  ContainerStatus,
+  TaskState,
+  type Container,
+  type RebootTaskParams,
+  isDatabaseUnavailable,
+} from '@zun/common';
 import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { logFailure, settleFromEngine } from '../settle';
@@ -24,6 +30,9 @@ export async function rebootContainer(
     await applyInspect(c, info, { task_state: null });
     done();
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     logFailure(ctx, c, 'reboot', err);
     const info = c.container_id ? await ctx.engine.inspectContainer(c.container_id).catch(() => null) : null;
     if (info?.State?.Running) await applyInspect(c, info, { task_state: null });

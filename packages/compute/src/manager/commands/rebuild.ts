@@ -1,4 +1,10 @@
-import { ContainerStatus, TaskState, type Container, type RebuildTaskParams } from '@zun/common';
+import {
+  ContainerStatus,
+  TaskState,
+  type Container,
+  type RebuildTaskParams,
+  isDatabaseUnavailable,
+} from '@zun/common';
 import type { ContainerInspect, MountSpec } from '../../docker/engine';
 import { usingNetworks } from '../../network/project-networks';
 import { restoreMounts } from '../../volume/mounts';
@@ -47,6 +53,9 @@ export async function rebuildContainer(
     else await c.update({ ...after, status_reason: null });
     done();
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     const reason = reasonOf(err);
     ctx.logger.warn('container rebuild failed', { uuid: c.uuid, reason, old_container_kept: !removed });
     if (removed) {

@@ -1,4 +1,4 @@
-import { ContainerStatus, TaskState, type Container } from '@zun/common';
+import { ContainerStatus, TaskState, type Container, isDatabaseUnavailable } from '@zun/common';
 import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { repairLostNetworks } from '../../network/repair';
@@ -28,6 +28,9 @@ export async function startContainer(ctx: ManagerContext, c: Container, audit: A
     const info = await ctx.engine.inspectContainer(c.container_id);
     if (info) await applyInspect(c, info);
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     const reason = reasonOf(err);
     ctx.logger.warn('container start failed', { uuid: c.uuid, reason });
     await c.update({ status: ContainerStatus.Error, status_reason: reason, task_state: null });

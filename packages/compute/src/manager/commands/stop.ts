@@ -1,4 +1,4 @@
-import { TaskState, type Container, type StopTaskParams } from '@zun/common';
+import { TaskState, type Container, type StopTaskParams, isDatabaseUnavailable } from '@zun/common';
 import type { ActionLog } from '../actions';
 import { applyInspect, reasonOf, type ManagerContext } from '../context';
 
@@ -19,6 +19,9 @@ export async function stopContainer(
     else await c.update({ task_state: null });
     done();
   } catch (err) {
+    // An outage is not the action's failure: the task runner runs it again once the
+    // database answers (a catch-all here once turned it into an Error row).
+    if (isDatabaseUnavailable(err)) throw err;
     ctx.logger.warn('container stop failed', { uuid: c.uuid, reason: reasonOf(err) });
     const info = c.container_id ? await ctx.engine.inspectContainer(c.container_id).catch(() => null) : null;
     if (info) await applyInspect(c, info, { task_state: null });
