@@ -11,6 +11,7 @@ import { FilterScheduler } from '@zun/scheduler';
 import { createApiApp } from './app';
 import { HostStateCache } from './compute/host-states';
 import { bootstrapIdentity, LocalAuthProvider } from './identity';
+import { configurePolicy } from './policy';
 
 export interface RunningApi {
   url: string;
@@ -31,6 +32,8 @@ export async function startApi(
   if (!config.compute.serviceToken) {
     throw new Error('[compute] service_token must be set: the API presents it to compute agents');
   }
+  // First: a policy file that does not parse stops the start, before anything listens.
+  configurePolicy({ policyFile: config.policy.file, policyDirs: config.policy.dirs }, logger);
   const sequelize = openDatabase(config.database.connection, { poolMax: 20 });
   await sequelize.authenticate();
   if (opts.migrate !== false) await migrate(sequelize, logger);

@@ -13,6 +13,7 @@ export const SECTIONS = [
   'docker',
   'websocket_proxy',
   'scheduler',
+  'oslo_policy',
 ] as const;
 
 export type Section = (typeof SECTIONS)[number];
@@ -50,6 +51,8 @@ export const SECTION_HELP: Record<Section, string> = {
   websocket_proxy:
     "zun-wsproxy: clients open attach/exec sessions here; it relays them to the container's agent.",
   scheduler: 'Placement of new containers, done by zun-api.',
+  oslo_policy:
+    "Who may do what: zun-api's policy rules, overridden by the operator's files in oslo.policy's language.",
 };
 
 export const OPTIONS: readonly OptionDecl[] = [
@@ -479,5 +482,20 @@ export const OPTIONS: readonly OptionDecl[] = [
     type: 'float',
     default: 1,
     help: 'Seconds the API schedules from one host snapshot (plus its own placements) before reading the hosts again. Raise it to spare the database under bursts of creates.',
+  },
+  // [oslo_policy]
+  {
+    section: 'oslo_policy',
+    name: 'policy_file',
+    type: 'string',
+    default: 'policy.yaml',
+    help: "The operator's policy overrides (YAML: rule name -> check string; unlisted rules keep their defaults, see deploy/policy.yaml.sample). A relative path is taken from zun.conf's folder. Re-read when it changes; absent is fine.",
+  },
+  {
+    section: 'oslo_policy',
+    name: 'policy_dirs',
+    type: 'list',
+    default: ['policy.d'],
+    help: "Folders of further policy files (*.yaml, *.yml, *.json), read after policy_file in name order; relative to zun.conf's folder.",
   },
 ];

@@ -23,7 +23,11 @@ export class OptionValues {
   /** Options read by the loader, so a test can check that every declared option is used. */
   readonly read = new Set<string>();
 
-  constructor(file: string | undefined, env: NodeJS.ProcessEnv) {
+  constructor(
+    /** The zun.conf read, if any: relative paths in it are taken from its folder. */
+    readonly file: string | undefined,
+    env: NodeJS.ProcessEnv,
+  ) {
     const problems: string[] = [];
     if (file) this.readFile(file, problems);
     this.readEnv(env);

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
+import path from 'node:path';
 import { OptionValues } from './config-values';
 
 /**
@@ -82,6 +83,8 @@ export interface ZunConfig {
     /** Largest WebSocket message accepted from a client or an agent, in bytes. */
     maxPayload: number;
   };
+  /** The policy files, resolved against zun.conf's folder (oslo.policy's lookup). */
+  policy: { file: string; dirs: string[] };
   scheduler: {
     enabledFilters: string[];
     maxAttempts: number;
@@ -100,6 +103,10 @@ export interface ZunConfig {
     minimumDisk: number;
     maximumDisk: number;
   };
+}
+
+function besideConfig(configFile: string | undefined, p: string): string {
+  return path.resolve(configFile ? path.dirname(configFile) : process.cwd(), p);
 }
 
 export function configFilePath(env: NodeJS.ProcessEnv = process.env): string | undefined {
@@ -176,6 +183,10 @@ export function configFrom(v: OptionValues): ZunConfig {
       allowedOrigins: v.list('websocket_proxy', 'allowed_origins'),
       tokenTtl: v.num('websocket_proxy', 'token_ttl'),
       maxPayload: v.num('websocket_proxy', 'max_payload'),
+    },
+    policy: {
+      file: besideConfig(v.file, v.str('oslo_policy', 'policy_file')),
+      dirs: v.list('oslo_policy', 'policy_dirs').map((d) => besideConfig(v.file, d)),
     },
     scheduler: {
       enabledFilters: v.list('scheduler', 'enabled_filters'),

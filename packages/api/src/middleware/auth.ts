@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthProvider } from '../identity/context';
+import { computeIsAdmin } from '../policy';
 
 /**
  * Token authentication for everything except the version documents. The 401 body is
@@ -20,7 +21,9 @@ export function authenticate(provider: AuthProvider, authUrl: (req: Request) => 
       });
       return;
     }
-    req.context = ctx;
+    // Admin means what the policy's context_is_admin rule says (an operator may redefine it),
+    // decided once per request as oslo.policy does.
+    req.context = { ...ctx, isAdmin: computeIsAdmin(ctx) };
     next();
   };
 }
