@@ -133,6 +133,38 @@ export class TestStack {
     throw new Error(`zun-compute did not start: ${log}`);
   }
 
+  /**
+   * Another zun-api as a real process (dist build) on this stack's database: for what must hold
+   * across API processes (locks, quotas). Stopped by the caller.
+   */
+  async launchApi(extraEnv: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+    const child = spawn(process.execPath, [path.join(repo, 'packages/api/dist/main.js')], {
+      env: this.env({ ZUN_LOG_LEVEL: 'info', ...extraEnv }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+    const stop = async (): Promise<void> => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    };
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const m =
+        /zun-api listening[^\n]*"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*zun-api listening/.exec(
+          log,
+        );
+      if (m) return { url: m[1] ?? m[2], stop };
+      if (child.exitCode !== null) throw new Error(`zun-api exited: ${log}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await stop();
+    throw new Error(`zun-api did not start: ${log}`);
+  }
+
   async stopAgent(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.agent;
     if (!child || child.exitCode !== null) return;

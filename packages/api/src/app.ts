@@ -7,6 +7,7 @@ import { HostStateCache } from './compute/host-states';
 import { containersRouter } from './controllers/containers/router';
 import { hostsRouter } from './controllers/hosts';
 import { registriesRouter } from './controllers/registries/router';
+import { quotaClassesRouter, quotasRouter } from './controllers/quotas/router';
 import { rootRouter } from './controllers/root';
 import { availabilityZonesRouter, servicesRouter } from './controllers/services';
 import './http-types';
@@ -79,6 +80,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   v1.use('/availability_zones', availabilityZonesRouter(config));
   v1.use('/hosts', hostsRouter(config, deps.sequelize, baseUrl));
   v1.use('/registries', registriesRouter(config, logger, baseUrl));
+  v1.use('/quotas', quotasRouter(config, deps.sequelize));
+  v1.use('/quota_classes', quotaClassesRouter(config, deps.sequelize));
   v1.use(notFoundHandler);
   app.use('/v1', v1);
   app.use(notFoundHandler);

@@ -14,6 +14,7 @@ export const SECTIONS = [
   'websocket_proxy',
   'scheduler',
   'oslo_policy',
+  'quota',
 ] as const;
 
 export type Section = (typeof SECTIONS)[number];
@@ -51,6 +52,8 @@ export const SECTION_HELP: Record<Section, string> = {
   websocket_proxy:
     "zun-wsproxy: clients open attach/exec sessions here; it relays them to the container's agent.",
   scheduler: 'Placement of new containers, done by zun-api.',
+  quota:
+    'What a project may use at most unless it has limits of its own or the quota class `default` says otherwise (-1: unlimited). Changed at run time with `zun quota-update` and `zun quota-class-update default`.',
   oslo_policy:
     "Who may do what: zun-api's policy rules, overridden by the operator's files in oslo.policy's language.",
 };
@@ -498,4 +501,13 @@ export const OPTIONS: readonly OptionDecl[] = [
     default: ['policy.d'],
     help: "Folders of further policy files (*.yaml, *.yml, *.json), read after policy_file in name order; relative to zun.conf's folder.",
   },
+  // [quota]
+  ...(
+    [
+      ['containers', 40, 'Containers per project (capsule members count, each).'],
+      ['memory', 51200, 'MiB of memory per project, summed over its containers and capsules.'],
+      ['cpu', 20, 'vCPUs per project, summed over its containers and capsules.'],
+      ['disk', 100, 'GiB of disk per project, summed over its containers.'],
+    ] as const
+  ).map(([name, value, help]): OptionDecl => ({ section: 'quota', name, type: 'int', default: value, help })),
 ];

@@ -83,6 +83,8 @@ export interface ZunConfig {
     /** Largest WebSocket message accepted from a client or an agent, in bytes. */
     maxPayload: number;
   };
+  /** Project limits when neither the project nor the quota class `default` sets one (-1: none). */
+  quota: { containers: number; memory: number; cpu: number; disk: number };
   /** The policy files, resolved against zun.conf's folder (oslo.policy's lookup). */
   policy: { file: string; dirs: string[] };
   scheduler: {
@@ -183,6 +185,12 @@ export function configFrom(v: OptionValues): ZunConfig {
       allowedOrigins: v.list('websocket_proxy', 'allowed_origins'),
       tokenTtl: v.num('websocket_proxy', 'token_ttl'),
       maxPayload: v.num('websocket_proxy', 'max_payload'),
+    },
+    quota: {
+      containers: v.num('quota', 'containers'),
+      memory: v.num('quota', 'memory'),
+      cpu: v.num('quota', 'cpu'),
+      disk: v.num('quota', 'disk'),
     },
     policy: {
       file: besideConfig(v.file, v.str('oslo_policy', 'policy_file')),

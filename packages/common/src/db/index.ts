@@ -4,6 +4,7 @@ import type { Logger } from '../logging';
 import { initComputeModels } from './models/compute';
 import { initContainerModels } from './models/container';
 import { initIdentityModels } from './models/identity';
+import { initQuotaModels } from './models/quota';
 import { initRegistryModels } from './models/registry';
 import { initWebsocketModels } from './models/websocket';
 import * as m001 from './migrations/001-initial';
@@ -13,11 +14,13 @@ import * as m004 from './migrations/004-websocket-tokens';
 import * as m005 from './migrations/005-container-mounts';
 import * as m006 from './migrations/006-registries';
 import * as m007 from './migrations/007-capsules';
+import * as m010 from './migrations/010-quotas';
 
 export * from './models/compute';
 export { isDatabaseUnavailable } from './unavailable';
 export * from './models/container';
 export * from './models/identity';
+export * from './models/quota';
 export * from './models/registry';
 export * from './models/websocket';
 
@@ -30,6 +33,7 @@ const MIGRATIONS = [
   { name: '005-container-mounts', mod: m005 },
   { name: '006-registries', mod: m006 },
   { name: '007-capsules', mod: m007 },
+  { name: '010-quotas', mod: m010 },
 ];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {
@@ -43,6 +47,7 @@ export function openDatabase(connection: string, opts: { poolMax?: number } = {}
   initContainerModels(sequelize);
   initWebsocketModels(sequelize);
   initRegistryModels(sequelize);
+  initQuotaModels(sequelize);
   return sequelize;
 }
 

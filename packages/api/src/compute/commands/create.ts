@@ -8,11 +8,13 @@ import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
 import { generateContainerName } from '../names';
 import { placeOnHost, releaseQuietly } from '../placement';
+import { checkQuota } from '../quotas';
 
 /**
  * POST /v1/containers: schedule in-process, then in one transaction insert the row (Creating),
  * the `create` action and the durable task for the chosen host; wake that host's agent after
  * commit. The host is the first candidate whose agent accepts the claim (compute/placement.ts).
+ * Over the project's quota: 403 before anything is claimed or recorded (compute/quotas.ts).
  * With no valid host the row is kept in Error with the explanation (202,
  * as upstream), and no task or claim exists.
  */
@@ -27,6 +29,10 @@ export async function createContainer(
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
   refuseWhatNoHostOffers(hosts, p);
+  // Checked before anything is claimed (the common refusal costs nothing), and again, exactly,
+  // under the project's quota lock in the transaction that records the container.
+  const quotaDelta = { containers: 1, cpu: p.cpu, memory: Number(p.memory), disk: p.disk };
+  await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
   // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
   const registry = p.registry ? await findRegistry(p.registry, ctx, { ownProject: true }) : null;
   if (registry) refuseForeignImageHost(p.image, registry);
@@ -109,6 +115,7 @@ export async function createContainer(
   const target = placed.host;
   try {
     return await deps.sequelize.transaction(async (t) => {
+      await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, t);
       const row = await Container.create(
         { ...values, uuid, host: target, status: ContainerStatus.Creating },
         { transaction: t },

@@ -1,6 +1,7 @@
 import { InvalidStateError, isActionAllowed, ServiceUnavailableError, type Container } from '@zun/common';
 import type { ComputeDeps } from '../deps';
 import { agentEndpoint } from '../dispatch';
+import { checkQuota } from '../quotas';
 import { hostOf } from './start-stop';
 
 /** A validated PATCH body (containers.md §6): only the keys given are changed. */
@@ -27,9 +28,23 @@ export async function updateContainer(
     const host = hostOf(c);
     const endpoint = await agentEndpoint(host);
     if (!endpoint) throw new ServiceUnavailableError(`Compute host ${host} has no registered endpoint.`);
-    await deps.agents.updateResources(endpoint, c.uuid, {
-      cpu: change.cpu ?? null,
-      memory: change.memory ?? null,
+    // The project's quota lock is held until the host has answered, so two resizes of one
+    // project (in any zun-api process) cannot both pass the check.
+    await deps.sequelize.transaction(async (t) => {
+      await checkQuota(
+        deps.sequelize,
+        deps.config,
+        c.project_id,
+        {
+          cpu: change.cpu !== undefined ? change.cpu - (c.cpu ?? 0) : 0,
+          memory: change.memory !== undefined ? Number(change.memory) - Number(c.memory ?? 0) : 0,
+        },
+        t,
+      );
+      await deps.agents.updateResources(endpoint, c.uuid, {
+        cpu: change.cpu ?? null,
+        memory: change.memory ?? null,
+      });
     });
     await c.reload();
   }

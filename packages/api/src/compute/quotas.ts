@@ -1,0 +1,119 @@
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import {
+  CONTAINER_TYPE,
+  NotAllowedError,
+  Quota,
+  QUOTA_RESOURCES,
+  QuotaClass,
+  type QuotaResource,
+  type ZunConfig,
+} from '@zun/common';
+
+export type QuotaValues = Record<QuotaResource, number>;
+export const DEFAULT_CLASS = 'default';
+
+/** A refused request: 403 `over-quota`, naming each resource with what is used and the limit. */
+export class OverQuotaError extends NotAllowedError {
+  constructor(readonly over: { resource: QuotaResource; limit: number; inUse: number; requested: number }[]) {
+    super(
+      `Quota exceeded for resources: ${over
+        .map((o) => `${o.resource} (limit ${o.limit}, in use ${o.inUse}, requested ${o.requested})`)
+        .join(', ')}.`,
+      'over-quota',
+    );
+  }
+}
+
+/** The config defaults, overridden by the `default` class, for every resource. */
+export async function defaultLimits(config: ZunConfig, t?: Transaction): Promise<QuotaValues> {
+  return classLimits(DEFAULT_CLASS, config, t);
+}
+
+/** A class's limits; a resource the class does not set falls back to the config default. */
+export async function classLimits(name: string, config: ZunConfig, t?: Transaction): Promise<QuotaValues> {
+  const values: QuotaValues = { ...config.quota };
+  for (const row of await QuotaClass.findAll({ where: { class_name: name }, transaction: t }))
+    values[row.resource] = row.hard_limit;
+  return values;
+}
+
+/** A project's effective limits: its own, else the `default` class, else config. */
+export async function projectLimits(
+  projectId: string,
+  config: ZunConfig,
+  t?: Transaction,
+): Promise<QuotaValues> {
+  const values = await defaultLimits(config, t);
+  for (const row of await Quota.findAll({ where: { project_id: projectId }, transaction: t }))
+    values[row.resource] = row.hard_limit;
+  return values;
+}
+
+/**
+ * What a project holds now. Containers: plain containers and capsule members (init containers
+ * included: each is a container of the engine); cpu and memory: plain containers and capsules
+ * (whose rows carry their members' totals, so members are not counted twice); disk: plain
+ * containers. A create that failed for want of a host (Error, no host) holds nothing and counts
+ * for nothing, so failed attempts do not eat a project's quota.
+ */
+export async function projectUsage(
+  sequelize: Sequelize,
+  projectId: string,
+  t?: Transaction,
+): Promise<QuotaValues> {
+  const [row] = await sequelize.query<{ containers: string; memory: string; cpu: string; disk: string }>(
+    `SELECT count(*) FILTER (WHERE container_type IN (:plain, :member, :init)) AS containers,
+            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN NULLIF(memory, '')::numeric END), 0) AS memory,
+            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN cpu END), 0) AS cpu,
+            coalesce(sum(CASE WHEN container_type = :plain THEN disk END), 0) AS disk
+       FROM containers
+      WHERE project_id = :projectId AND NOT (status = 'Error' AND host IS NULL)`,
+    {
+      type: QueryTypes.SELECT,
+      transaction: t,
+      replacements: {
+        projectId,
+        plain: CONTAINER_TYPE.container,
+        capsule: CONTAINER_TYPE.capsule,
+        member: CONTAINER_TYPE.capsuleMember,
+        init: CONTAINER_TYPE.capsuleInit,
+      },
+    },
+  );
+  return {
+    containers: Number(row.containers),
+    memory: Number(row.memory),
+    cpu: Math.round(Number(row.cpu) * 1000) / 1000,
+    disk: Number(row.disk),
+  };
+}
+
+/**
+ * Refuses (OverQuotaError) when adding `delta` to the project's usage passes a limit. Inside a
+ * transaction it first takes the project's quota lock, held until that transaction ends: two
+ * creates of one project, in any zun-api process, then check and insert one after the other,
+ * so the limit is exact; other projects never wait.
+ */
+export async function checkQuota(
+  sequelize: Sequelize,
+  config: ZunConfig,
+  projectId: string,
+  delta: Partial<QuotaValues>,
+  t?: Transaction,
+): Promise<void> {
+  if (t) {
+    await sequelize.query("SELECT pg_advisory_xact_lock(hashtext('zun-quota:' || :projectId))", {
+      transaction: t,
+      replacements: { projectId },
+    });
+  }
+  const [limits, usage] = await Promise.all([
+    projectLimits(projectId, config, t),
+    projectUsage(sequelize, projectId, t),
+  ]);
+  const over = QUOTA_RESOURCES.filter((r) => {
+    const d = delta[r] ?? 0;
+    return d > 0 && limits[r] >= 0 && usage[r] + d > limits[r];
+  }).map((r) => ({ resource: r, limit: limits[r], inUse: usage[r], requested: delta[r] ?? 0 }));
+  if (over.length) throw new OverQuotaError(over);
+}
