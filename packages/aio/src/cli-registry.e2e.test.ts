@@ -1,5 +1,6 @@
-import { AioStack } from '../../../test/support/aio-stack';
+import { AioStack, BUSYBOX } from '../../../test/support/aio-stack';
 import { AuthRegistry } from '../../../test/support/auth-registry';
+import { issueToken } from '../../../test/support/identity';
 
 type View = Record<string, unknown>;
 
@@ -124,5 +125,53 @@ describe('zun CLI: registries (all-in-one stack, registry with auth)', () => {
     const d = await zun('registry-delete', 'cli-reg');
     expect(d.out).toContain('Request to delete registry cli-reg has been accepted.');
     expect((await zun('registry-show', 'cli-reg')).code).not.toBe(0);
+  });
+
+  it('quotas through the CLI: quota-update/get/defaults/delete, quota-class-update/get; a member is held to it', async () => {
+    const project = String(stack.demoEnv.OS_PROJECT_NAME);
+    const token = await issueToken(
+      String(stack.env.OS_AUTH_URL).replace(/\/identity\/v3\/?$/, ''),
+      'demo',
+      String(stack.demoEnv.OS_PASSWORD),
+      project,
+    );
+    const projects = (await (
+      await fetch(`${String(stack.env.OS_AUTH_URL).replace(/\/v3\/?$/, '')}/v3/auth/projects`, {
+        headers: { 'x-auth-token': token },
+      })
+    ).json()) as { projects: { id: string; name: string }[] };
+    const demo = projects.projects.find((p) => p.name === project)!.id;
+
+    const updated = await zun('quota-update', '--containers', '2', '--memory', '512', demo);
+    expect(updated.code).toBe(0);
+    expect(updated.out).toMatch(/containers\s*\|\s*2\b/);
+    expect((await zun('quota-get', demo, { demo: true })).out).toMatch(/memory\s*\|\s*512\b/);
+    const usages = await zun('quota-get', '--usages', demo);
+    expect(usages.out).toMatch(/containers\s*\|\s*2\s*\|\s*0\s*\|/);
+    expect((await zun('quota-defaults', demo)).out).toMatch(/containers\s*\|\s*40\b/);
+    // A member may read its quotas, not change them.
+    expect((await zun('quota-update', '--containers', '99', demo, { demo: true })).code).not.toBe(0);
+
+    for (const n of [1, 2])
+      expect(
+        (await zun('create', '--memory', '16', '--name', `q-${n}`, BUSYBOX, 'sleep', '300', { demo: true }))
+          .code,
+      ).toBe(0);
+    const over = await zun('create', '--memory', '16', '--name', 'q-3', BUSYBOX, 'sleep', '300', {
+      demo: true,
+    });
+    expect(over.code).not.toBe(0);
+    expect(over.err + over.out).toMatch(
+      /Quota exceeded for resources: containers \(limit 2, in use 2, requested 1\)/,
+    );
+
+    expect((await zun('quota-delete', demo)).code).toBe(0);
+    expect((await zun('quota-get', demo)).out).toMatch(/containers\s*\|\s*40\b/);
+    const cls = await zun('quota-class-update', '--cpu', '12', 'default');
+    expect(cls.code).toBe(0);
+    expect((await zun('quota-class-get', 'default')).out).toMatch(/cpu\s*\|\s*12\b/);
+    expect((await zun('quota-get', demo)).out).toMatch(/cpu\s*\|\s*12\b/);
+    expect((await zun('quota-class-update', '--cpu', '20', 'default')).code).toBe(0);
+    for (const n of [1, 2]) await zun('delete', '--force', `q-${n}`, { demo: true });
   });
 });
