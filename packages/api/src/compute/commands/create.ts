@@ -142,6 +142,13 @@ function refuseWhatNoHostOffers(hosts: readonly HostState[], p: CreateParams): v
       `Runtime "${runtime}" is not available on any compute host (available: ${known || 'none'}).`,
     );
   }
+  // The engine refuses more CPUs than its machine has; no host can ever run such a container.
+  const largest = Math.max(0, ...hosts.map((h) => h.cpus));
+  if (hosts.length && p.cpu > largest) {
+    throw new InputError(
+      `Invalid input for field/attribute cpu. Value: ${p.cpu}. No compute host has that many CPUs (the largest has ${largest}).`,
+    );
+  }
   if (p.disk > 0 && !hosts.some((h) => h.diskQuotaSupported)) {
     throw new InputError(
       'A disk size cannot be enforced here: no compute host has a storage driver with disk quota support (e.g. overlay2 on xfs with pquota, devicemapper, btrfs, zfs). Create the container without "disk".',

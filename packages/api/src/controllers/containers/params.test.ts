@@ -111,7 +111,7 @@ describe('createParams resource ranges', () => {
     expect(create({ cpu: 0.1 }).cpu).toBe(0.1);
     expect(create({ cpu: 16 }).cpu).toBe(16);
     expect(create({ memory: '1024' }).memory).toBe('1024');
-    expect(create({ memory: 4 }).memory).toBe('4');
+    expect(create({ memory: 6 }).memory).toBe('6');
     expect(create({ memory: 8192 }).memory).toBe('8192');
     expect(create({ disk: '10' }).disk).toBe(10);
     expect(create({ disk: 1 }).disk).toBe(1);
@@ -132,11 +132,12 @@ describe('createParams resource ranges', () => {
     );
   });
 
-  it.each([3, 8193, '0'])('refuses memory %p', (memory) => {
+  // 4 and 5 are within upstream's minimum_memory but below what the engine accepts (6 MiB).
+  it.each([3, 4, 5, 8193, '0'])('refuses memory %p', (memory) => {
     const err = failure(() => create({ memory }));
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).status).toBe(400);
-    expect(err.message).toContain('memory must be between 4 and 8192 MiB.');
+    expect(err.message).toContain('memory must be between 6 and 8192 MiB.');
   });
 
   it.each([0, 161, '500'])('refuses disk %p', (disk) => {

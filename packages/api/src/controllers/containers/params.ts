@@ -19,6 +19,12 @@ function requireVersion(v: ApiVersion, field: string, min: string, present: bool
   if (present && !v.atLeast(min)) throw new InvalidParamInVersion(field, v.toString(), min);
 }
 
+/**
+ * Docker refuses a memory limit below 6 MiB; upstream's minimum_memory (4) lets such a request
+ * through to end in Error, so the engine's floor applies on top of the setting.
+ */
+export const ENGINE_MINIMUM_MEMORY_MIB = 6;
+
 export function rangeCheck(field: string, value: number, min: number, max: number, unit = ''): void {
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new InputError(
@@ -68,7 +74,7 @@ export function createParams(
     body.cpu === undefined || body.cpu === null || body.cpu === '' ? c.defaultCpu : Number(body.cpu);
   rangeCheck('cpu', cpu, c.minimumCpus, c.maximumCpus);
   const memory = body.memory === undefined || body.memory === null ? c.defaultMemory : Number(body.memory);
-  rangeCheck('memory', memory, c.minimumMemory, c.maximumMemory, ' MiB');
+  rangeCheck('memory', memory, Math.max(c.minimumMemory, ENGINE_MINIMUM_MEMORY_MIB), c.maximumMemory, ' MiB');
   let disk = 0;
   if (body.disk !== undefined && body.disk !== null) {
     disk = Number(body.disk);
