@@ -45,3 +45,65 @@ export function parseBool(name: string, v: unknown, dflt: boolean): boolean {
     `Invalid input for field/attribute ${name}. Value: ${String(v)}. '${String(v)}' is not a valid boolean value`,
   );
 }
+
+/** Where input breaks a schema: the field as a path (`spec.containers[1].image`, '' for the root) and the rule. */
+export interface SchemaViolation {
+  field: string;
+  /** Phrased to follow the field's name: "is required", "must be ...". */
+  rule: string;
+}
+
+// verbose: the failing subschema (its `description`, its allowed properties) and the value are needed.
+const verboseAjv = new Ajv({ allErrors: false, strict: false, verbose: true });
+
+/**
+ * Compiles a schema for nested documents into a checker naming the offending field by its full
+ * path. A subschema's `description` is the rule shown when it fails (phrased "must ..."), so a
+ * oneOf reads as one rule rather than as ajv's complaint about its first branch.
+ */
+export function violationFinder(schema: JsonSchema): (data: unknown) => SchemaViolation | null {
+  const fn = verboseAjv.compile(schema);
+  return (data: unknown): SchemaViolation | null => {
+    if (fn(data)) return null;
+    // Without allErrors ajv stops at the first failing keyword; a oneOf reports its branches
+    // first and itself last, so the last error is the outermost rule that failed.
+    const err = fn.errors?.[fn.errors.length - 1];
+    if (!err) return { field: '', rule: 'is invalid' };
+    const segments = err.instancePath
+      .split('/')
+      .slice(1)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (err.keyword === 'required') {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      return { field: fieldPath(data, [...segments, missing]), rule: 'is required' };
+    }
+    const field = fieldPath(data, segments);
+    if (err.keyword === 'additionalProperties') {
+      const extra = (err.params as { additionalProperty: string }).additionalProperty;
+      const props = (err.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+      const allowed = props ? ` (allowed: ${Object.keys(props).join(', ')})` : '';
+      return { field, rule: `has an unknown key ${JSON.stringify(extra)}${allowed}` };
+    }
+    const description = (err.parentSchema as { description?: unknown } | undefined)?.description;
+    const rule = typeof description === 'string' ? description : (err.message ?? 'is invalid');
+    return { field, rule: `${rule} (got ${shortJson(err.data)})` };
+  };
+}
+
+/** `["spec","containers","1","image"]` → `spec.containers[1].image`, indexing where the value is an array. */
+function fieldPath(data: unknown, segments: string[]): string {
+  let out = '';
+  let value: unknown = data;
+  for (const seg of segments) {
+    if (Array.isArray(value)) out += `[${seg}]`;
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(seg)) out += out ? `.${seg}` : seg;
+    else out += `[${JSON.stringify(seg)}]`;
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[seg] : undefined;
+  }
+  return out;
+}
+
+function shortJson(value: unknown): string {
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}

@@ -4,20 +4,31 @@ import type { JsonSchema } from '../../validation/schema';
 /**
  * Request schemas for /v1/containers (containers.md §3.1, §4, §7, §8). Numeric ranges are
  * checked after the schema (they come from settings) by ./params.ts.
+ *
+ * The exported field rules are also those of a capsule's containers (../capsules/template-schema.ts).
  */
-const extBool = {
+export const extBool = {
   oneOf: [{ type: 'boolean' }, { type: 'string', enum: ['True', 'true', 'False', 'false'] }],
 };
-const nameSchema = {
+export const nameSchema = {
   type: ['string', 'null'],
   minLength: 2,
   maxLength: 255,
   pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]+$',
 };
-const cpuSchema = {
+export const cpuSchema = {
   oneOf: [{ type: 'number' }, { type: 'string', pattern: '^[0-9]*(\\.([0-9]+))?$' }, { type: 'null' }],
 };
-const intLike = { oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }] };
+export const intLike = {
+  oneOf: [{ type: 'integer' }, { type: 'string', pattern: '^[0-9]+$' }, { type: 'null' }],
+};
+export const imageSchema = { type: 'string', minLength: 2, maxLength: 255, pattern: '[a-zA-Z0-9_.-]{2}' };
+export const pullPolicySchema = {
+  oneOf: [
+    { type: 'string', enum: ['never', 'always', 'ifnotpresent', 'Never', 'Always', 'IfNotPresent'] },
+    { type: 'null' },
+  ],
+};
 const stringMap = { type: ['object', 'null'], additionalProperties: { type: 'string' } };
 
 /** Readable reasons for fields whose schema is a oneOf (ajv would only name the first branch). */
@@ -37,7 +48,7 @@ export const CREATE_HINTS: Record<string, string> = {
 
 export function createBodySchema(v: ApiVersion): JsonSchema {
   const props: Record<string, unknown> = {
-    image: { type: 'string', minLength: 2, maxLength: 255, pattern: '[a-zA-Z0-9_.-]{2}' },
+    image: imageSchema,
     name: nameSchema,
     command: v.atLeast('1.20') ? { type: ['array', 'null'] } : { type: ['string', 'null'] },
     cpu: cpuSchema,
@@ -47,12 +58,7 @@ export function createBodySchema(v: ApiVersion): JsonSchema {
     workdir: { type: ['string', 'null'] },
     environment: stringMap,
     labels: { type: ['object', 'null'] },
-    image_pull_policy: {
-      oneOf: [
-        { type: 'string', enum: ['never', 'always', 'ifnotpresent', 'Never', 'Always', 'IfNotPresent'] },
-        { type: 'null' },
-      ],
-    },
+    image_pull_policy: pullPolicySchema,
     image_driver: { oneOf: [{ type: 'string', enum: ['glance', 'docker', 'None'] }, { type: 'null' }] },
     restart_policy: {
       type: ['object', 'null'],
