@@ -177,12 +177,12 @@ const CONTAINER_RULES: [string, string, (c: Json) => void][] = [
   ['.resources.requests.memory', 'whole number of MiB', (c) => (c.resources = { requests: { memory: 1.5 } })],
   [
     '.resources.requests.memory',
-    'must be between 4 and 8192 MiB (got 2)',
+    'must be between 6 and 8192 MiB (got 2)',
     (c) => (c.resources = { requests: { memory: 2 } }),
   ],
   [
     '.resources.requests.memory',
-    'must be between 4 and 8192 MiB',
+    'must be between 6 and 8192 MiB',
     (c) => (c.resources = { requests: { memory: 9000 } }),
   ],
   ['.ports', 'must be a list of ports', (c) => (c.ports = 80)],

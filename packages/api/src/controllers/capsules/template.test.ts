@@ -3,7 +3,7 @@ import {
   exampleTemplate as example,
   type Json,
 } from '../../../../../test/support/capsule-template';
-import type { CapsuleSpec } from './spec';
+import type { CapsuleSpec } from '../../compute/capsule-spec';
 import { parseCapsuleTemplate, type TemplateOptions } from './template';
 
 const user: TemplateOptions = { isAdmin: false };
@@ -173,6 +173,6 @@ describe('parseCapsuleTemplate totals', () => {
     expect(totals([requests(1, 256)], [requests(0.5, 128)])).toEqual({ cpu: 1, memory: '256' });
   });
   it('do not drift with float sums', () => {
-    expect(totals([requests(0.1, 4), requests(0.2, 4)]).cpu).toBe(0.3);
+    expect(totals([requests(0.1, 8), requests(0.2, 8)]).cpu).toBe(0.3);
   });
 });

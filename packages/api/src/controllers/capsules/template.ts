@@ -2,8 +2,14 @@ import { posix } from 'node:path';
 import { InputError, OPTIONS, type ZunConfig } from '@zun/common';
 import { findNul } from '../../middleware/text-input';
 import { violationFinder } from '../../validation/schema';
-import type { CapsuleMemberSpec, CapsuleRestartPolicy, CapsuleSpec, CapsuleVolumeSpec } from './spec';
+import type {
+  CapsuleMemberSpec,
+  CapsuleRestartPolicy,
+  CapsuleSpec,
+  CapsuleVolumeSpec,
+} from '../../compute/capsule-spec';
 import { bodySchema, templateSchema } from './template-schema';
+import { ENGINE_MINIMUM_MEMORY_MIB } from '../containers/params';
 
 /** The Zun error code of every refused template (`container.invalid-capsule-template`). */
 export const INVALID_TEMPLATE = 'invalid-capsule-template';
@@ -132,7 +138,13 @@ function mapContainer(
   let memory: string | null = null;
   if (requests.memory !== undefined && requests.memory !== null) {
     const mib = Number(requests.memory);
-    inRange(`${path}.resources.requests.memory`, mib, limits.minimumMemory, limits.maximumMemory, ' MiB');
+    inRange(
+      `${path}.resources.requests.memory`,
+      mib,
+      Math.max(limits.minimumMemory, ENGINE_MINIMUM_MEMORY_MIB),
+      limits.maximumMemory,
+      ' MiB',
+    );
     memory = String(mib);
   }
   const exposedPorts: Record<string, Record<string, never>> = {};

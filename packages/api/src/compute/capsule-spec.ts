@@ -1,6 +1,6 @@
 /**
  * A capsule template after validation: what `POST /v1/capsules/` turns a user's YAML/JSON pod
- * template into before anything is recorded. The template parser (./template.ts) produces it;
+ * template into before anything is recorded. The template parser (controllers/capsules/template.ts) produces it;
  * the compute API records and schedules from it, so nothing downstream reads the raw template.
  */
 
