@@ -68,6 +68,7 @@ export class TestStack {
       // Networks go as soon as they are unused, as the tests that check removal expect.
       ZUN_COMPUTE_NETWORK_IDLE_TIMEOUT: '0',
       ZUN_COMPUTE_HEARTBEAT_INTERVAL: '2',
+      ZUN_DOCKER_PUBLISH_ADDRESS: '127.0.0.1',
       ZUN_COMPUTE_STATE_PATH: this.statePath,
       ZUN_IDENTITY_ADMIN_PASSWORD: this.adminPassword,
       ZUN_IDENTITY_DEMO_PASSWORD: this.demoPassword,
@@ -137,7 +138,9 @@ export class TestStack {
    * Another zun-api as a real process (dist build) on this stack's database: for what must hold
    * across API processes (locks, quotas). Stopped by the caller.
    */
-  async launchApi(extraEnv: Record<string, string> = {}): Promise<{ url: string; stop(): Promise<void> }> {
+  async launchApi(
+    extraEnv: Record<string, string> = {},
+  ): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
     const child = spawn(process.execPath, [path.join(repo, 'packages/api/dist/main.js')], {
       env: this.env({ ZUN_LOG_LEVEL: 'info', ...extraEnv }),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -157,7 +160,7 @@ export class TestStack {
         /zun-api listening[^\n]*"url":"(http:\/\/[^"]+)"|"url":"(http:\/\/[^"]+)"[^\n]*zun-api listening/.exec(
           log,
         );
-      if (m) return { url: m[1] ?? m[2], stop };
+      if (m) return { url: m[1] ?? m[2], pid: child.pid ?? 0, stop };
       if (child.exitCode !== null) throw new Error(`zun-api exited: ${log}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -172,6 +175,11 @@ export class TestStack {
     child.kill(signal);
     await exited;
     this.agent = null;
+  }
+
+  /** The zun-compute process started by startAgent(). */
+  get agentPid(): number | undefined {
+    return this.agent?.pid;
   }
 
   get agentOutput(): string {

@@ -63,7 +63,7 @@ describe('zun run with create options through the real CLI', () => {
     expect(view.restart_policy).toEqual({ Name: 'always', MaximumRetryCount: '0' });
 
     const info = await stack.engine('web');
-    expect(info.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '' }] });
+    expect(info.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     expect(info.HostConfig.RestartPolicy).toEqual({ Name: 'always', MaximumRetryCount: 0 });
     expect(info.Config.Hostname).toBe('web-host');
     expect(info.Config.Entrypoint).toEqual(['sh', '-c']);

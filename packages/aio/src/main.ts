@@ -70,6 +70,8 @@ state_path = ${path.join(state, 'compute')}
 socket_path = ${dockerSocket}
 # Image names without a registry host (\`zun run busybox\`) come from the local registry.
 default_registry = ${registry}
+# Containers' exposed ports on loopback only, like every daemon here.
+publish_address = 127.0.0.1
 
 [websocket_proxy]
 wsproxy_host = 127.0.0.1

@@ -412,6 +412,34 @@ export const OPTIONS: readonly OptionDecl[] = [
     default: '',
     help: 'Password for default_registry_username; never logged. Keep this file readable by zun only.',
   },
+  {
+    section: 'docker',
+    name: 'pids_limit',
+    type: 'int',
+    default: 1024,
+    help: 'Most processes and threads one container may run (a fork bomb stops there instead of exhausting the host). -1: no limit.',
+  },
+  {
+    section: 'docker',
+    name: 'log_max_size',
+    type: 'string',
+    default: '20m',
+    help: "Size at which the engine rotates a container's log (json-file driver; k, m or g).",
+  },
+  {
+    section: 'docker',
+    name: 'log_max_files',
+    type: 'int',
+    default: 5,
+    help: "Rotated log files kept per container: a container's log never takes more than log_max_size x log_max_files of the host's disk.",
+  },
+  {
+    section: 'docker',
+    name: 'publish_address',
+    type: 'string',
+    default: '0.0.0.0',
+    help: "Host address that containers' exposed ports are published on. 0.0.0.0 makes them reachable on every IPv4 address of the host (clients outside need that); the all-in-one uses 127.0.0.1. Ports are never published on IPv6.",
+  },
   // [websocket_proxy]
   {
     section: 'websocket_proxy',

@@ -70,6 +70,12 @@ export interface ZunConfig {
     /** Credentials for pulls from defaultRegistry (empty username: anonymous). Never logged. */
     defaultRegistryUsername: string;
     defaultRegistryPassword: string;
+    /** Per container; -1 for none. */
+    pidsLimit: number;
+    logMaxSize: string;
+    logMaxFiles: number;
+    /** Host address exposed ports are published on. */
+    publishAddress: string;
   };
   websocketProxy: {
     /** What the API hands out in attach/exec URLs (ws:// or wss://). */
@@ -177,6 +183,10 @@ export function configFrom(v: OptionValues): ZunConfig {
       defaultRegistry: v.str('docker', 'default_registry'),
       defaultRegistryUsername: v.str('docker', 'default_registry_username'),
       defaultRegistryPassword: v.str('docker', 'default_registry_password'),
+      pidsLimit: v.num('docker', 'pids_limit'),
+      logMaxSize: v.str('docker', 'log_max_size'),
+      logMaxFiles: v.num('docker', 'log_max_files'),
+      publishAddress: v.str('docker', 'publish_address'),
     },
     websocketProxy: {
       baseUrl: v.optional('websocket_proxy', 'base_url') ?? `ws://${wsHost}:${wsPort}/`,

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { currentRequestId } from './request-context';
 import { RemoteError, ServiceUnavailableError, ZunError, type CauseLink } from './errors';
@@ -240,7 +241,8 @@ export class ComputeAgentClient {
     private readonly timeoutMs = 60_000,
   ) {}
 
-  async logs(endpoint: string, uuid: string, q: LogsQuery): Promise<string> {
+  /** The container's logs as a text stream from its host (a chunk at a time, never the whole log). */
+  async logs(endpoint: string, uuid: string, q: LogsQuery): Promise<Readable> {
     const qs = new URLSearchParams({
       stdout: String(q.stdout),
       stderr: String(q.stderr),
@@ -248,10 +250,14 @@ export class ComputeAgentClient {
       tail: String(q.tail),
     });
     if (q.since !== null) qs.set('since', String(q.since));
-    const body = (await this.request(endpoint, 'GET', `/v1/containers/${uuid}/logs?${qs}`)) as {
-      logs: string;
-    };
-    return body.logs;
+    const res = await this.send(endpoint, 'GET', `/v1/containers/${uuid}/logs?${qs}`, {
+      // The whole read may take long for a large log; only the start of the answer is timed.
+      timeoutMs: this.timeoutMs,
+      stream: true,
+    });
+    if (!res.ok) this.fail(endpoint, res, await res.json().catch(() => null));
+    if (!res.body) return Readable.from([]);
+    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
   }
 
   /**
@@ -319,38 +325,57 @@ export class ComputeAgentClient {
     path: string,
     opts: { body?: unknown; raw?: Buffer; accept?: number[]; timeoutMs?: number } = {},
   ): Promise<unknown> {
-    let res: Response;
+    const res = await this.send(endpoint, method, path, opts);
+    if (res.status === 204) return null;
+    const body: unknown = await res.json().catch(() => null);
+    if (!res.ok && !opts.accept?.includes(res.status)) this.fail(endpoint, res, body);
+    return body;
+  }
+
+  private async send(
+    endpoint: string,
+    method: string,
+    path: string,
+    opts: { body?: unknown; raw?: Buffer; timeoutMs?: number; stream?: boolean },
+  ): Promise<Response> {
     const headers: Record<string, string> = { [SERVICE_TOKEN_HEADER]: this.serviceToken };
     const requestId = currentRequestId();
     if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
     if (opts.raw !== undefined) headers['content-type'] = 'application/x-tar';
+    // A stream's reader may take its time: its timer stops once the answer has begun.
+    const abort = new AbortController();
+    const timer = setTimeout(
+      () => abort.abort(new Error(`no answer within ${opts.timeoutMs ?? this.timeoutMs} ms`)),
+      opts.timeoutMs ?? this.timeoutMs,
+    );
     try {
-      res = await fetch(new URL(path, endpoint), {
+      return await fetch(new URL(path, endpoint), {
         method,
         headers,
         body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-        signal: AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs),
+        signal: abort.signal,
       });
     } catch (err) {
       throw new ServiceUnavailableError(
         `Compute agent at ${endpoint} is unreachable: ${(err as Error).message}`,
         { cause: err },
       );
+    } finally {
+      if (opts.stream) clearTimeout(timer);
+      else timer.unref();
     }
-    if (res.status === 204) return null;
-    const body: unknown = await res.json().catch(() => null);
-    if (!res.ok && !opts.accept?.includes(res.status)) {
-      const e = (body as AgentErrorBody | null)?.error;
-      const cause = agentCause(endpoint, res.status, e);
-      // An agent still starting or shutting down cannot serve now, like one that cannot be reached.
-      if (res.status === 503)
-        throw new ServiceUnavailableError(
-          `Compute agent at ${endpoint} is unavailable: ${e?.message ?? 'service unavailable'}`,
-          { cause },
-        );
-      throw new ZunError(cause.message, cause.status, cause.code, { cause });
-    }
-    return body;
+  }
+
+  private fail(endpoint: string, res: Response, body: unknown): never {
+    const e = (body as AgentErrorBody | null)?.error;
+    const cause = agentCause(endpoint, res.status, e);
+    // An agent still starting or shutting down cannot serve now, like one that cannot be reached.
+    if (res.status === 503)
+      throw new ServiceUnavailableError(
+        `Compute agent at ${endpoint} is unavailable: ${e?.message ?? 'service unavailable'}`,
+        { cause },
+      );
+    throw new ZunError(cause.message, cause.status, cause.code, { cause });
   }
 }

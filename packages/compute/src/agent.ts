@@ -53,7 +53,14 @@ export async function startAgent(
   // Every concurrent task needs a connection for its own writes and one for its audit queue.
   const sequelize = openDatabase(config.database.connection, { poolMax: 40 });
   await sequelize.authenticate();
-  const eng = engine ?? new DockerodeEngine(config.docker.socketPath);
+  const eng =
+    engine ??
+    new DockerodeEngine(config.docker.socketPath, {
+      pidsLimit: config.docker.pidsLimit,
+      logMaxSize: config.docker.logMaxSize,
+      logMaxFiles: config.docker.logMaxFiles,
+      publishAddress: config.docker.publishAddress,
+    });
   const tracker = new ResourceTracker(sequelize, config.host);
   const metrics = new ComputeMetrics(() => tracker.usage());
   tracker.onCheck = (granted) => metrics.claimChecked(granted);

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import {
   REQUEST_ID_HEADER,
@@ -83,20 +84,25 @@ export function createAgentApp(deps: {
         'container-not-found',
       );
     if (!isActionAllowed('logs', c.status)) throw new InvalidStateError('logs', c.uuid, c.status);
+    res.type('text/plain; charset=utf-8');
     if (!c.container_id) {
-      res.json({ logs: '' });
+      res.end();
       return;
     }
     const q = req.query as Record<string, string | undefined>;
     const tail = q.tail === undefined || q.tail === 'all' ? 'all' : Number(q.tail);
-    const logs = await deps.engine.containerLogs(c.container_id, {
+    const logs = await deps.engine.logStream(c.container_id, {
       stdout: q.stdout !== 'false',
       stderr: q.stderr !== 'false',
       timestamps: q.timestamps === 'true',
       tail: Number.isFinite(tail) ? tail : 'all',
       since: q.since ? Number(q.since) : null,
     });
-    res.json({ logs });
+    // Streamed with back-pressure: the agent holds a chunk, never the whole log. An engine error
+    // after the first byte can only cut the answer short, which the API passes on as such.
+    await pipeline(logs, res).catch((err: unknown) =>
+      deps.logger.warn('logs stream cut short', { uuid: c.uuid, error: String(err) }),
+    );
   });
 
   app.use(containerReadsRouter(deps));

@@ -1,4 +1,4 @@
-import { demuxLogs } from './demux';
+import { demuxLogs, LogDemux } from './demux';
 
 /** One frame of Docker's multiplexed stream: [kind, 0, 0, 0, size (BE u32)] + payload. */
 function frame(kind: 0 | 1 | 2, text: string): Buffer {
@@ -43,5 +43,38 @@ describe('demuxLogs', () => {
 
   it('returns an empty string for an empty buffer', () => {
     expect(demuxLogs(Buffer.alloc(0))).toBe('');
+  });
+});
+
+describe('LogDemux', () => {
+  const run = async (chunks: Buffer[]): Promise<string> => {
+    const d = new LogDemux();
+    const out: Buffer[] = [];
+    d.on('data', (b: Buffer) => out.push(b));
+    const ended = new Promise((r) => d.on('end', r));
+    for (const c of chunks) d.write(c);
+    d.end();
+    await ended;
+    return Buffer.concat(out).toString('utf8');
+  };
+  /** Every way of cutting `buf` in two, and byte by byte. */
+  const cuts = (buf: Buffer): Buffer[][] => [
+    [buf],
+    ...Array.from({ length: buf.length - 1 }, (_, i) => [buf.subarray(0, i + 1), buf.subarray(i + 1)]),
+    [...buf].map((b) => Buffer.from([b])),
+  ];
+
+  it('gives what demuxLogs gives, however the stream is cut', async () => {
+    const framed = Buffer.concat([
+      frame(1, 'out 1\n'),
+      frame(2, 'err 1\n'),
+      frame(1, 'héllo\n'),
+      frame(1, ''),
+    ]);
+    for (const parts of cuts(framed)) expect(await run(parts)).toBe(demuxLogs(framed));
+    const raw = Buffer.from('hello from a tty\r\nsecond line\r\n');
+    for (const parts of cuts(raw)) expect(await run(parts)).toBe(demuxLogs(raw));
+    expect(await run([Buffer.from('hi\r\n')])).toBe('hi\r\n');
+    expect(await run([])).toBe('');
   });
 });

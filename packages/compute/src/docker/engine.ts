@@ -1,8 +1,9 @@
+import type { Readable } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
 import Docker from 'dockerode';
 import type { PathStat, TopResult } from '@zun/common';
 import type { DockerStatsSample } from './stats';
-import { demuxLogs } from './demux';
+import { LogDemux } from './demux';
 import { EngineError, isNotFound, isNotModified, toEngineError } from './errors';
 import { DockerNetworks, DockerVolumes, type NetworkEngine, type VolumeEngine } from './resources';
 
@@ -99,7 +100,11 @@ export interface EngineClient {
   updateContainer(id: string, limits: { memoryMiB: number | null; cpu: number | null }): Promise<void>;
   inspectContainer(id: string): Promise<ContainerInspect | null>;
   listContainers(labels: string[]): Promise<Docker.ContainerInfo[]>;
-  containerLogs(id: string, opts: LogOptions): Promise<string>;
+  /**
+   * The container's logs as a stream of text (stdout and stderr demultiplexed), read as the
+   * engine sends them: however long the log, only a chunk at a time is held.
+   */
+  logStream(id: string, opts: LogOptions): Promise<Readable>;
   /** `ps` inside the container; psArgs null = Docker's default (-ef). */
   top(id: string, psArgs: string | null): Promise<TopResult>;
   /** One stats sample (Docker includes the previous reading as precpu_stats). */
@@ -148,12 +153,36 @@ export function dockerHealthcheck(hc: NonNullable<ContainerSpec['healthcheck']>)
   };
 }
 
+/**
+ * What every container we create gets, whoever asked for it: the host's protection against
+ * one tenant's container (process count, log size) and where its ports may be reached.
+ */
+export interface EnginePolicy {
+  /** Most processes and threads per container; -1 for none. */
+  pidsLimit: number;
+  /** json-file log rotation: size of one file (e.g. "20m") and files kept. */
+  logMaxSize: string;
+  logMaxFiles: number;
+  /** Host address exposed ports are published on. */
+  publishAddress: string;
+}
+
+export const DEFAULT_ENGINE_POLICY: EnginePolicy = {
+  pidsLimit: 1024,
+  logMaxSize: '20m',
+  logMaxFiles: 5,
+  publishAddress: '0.0.0.0',
+};
+
 export class DockerodeEngine implements EngineClient {
   private readonly docker: Docker;
   readonly networks: NetworkEngine;
   readonly volumes: VolumeEngine;
 
-  constructor(socketPath: string) {
+  constructor(
+    socketPath: string,
+    private readonly policy: EnginePolicy = DEFAULT_ENGINE_POLICY,
+  ) {
     this.docker = new Docker({ socketPath });
     this.networks = new DockerNetworks(this.docker);
     this.volumes = new DockerVolumes(this.docker);
@@ -263,9 +292,19 @@ export class DockerodeEngine implements EngineClient {
               }
             : {}),
           Privileged: spec.privileged,
-          // An empty HostPort lets the engine pick a free one, as `docker run -p 80` does.
+          ...(this.policy.pidsLimit > 0 ? { PidsLimit: this.policy.pidsLimit } : {}),
+          LogConfig: {
+            Type: 'json-file',
+            Config: { 'max-size': this.policy.logMaxSize, 'max-file': String(this.policy.logMaxFiles) },
+          },
+          // An empty HostPort lets the engine pick a free one, as `docker run -p 80` does; the
+          // address is the policy's (without one, the engine publishes on every address, IPv6 too).
           ...(spec.exposedPorts.length
-            ? { PortBindings: Object.fromEntries(spec.exposedPorts.map((p) => [p, [{ HostPort: '' }]])) }
+            ? {
+                PortBindings: Object.fromEntries(
+                  spec.exposedPorts.map((p) => [p, [{ HostIp: this.policy.publishAddress, HostPort: '' }]]),
+                ),
+              }
             : {}),
           ...(spec.diskGiB ? { StorageOpt: { size: `${spec.diskGiB}G` } } : {}),
         },
@@ -365,20 +404,31 @@ export class DockerodeEngine implements EngineClient {
     }
   }
 
-  async containerLogs(id: string, opts: LogOptions): Promise<string> {
-    try {
-      const buf = (await this.docker.getContainer(id).logs({
-        follow: false,
-        stdout: opts.stdout,
-        stderr: opts.stderr,
-        timestamps: opts.timestamps,
-        tail: opts.tail === 'all' ? undefined : opts.tail,
-        since: opts.since ?? undefined,
-      })) as unknown as Buffer;
-      return demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
-    } catch (err) {
-      throw toEngineError(err);
-    }
+  async logStream(id: string, opts: LogOptions): Promise<Readable> {
+    // dockerode buffers a whole log unless it follows; dialled directly, the engine's answer is
+    // a stream even without following.
+    const raw = await new Promise<Readable>((resolve, reject) => {
+      this.docker.modem.dial(
+        {
+          path: `/containers/${encodeURIComponent(id)}/logs?`,
+          method: 'GET',
+          options: {
+            follow: false,
+            stdout: opts.stdout,
+            stderr: opts.stderr,
+            timestamps: opts.timestamps,
+            ...(opts.tail === 'all' ? {} : { tail: opts.tail }),
+            ...(opts.since === null ? {} : { since: opts.since }),
+          },
+          isStream: true,
+          statusCodes: { 200: true, 400: 'bad parameter', 404: 'no such container', 500: 'server error' },
+        },
+        (err: unknown, stream: unknown) => (err ? reject(toEngineError(err)) : resolve(stream as Readable)),
+      );
+    });
+    const out = new LogDemux();
+    raw.on('error', (err) => out.destroy(toEngineError(err)));
+    return raw.pipe(out);
   }
 
   async top(id: string, psArgs: string | null): Promise<TopResult> {

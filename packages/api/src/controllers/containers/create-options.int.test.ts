@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import { QueryTypes } from 'sequelize';
 import { LABEL_UUID } from '@zun/common';
 import { createTestDatabase, type TestDatabase } from '../../../../../test/support/db';
@@ -67,7 +68,7 @@ describe('container create options (real engine, real PostgreSQL)', () => {
 
     const info = await inspectOf(uuid);
     expect(info.Config.ExposedPorts).toEqual({ '80/tcp': {} });
-    expect(info.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '' }] });
+    expect(info.HostConfig.PortBindings).toEqual({ '80/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     expect(info.Config.Hostname).toBe('web-host');
     expect(info.Config.Entrypoint).toEqual(['sh', '-c']);
     expect(info.Config.Labels).toMatchObject({ tier: 'front' });
@@ -83,6 +84,55 @@ describe('container create options (real engine, real PostgreSQL)', () => {
       if (!body) await new Promise((r) => setTimeout(r, 200));
     }
     expect(body).toBe('hello-port\n');
+    // Published on the configured address only: not on the host's other addresses.
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal);
+    if (outside) {
+      const reached = await fetch(`http://${outside.address}:${hostPort}/`, {
+        signal: AbortSignal.timeout(2_000),
+      })
+        .then(() => true)
+        .catch(() => false);
+      expect(`${outside.address}:${hostPort} reached: ${reached}`).toBe(
+        `${outside.address}:${hostPort} reached: false`,
+      );
+    }
+    // Every container we create has a process limit and a rotated log.
+    expect(info.HostConfig.PidsLimit).toBe(1024);
+    expect(info.HostConfig.LogConfig).toEqual({
+      Type: 'json-file',
+      Config: { 'max-size': '20m', 'max-file': '5' },
+    });
+  });
+
+  it('a fork bomb stops at the pids limit', async () => {
+    const r = await stack.call<{ uuid: string }>('POST', '/v1/containers?run=true', {
+      body: {
+        image: BUSYBOX,
+        memory: 256,
+        // The inner shell forks 2,000 sleeps and dies at the first refused fork; the outer one
+        // then becomes a sleep without forking, so the container keeps running to be counted.
+        command: [
+          'sh',
+          '-c',
+          'sh -c "for i in \\$(seq 2000); do sleep 300 & done" 2>/dev/null; exec sleep 300',
+        ],
+      },
+    });
+    expect(r.status).toBe(202);
+    await stack.waitFor(r.body.uuid, (c) => c.status === 'Running');
+    const container = stack.docker.getContainer(`zun-${r.body.uuid}`);
+    const count = async () => ((await container.top()) as { Processes: string[][] }).Processes.length;
+    let pids = 0;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && pids < 1000;)
+      pids = await new Promise((res) => setTimeout(res, 500)).then(count);
+    await new Promise((res) => setTimeout(res, 1_000));
+    pids = await count();
+    // All the limit allows (1024 pids, ps itself excluded), far from the 2,001 asked for.
+    expect(pids).toBeGreaterThanOrEqual(1000);
+    expect(pids).toBeLessThanOrEqual(1024);
+    await stack.call('DELETE', `/v1/containers/${r.body.uuid}?force=True`);
   });
 
   it('refuses malformed exposed ports with a 400 and leaves nothing behind', async () => {
@@ -232,7 +282,7 @@ describe('container create options (real engine, real PostgreSQL)', () => {
     }
     expect(healed).not.toBeNull();
     expect(healed!.Id).not.toBe(first.Id);
-    expect(healed!.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '', HostPort: '' }] });
+    expect(healed!.HostConfig.PortBindings).toEqual({ '8080/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
     const view = await stack.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null);
     expect(view.status_reason).toBeNull();
     expect(await count(`SELECT COUNT(*) AS n FROM resource_claims WHERE container_uuid = '${uuid}'`)).toBe(1);

@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
 import { UnsupportedMediaTypeError, InvalidParamInVersion, NotAllowedError } from '@zun/common';
 import type { ComputeDeps } from '../../compute/deps';
@@ -8,6 +9,7 @@ import { startContainer, stopContainer } from '../../compute/commands/start-stop
 import { parseBool, validator } from '../../validation/schema';
 import { listContainers } from './list';
 import { logsParams } from './logs-params';
+import { JsonStringEncoder } from './logs-stream';
 import { interactiveRouter } from './interactive';
 import { actionParams } from './action-params';
 import { findContainer } from './lookup';
@@ -120,7 +122,13 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
   r.get('/:ident/logs', async (req, res) => {
     const q = logsParams(logsQuery(actionParams(req)));
     const c = await findContainer(req.params.ident, req.context);
-    res.json(await containerLogs(deps, c, q));
+    const logs = await containerLogs(deps, c, q);
+    res.type('application/json');
+    // Errors before this point are ordinary error answers; after the first byte a broken host
+    // stream can only cut the answer short (the client then sees invalid JSON, not a wrong log).
+    await pipeline(logs, new JsonStringEncoder(), res).catch((err: unknown) =>
+      deps.logger.warn('logs stream cut short', { uuid: c.uuid, error: String(err) }),
+    );
   });
 
   registerSyncVerbs(r, deps);
