@@ -131,6 +131,10 @@ describe('loadConfig', () => {
       defaultRegistry: '',
       defaultRegistryUsername: '',
       defaultRegistryPassword: '',
+      pidsLimit: 1024,
+      logMaxSize: '20m',
+      logMaxFiles: 5,
+      publishAddress: '0.0.0.0',
     });
     expect(config.websocketProxy).toEqual({
       baseUrl: 'ws://127.0.0.1:6784/',
