@@ -53,6 +53,11 @@ export async function startAgent(
   // Every concurrent task needs a connection for its own writes and one for its audit queue.
   const sequelize = openDatabase(config.database.connection, { poolMax: 40 });
   await sequelize.authenticate();
+  // Checked here, not by the engine at the first create: a typo would otherwise fail every create.
+  if (!/^[1-9][0-9]*[kmg]?$/.test(config.docker.logMaxSize))
+    throw new Error(
+      `[docker] log_max_size must be a size like 20m (k, m or g), got "${config.docker.logMaxSize}"`,
+    );
   const eng =
     engine ??
     new DockerodeEngine(config.docker.socketPath, {
