@@ -37,6 +37,7 @@ CFG
     registry_ping || { echo "zun: registry did not start; see $dir/registry.log" >&2; return 1; }
   fi
   ensure_busybox_image
+  ensure_sandbox_image
 }
 
 # busybox from Debian's busybox-static, imported as an image and pushed to the local registry.
@@ -58,6 +59,29 @@ ensure_busybox_image() {
   tar -C "$root" -c . | $DOCKER_BIN import -c 'CMD ["sh"]' -c 'ENV PATH=/bin' - "$ZUN_REGISTRY/busybox:latest" >/dev/null
   rm -rf "$root"
   $DOCKER_BIN push -q "$ZUN_REGISTRY/busybox:latest" >/dev/null
+}
+
+# The capsule sandbox ([DEFAULT] sandbox_image): busybox-static whose PID 1 sleeps until SIGTERM
+# and then exits at once (a plain `sleep` as PID 1 ignores SIGTERM, so a stop would wait for the
+# kill). It only holds the network and IPC namespaces a capsule's members join.
+ensure_sandbox_image() {
+  if curl -sf "http://$ZUN_REGISTRY/v2/zun-sandbox/manifests/latest" \
+      -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' >/dev/null 2>&1; then
+    return 0
+  fi
+  [ -x /bin/busybox ] && /bin/busybox --help 2>&1 | grep -q static \
+    || [ -f /usr/share/doc/busybox-static/copyright ] || apt_install busybox-static || return 1
+  local root; root=$(mktemp -d)
+  mkdir -p "$root/bin" "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  ln -s busybox "$root/bin/sh"
+  ln -s busybox "$root/bin/sleep"
+  tar -C "$root" -c . | $DOCKER_BIN import \
+    -c 'CMD ["/bin/sh", "-c", "trap \"exit 0\" TERM INT; while :; do sleep 3600 & wait $!; done"]' \
+    -c 'ENV PATH=/bin' -c 'LABEL org.openstack.zun.sandbox=true' \
+    - "$ZUN_REGISTRY/zun-sandbox:latest" >/dev/null
+  rm -rf "$root"
+  $DOCKER_BIN push -q "$ZUN_REGISTRY/zun-sandbox:latest" >/dev/null
 }
 
 stop_our_registry() {

@@ -13,6 +13,8 @@ import { reapNetworksAndVolumes } from './reap';
 
 export const REGISTRY = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
 export const BUSYBOX = `${REGISTRY}/busybox`;
+/** Capsule sandboxes: built and pushed with busybox by scripts/test.sh (ensure_sandbox_image). */
+export const SANDBOX_IMAGE = `${REGISTRY}/zun-sandbox`;
 const repo = path.resolve(__dirname, '..', '..');
 
 export interface ApiResponse<T = unknown> {
@@ -63,6 +65,7 @@ export class TestStack {
       ZUN_COMPUTE_LISTEN_PORT: '0',
       ZUN_COMPUTE_SERVICE_TOKEN: this.serviceToken,
       ZUN_DEFAULT_AUTH_ENCRYPTION_KEY: this.authEncryptionKey,
+      ZUN_DEFAULT_SANDBOX_IMAGE: SANDBOX_IMAGE,
       ZUN_COMPUTE_TASK_POLL_INTERVAL: '1',
       ZUN_COMPUTE_SYNC_CONTAINER_STATE_INTERVAL: '2',
       // Networks go as soon as they are unused, as the tests that check removal expect.

@@ -48,6 +48,8 @@ function writeConfig(file: string, s: ReturnType<typeof loadOrCreateSecrets>): v
 host = ${host}
 log_format = text
 auth_encryption_key = ${s.authEncryptionKey}
+# Built from busybox-static and pushed to the local registry by scripts/start.sh.
+sandbox_image = ${registry}/zun-sandbox
 
 [database]
 connection = postgres://zun:${s.dbPassword}@127.0.0.1:${pgPort}/zun

@@ -114,6 +114,13 @@ export const OPTIONS: readonly OptionDecl[] = [
   },
   {
     section: 'DEFAULT',
+    name: 'sandbox_image',
+    type: 'string',
+    default: '127.0.0.1:5000/zun-sandbox',
+    help: "Image of a capsule's sandbox container, which holds the network and IPC namespaces its members join and does nothing else (upstream: kubernetes/pause). Pulled if missing on the host. npm start and the tests build it locally from busybox-static (a PID 1 that sleeps and exits on SIGTERM) and push it to their local registry; any image whose command runs until SIGTERM will do.",
+  },
+  {
+    section: 'DEFAULT',
     name: 'default_cpu',
     type: 'float',
     default: 1.0,

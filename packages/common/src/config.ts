@@ -19,6 +19,8 @@ export interface ZunConfig {
   defaultAvailabilityZone: string;
   /** Seals registry passwords at rest; the API and every agent need the same value. */
   authEncryptionKey: string;
+  /** Image of capsule sandboxes (the namespaces' holder); the API records it, the agent runs it. */
+  sandboxImage: string;
   database: { connection: string };
   api: { host: string; port: number; maxLimit: number; publicUrl: string | undefined };
   identity: {
@@ -143,6 +145,7 @@ export function configFrom(v: OptionValues): ZunConfig {
     gracefulShutdownTimeout: v.num('DEFAULT', 'graceful_shutdown_timeout'),
     defaultAvailabilityZone: v.str('DEFAULT', 'default_availability_zone'),
     authEncryptionKey: v.str('DEFAULT', 'auth_encryption_key'),
+    sandboxImage: v.str('DEFAULT', 'sandbox_image'),
     database: { connection: v.str('database', 'connection') },
     api: {
       host: v.str('api', 'host_ip'),
