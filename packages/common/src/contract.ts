@@ -26,6 +26,8 @@ export const LABEL_HOST = 'org.openstack.zun.host';
 /** On Docker networks and volumes: the project-scoped name the tenant uses. */
 export const LABEL_NETWORK = 'org.openstack.zun.network';
 export const LABEL_VOLUME = 'org.openstack.zun.volume';
+/** On a capsule's engine containers and volumes: the capsule (its sandbox row's uuid). */
+export const LABEL_CAPSULE = 'org.openstack.zun.capsule';
 export const dockerName = (uuid: string): string => `zun-${uuid}`;
 
 /**

@@ -51,6 +51,13 @@ export interface ContainerSpec {
   diskGiB: number | null;
   /** Docker network the container is created on (further ones are connected afterwards). */
   network?: string | null;
+  /**
+   * A container whose network and IPC namespaces this one joins (a capsule member joining its
+   * sandbox); such a container has no network, hostname or published ports of its own.
+   */
+  joinContainer?: string | null;
+  /** `shareable`: other containers may join this one's IPC namespace (a capsule's sandbox). */
+  ipcMode?: 'shareable' | null;
   mounts?: MountSpec[];
   /** Dedicated CPUs and their NUMA node's memory (cpu_policy=dedicated). */
   cpuset?: { cpus: number[]; mems: number } | null;
@@ -89,6 +96,8 @@ export interface EngineClient {
   pullImage(ref: string, auth?: PullAuth): Promise<void>;
   createContainer(spec: ContainerSpec): Promise<string>;
   startContainer(id: string): Promise<void>;
+  /** Waits on the engine until the container exits; its exit code. */
+  waitContainer(id: string): Promise<number>;
   stopContainer(id: string, timeoutSeconds: number | null): Promise<void>;
   removeContainer(id: string, force: boolean): Promise<void>;
   restartContainer(id: string, timeoutSeconds: number | null): Promise<void>;
@@ -280,7 +289,12 @@ export class DockerodeEngine implements EngineClient {
             : {}),
           AutoRemove: spec.autoRemove,
           ...(spec.runtime ? { Runtime: spec.runtime } : {}),
-          ...(spec.network ? { NetworkMode: spec.network } : {}),
+          ...(spec.joinContainer
+            ? { NetworkMode: `container:${spec.joinContainer}`, IpcMode: `container:${spec.joinContainer}` }
+            : spec.network
+              ? { NetworkMode: spec.network }
+              : {}),
+          ...(spec.ipcMode && !spec.joinContainer ? { IpcMode: spec.ipcMode } : {}),
           ...(spec.mounts?.length
             ? {
                 Mounts: spec.mounts.map((m) => ({
@@ -308,7 +322,9 @@ export class DockerodeEngine implements EngineClient {
             : {}),
           ...(spec.diskGiB ? { StorageOpt: { size: `${spec.diskGiB}G` } } : {}),
         },
-        ...(spec.network ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } } : {}),
+        ...(spec.network && !spec.joinContainer
+          ? { NetworkingConfig: { EndpointsConfig: { [spec.network]: {} } } }
+          : {}),
       });
       return c.id;
     } catch (err) {
@@ -321,6 +337,15 @@ export class DockerodeEngine implements EngineClient {
       await this.docker.getContainer(id).start();
     } catch (err) {
       if (!isNotModified(err)) throw toEngineError(err);
+    }
+  }
+
+  async waitContainer(id: string): Promise<number> {
+    try {
+      const r = (await this.docker.getContainer(id).wait()) as { StatusCode: number };
+      return r.StatusCode;
+    } catch (err) {
+      throw toEngineError(err);
     }
   }
 

@@ -71,14 +71,17 @@ export class ResourceTracker {
 
   async load(): Promise<void> {
     // A container placed here whose claim row is missing (written before claims existed, or lost)
-    // still uses the host: its claim is restored from the container's own resources.
+    // still uses the host: its claim is restored from the container's own resources. A capsule's
+    // members and init containers have no claim of their own (the capsule's covers them), and a
+    // row in Error without an engine container holds nothing (a failed capsule keeps its host).
     const [restored] = (await this.sequelize.query(
       `INSERT INTO resource_claims (container_uuid, host, cpu, memory, disk, created_at, updated_at)
        SELECT c.uuid, c.host, COALESCE(c.cpu, 0),
               CASE WHEN c.memory ~ '^[0-9]+$' THEN CAST(c.memory AS integer) ELSE 0 END,
               COALESCE(c.disk, 0), now(), now()
          FROM containers c
-        WHERE c.host = :host AND c.status <> 'Deleted'
+        WHERE c.host = :host AND c.status <> 'Deleted' AND c.capsule_id IS NULL
+          AND NOT (c.status = 'Error' AND c.container_id IS NULL)
           AND NOT EXISTS (SELECT 1 FROM resource_claims r WHERE r.container_uuid = c.uuid)
        ON CONFLICT (container_uuid) DO NOTHING
        RETURNING container_uuid`,

@@ -1,6 +1,8 @@
 import { Op, QueryTypes } from 'sequelize';
-import { Container, ContainerStatus } from '@zun/common';
+import { CONTAINER_TYPE, Container, ContainerStatus } from '@zun/common';
 import { applyInspect, reasonOf, type ManagerContext } from './context';
+import { failCapsule } from './capsule/fail';
+import { rollUpCapsule } from './capsule/rollup';
 
 /**
  * Ends a container's part in a task whose command threw instead of settling the row itself
@@ -17,6 +19,11 @@ export async function failTaskContainer(
     where: { uuid: task.container_uuid, [Op.or]: [{ host: ctx.host }, { host: null }] },
   });
   if (!c) return;
+  if (c.container_type === CONTAINER_TYPE.capsule) {
+    // Its sandbox and members go too, and its claim: a failed capsule holds nothing.
+    await failCapsule(ctx, c, reason);
+    return;
+  }
   if (c.status === ContainerStatus.Deleted) {
     // auto_remove already took the Docker container: the reconcile purges the row once it is free.
     await c.update({ task_state: null });
@@ -68,6 +75,15 @@ export async function settleStaleTaskStates(ctx: ManagerContext): Promise<string
 }
 
 async function settle(ctx: ManagerContext, c: Container): Promise<void> {
+  if (c.container_type === CONTAINER_TYPE.capsule) {
+    if (c.status === ContainerStatus.Creating) {
+      await failCapsule(ctx, c, `zun-compute on ${ctx.host} stopped during the capsule's create`);
+    } else {
+      await c.update({ task_state: null });
+      await rollUpCapsule(ctx.engine, c.uuid, ctx.logger);
+    }
+    return;
+  }
   if (c.status === ContainerStatus.Deleted) {
     await c.update({ task_state: null });
     return;

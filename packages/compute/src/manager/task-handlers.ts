@@ -1,4 +1,4 @@
-import type { Container, TaskAction, TaskParamsByAction } from '@zun/common';
+import { CONTAINER_TYPE, type Container, type TaskAction, type TaskParamsByAction } from '@zun/common';
 import type { ActionLog } from './actions';
 import type { ManagerContext } from './context';
 import { commitContainer } from './commands/commit';
@@ -12,6 +12,8 @@ import { startContainer } from './commands/start';
 import { stopContainer } from './commands/stop';
 import { unpauseContainer } from './commands/unpause';
 import { attachNetwork, detachNetwork } from '../network/attach';
+import { createCapsule } from './capsule/create';
+import { deleteCapsule } from './capsule/delete';
 
 type Handler<A extends TaskAction> = (
   ctx: ManagerContext,
@@ -25,10 +27,17 @@ type Handler<A extends TaskAction> = (
  * TaskParamsByAction, so an action added there without a command here does not compile.
  */
 export const TASK_HANDLERS: { readonly [A in TaskAction]: Handler<A> } = {
-  create: createContainer,
+  // A capsule is created and deleted through its sandbox row, with the same task actions.
+  create: (ctx, c, params, audit) =>
+    c.container_type === CONTAINER_TYPE.capsule
+      ? createCapsule(ctx, c, params, audit)
+      : createContainer(ctx, c, params, audit),
   start: (ctx, c, _params, audit) => startContainer(ctx, c, audit),
   stop: stopContainer,
-  delete: (ctx, c, params) => deleteContainer(ctx, c, params),
+  delete: (ctx, c, params) =>
+    c.container_type === CONTAINER_TYPE.capsule
+      ? deleteCapsule(ctx, c, params)
+      : deleteContainer(ctx, c, params),
   commit: commitContainer,
   network_attach: attachNetwork,
   network_detach: detachNetwork,

@@ -1,5 +1,6 @@
 import { Op } from 'sequelize';
 import {
+  CONTAINER_TYPE,
   ComputeTask,
   Container,
   ContainerStatus,
@@ -13,6 +14,7 @@ import { statusFromListState } from '../docker/status';
 import type { ResourceTracker } from '../manager/claims';
 import { applyInspect } from '../manager/context';
 import { HEALABLE } from '../manager/heal';
+import { rollUpCapsule } from '../manager/capsule/rollup';
 
 /**
  * Engine events that mean a change the service did not make itself. Our own create/start/stop
@@ -95,6 +97,11 @@ export class StateSync {
   /** Brings one row in line with the engine; true when its Docker container was found gone. */
   async refresh(uuid: string, action = 'inspect'): Promise<boolean> {
     const c = await Container.findOne({ where: { uuid } });
+    // A capsule's status is its sandbox's and its members' together, never the sandbox's alone.
+    if (c?.container_type === CONTAINER_TYPE.capsule) {
+      await rollUpCapsule(this.engine, c.uuid, this.logger);
+      return false;
+    }
     if (!c || c.task_state || SKIP.includes(c.status) || !c.container_id) return false;
     // Our own starts end with the row already Running: nothing to learn from their event. The
     // engine's restarts under a restart policy come after a `die`, which took the row off Running.
@@ -117,6 +124,8 @@ export class StateSync {
     if (info) await applyInspect(c, info);
     else await this.vanished(c);
     if (leaving && c.status === ContainerStatus.Running) this.leftRunning.delete(uuid);
+    if (c.capsule_id && c.container_type === CONTAINER_TYPE.capsuleMember)
+      await rollUpCapsule(this.engine, c.capsule_id, this.logger);
     this.logger.debug('container synced from engine', { uuid, action, status: c.status });
     return !info;
   }
@@ -128,7 +137,12 @@ export class StateSync {
     const rows = await Container.findAll({
       where: { host: this.host, status: { [Op.notIn]: SKIP }, task_state: null },
     });
+    const capsules: string[] = [];
     for (const c of rows) {
+      if (c.container_type === CONTAINER_TYPE.capsule) {
+        capsules.push(c.uuid);
+        continue;
+      }
       if (!c.container_id) continue;
       const d = byId.get(c.container_id);
       if (!d) {
@@ -142,6 +156,8 @@ export class StateSync {
       this.onDrift?.('status');
       await this.refresh(c.uuid, 'reconcile');
     }
+    // After their members: the roll-up reads the members' rows this pass brought up to date.
+    for (const uuid of capsules) await rollUpCapsule(this.engine, uuid, this.logger);
     await this.purgeDeleted();
   }
 

@@ -1,0 +1,129 @@
+import {
+  CONTAINER_TYPE,
+  Container,
+  LABEL_CAPSULE,
+  LABEL_HOST,
+  LABEL_MANAGED,
+  LABEL_PROJECT,
+  LABEL_UUID,
+  dockerName,
+} from '@zun/common';
+import type { ContainerSpec, MountSpec } from '../../docker/engine';
+import { containerSpec, removeQuietly } from '../commands/create';
+import type { ManagerContext } from '../context';
+
+/** A capsule's containers besides its sandbox, each in the order the template listed them. */
+export interface CapsuleParts {
+  inits: Container[];
+  members: Container[];
+}
+
+export async function loadParts(capsuleUuid: string): Promise<CapsuleParts> {
+  const rows = await Container.findAll({ where: { capsule_id: capsuleUuid }, order: [['id', 'ASC']] });
+  return {
+    inits: rows.filter((r) => r.container_type === CONTAINER_TYPE.capsuleInit),
+    members: rows.filter((r) => r.container_type === CONTAINER_TYPE.capsuleMember),
+  };
+}
+
+/**
+ * The sandbox: the capsule's network namespace on the project network and a shareable IPC
+ * namespace. It publishes every member's exposed ports, since members have no network of their
+ * own. It gets no limits (the capsule's claim covers its members, which carry their own) and no
+ * restart policy: a sandbox restarted by the engine would get a new namespace that the running
+ * members are not in.
+ */
+export function sandboxSpec(
+  ctx: ManagerContext,
+  capsule: Container,
+  ref: string,
+  network: string,
+  members: Container[],
+): ContainerSpec {
+  const ports = new Set(members.flatMap((m) => Object.keys(m.exposed_ports ?? {})));
+  return {
+    name: dockerName(capsule.uuid),
+    image: ref,
+    cmd: null,
+    entrypoint: null,
+    env: {},
+    workdir: null,
+    labels: { ...(capsule.labels ?? {}), ...ourLabels(ctx, capsule, capsule.uuid) },
+    tty: false,
+    openStdin: false,
+    hostname: capsule.hostname,
+    memoryMiB: null,
+    cpu: null,
+    restartPolicy: null,
+    autoRemove: false,
+    runtime: capsule.runtime,
+    privileged: false,
+    exposedPorts: [...ports].sort(),
+    healthcheck: null,
+    diskGiB: null,
+    network,
+    ipcMode: 'shareable',
+  };
+}
+
+/**
+ * An init container or member: its row's image, command, limits, healthcheck and (members only)
+ * restart policy, in the sandbox's network and IPC namespaces. Init containers run exactly once:
+ * a restart policy would have the engine run a failed one again while the capsule is failed.
+ */
+export function partSpec(
+  ctx: ManagerContext,
+  capsule: Container,
+  part: Container,
+  ref: string,
+  sandboxId: string,
+  mounts: MountSpec[],
+): ContainerSpec {
+  const spec = containerSpec(ctx, part, ref, null, mounts);
+  return {
+    ...spec,
+    labels: { ...spec.labels, ...ourLabels(ctx, capsule, part.uuid) },
+    hostname: null,
+    exposedPorts: [],
+    autoRemove: false,
+    restartPolicy: part.container_type === CONTAINER_TYPE.capsuleMember ? spec.restartPolicy : null,
+    joinContainer: sandboxId,
+  };
+}
+
+/** Ours, as on any container (reconcile and reaping find it), plus the capsule it belongs to. */
+function ourLabels(ctx: ManagerContext, capsule: Container, uuid: string): Record<string, string> {
+  return {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_UUID]: uuid,
+    [LABEL_PROJECT]: capsule.project_id,
+    [LABEL_HOST]: ctx.host,
+    [LABEL_CAPSULE]: capsule.uuid,
+  };
+}
+
+/**
+ * Removes the engine containers of the capsule's parts and then its sandbox's, except those of
+ * `keep` (part uuids): by name (ours alone, so this also finds a container made by a run cut
+ * short before it recorded the id), and any other container labelled with the capsule. Missing
+ * ones are fine.
+ */
+export async function removeEngineContainers(
+  ctx: ManagerContext,
+  capsule: Container,
+  parts: CapsuleParts,
+  keep: ReadonlySet<string> = new Set(),
+): Promise<void> {
+  for (const p of [...parts.members, ...parts.inits]) {
+    if (!keep.has(p.uuid)) await removeQuietly(ctx, dockerName(p.uuid));
+  }
+  const strays = await ctx.engine.listContainers([
+    `${LABEL_CAPSULE}=${capsule.uuid}`,
+    `${LABEL_HOST}=${ctx.host}`,
+  ]);
+  for (const s of strays) {
+    const uuid = s.Labels?.[LABEL_UUID] ?? '';
+    if (uuid !== capsule.uuid && !keep.has(uuid)) await removeQuietly(ctx, s.Id);
+  }
+  await removeQuietly(ctx, dockerName(capsule.uuid));
+}
