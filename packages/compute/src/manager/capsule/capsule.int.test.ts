@@ -170,8 +170,9 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
       { replacements: row },
     );
   };
-  const deleteAndCheckNothingLeft = async (uuid: string): Promise<void> => {
+  const deleteAndCheckNothingLeft = async (uuid: string, thenStartAgent?: () => Promise<void>) => {
     await queue(uuid, 'delete', { force: false, stop: false });
+    await thenStartAgent?.();
     await waitUntil('the capsule rows to go', async () => (await rowOf(uuid)) === undefined);
     expect(await partsOf(uuid)).toEqual([]);
     expect(await engineOf(uuid)).toEqual([]);
@@ -252,13 +253,12 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
   it('keeps the capsule Running while a member is restarted by its policy; Error naming a member that is not', async () => {
     const [, a, b] = await partsOf(running);
     // Its process killed (`docker kill` would count as a stop the policy respects).
-    const pid = (await stack.docker.getContainer(String(a.container_id)).inspect()).State.Pid;
-    process.kill(pid, 'SIGKILL');
-    await waitUntil(
-      'member A to leave Running',
-      async () => (await rowOf(String(a.uuid)))?.status !== 'Running',
-      10_000,
-    ).catch(() => undefined);
+    const engineA = stack.docker.getContainer(String(a.container_id));
+    process.kill((await engineA.inspect()).State.Pid, 'SIGKILL');
+    await waitUntil('the engine to restart member A', async () => {
+      const info = await engineA.inspect();
+      return info.RestartCount >= 1 && info.State.Running;
+    });
     await waitUntil('member A to run again', async () => (await rowOf(String(a.uuid)))?.status === 'Running');
     expect(await rowOf(running)).toMatchObject({ status: 'Running', status_reason: null });
 
@@ -304,6 +304,10 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
       [String(first.uuid), String(failing.uuid)].sort(),
     );
     expect(await claimOf(uuid)).toEqual([]);
+    // Nor does it get one back when the agent restarts (it restores missing claims of live rows).
+    await agent!.stop();
+    agent = await stack.launchAgent(stack.host);
+    expect(await claimOf(uuid)).toEqual([]);
     await deleteAndCheckNothingLeft(uuid);
   });
 
@@ -331,6 +335,8 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
     expect(engine.filter((c) => c.State === 'running')).toHaveLength(2);
     expect(await volumesOf(uuid)).toHaveLength(1);
     expect(await claimOf(uuid)).toHaveLength(1);
+    // The members' resources are in the capsule's claim: none of their own after the restart.
+    for (const part of await partsOf(uuid)) expect(await claimOf(String(part.uuid))).toEqual([]);
     await deleteAndCheckNothingLeft(uuid);
   });
 
@@ -346,6 +352,11 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
     expect(failed.status_reason).toBe(
       `The capsule's sandbox container ${String(capsule.container_id)} was removed outside the service; its members have no network`,
     );
-    await deleteAndCheckNothingLeft(uuid);
+    // A delete queued while the agent is down is carried out when it starts.
+    await agent!.stop();
+    agent = null;
+    await deleteAndCheckNothingLeft(uuid, async () => {
+      agent = await stack.launchAgent(stack.host);
+    });
   });
 });
