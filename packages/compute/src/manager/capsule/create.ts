@@ -85,6 +85,12 @@ export async function createCapsule(
     for (const member of parts.members) {
       const info = await ctx.engine.inspectContainer(member.container_id!);
       if (info) await applyInspect(member, info, { task_state: null });
+      // Gone already (removed behind our back): the roll-up below names it.
+      else
+        await member.update({
+          status: ContainerStatus.Error,
+          status_reason: 'Removed right after its start',
+        });
     }
     const info = await ctx.engine.inspectContainer(sandboxId);
     if (!info) throw new CapsuleStepError(`The capsule sandbox ${sandboxId} vanished during the create`);
