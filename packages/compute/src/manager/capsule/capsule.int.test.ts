@@ -340,6 +340,53 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
     await deleteAndCheckNothingLeft(uuid);
   });
 
+  it("mounts the project's existing volume named by volumeId, and leaves it when the capsule goes", async () => {
+    const name = `zun-${PROJECT}-kept-data`;
+    await stack.docker.createVolume({
+      Name: name,
+      Labels: {
+        'org.openstack.zun.managed': 'true',
+        'org.openstack.zun.project': PROJECT,
+        'org.openstack.zun.host': stack.host,
+        'org.openstack.zun.volume': 'kept-data',
+      },
+    });
+    const uuid = await createCapsule(
+      'writer',
+      [
+        {
+          type: 'init',
+          script: 'echo from-capsule > /data/out',
+          mounts: [{ name: 'data', destination: '/data' }],
+        },
+      ],
+      [{ name: 'data', volumeId: 'kept-data', autoRemove: true }],
+    );
+    // No members: Running once the init container has written into the project's volume.
+    expect(await waitForCapsule(uuid, (r) => r.status !== 'Creating' && r.task_state === null)).toMatchObject(
+      {
+        status: 'Running',
+      },
+    );
+    const [init] = await partsOf(uuid);
+    const info = await stack.docker.getContainer(String(init.container_id)).inspect();
+    expect(info.Mounts.map((m) => [m.Name, m.Destination])).toEqual([[name, '/data']]);
+    await deleteAndCheckNothingLeft(uuid);
+    expect((await stack.docker.getVolume(name).inspect()).Name).toBe(name);
+
+    const missing = await createCapsule(
+      'orphan',
+      [{ type: 'member', script: 'exec sleep 3600', mounts: [{ name: 'data', destination: '/data' }] }],
+      [{ name: 'data', volumeId: 'no-such-volume', autoRemove: false }],
+    );
+    const failed = await waitForCapsule(missing, (r) => r.status !== 'Creating' && r.task_state === null);
+    expect(failed).toMatchObject({
+      status: 'Error',
+      status_reason: `Preparing the capsule volumes: Volume no-such-volume of capsule volume data is not a volume of project ${PROJECT} on host ${stack.host}`,
+    });
+    await deleteAndCheckNothingLeft(missing);
+  });
+
   it('the sandbox removed behind our back takes the capsule to Error', async () => {
     const uuid = await createCapsule('fragile', [{ type: 'member', script: 'exec sleep 3600' }], []);
     const capsule = await waitForCapsule(uuid, (r) => r.status === 'Running' && r.task_state === null);
