@@ -108,8 +108,12 @@ export class StateSync {
     if (action === 'start' && c.status === ContainerStatus.Running) return false;
     // A queued task owns the row too: the API's Restarting/Rebuilding must not be read back as
     // Docker's Running before the host has even started the reboot or rebuild.
+    // A capsule's task owns its members and init containers as well.
+    const owner = c.capsule_id ?? uuid;
     if (
-      await ComputeTask.count({ where: { container_uuid: uuid, state: { [Op.in]: ['pending', 'running'] } } })
+      await ComputeTask.count({
+        where: { container_uuid: owner, state: { [Op.in]: ['pending', 'running'] } },
+      })
     )
       return false;
     const info = await this.engine.inspectContainer(c.container_id);

@@ -387,6 +387,24 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
     await deleteAndCheckNothingLeft(missing);
   });
 
+  it('a member that is already gone when the create ends makes it end in Error, not Running', async () => {
+    const uuid = await createCapsule('brief', [{ type: 'member', script: 'exit 4' }], []);
+    await waitUntil('the create task to end', async () => {
+      const [task] = await q<{ state: string }>(
+        "SELECT state FROM compute_tasks WHERE container_uuid = :uuid AND action = 'create'",
+        { uuid },
+      );
+      return task.state === 'done';
+    });
+    const [member] = await partsOf(uuid);
+    expect(await rowOf(uuid)).toMatchObject({
+      status: 'Error',
+      status_reason: `Capsule member ${String(member.name)} (${String(member.uuid)}) exited with code 4 and its restart policy (no) does not restart it`,
+      task_state: null,
+    });
+    await deleteAndCheckNothingLeft(uuid);
+  });
+
   it('the sandbox removed behind our back takes the capsule to Error', async () => {
     const uuid = await createCapsule('fragile', [{ type: 'member', script: 'exec sleep 3600' }], []);
     const capsule = await waitForCapsule(uuid, (r) => r.status === 'Running' && r.task_state === null);

@@ -13,7 +13,7 @@ import { createOnNetworks } from '../../network/attach';
 import { DEFAULT_NETWORK } from '../../network/project-networks';
 import { failCapsule } from './fail';
 import { loadParts, partSpec, removeEngineContainers, sandboxSpec } from './parts';
-import { rollUpCapsule } from './rollup';
+import { writeVerdict } from './rollup';
 import { partMounts, prepareCapsuleVolumes } from './volumes';
 
 /** A step of the create that failed, named for the reason the user reads. */
@@ -92,9 +92,8 @@ export async function createCapsule(
           status_reason: 'Removed right after its start',
         });
     }
-    const info = await ctx.engine.inspectContainer(sandboxId);
-    if (!info) throw new CapsuleStepError(`The capsule sandbox ${sandboxId} vanished during the create`);
-    await applyInspect(capsule, info, { task_state: null });
+    // Running, or already Error if a member died meanwhile (the roll-up's rule from the start).
+    await writeVerdict(capsule, parts.members, await ctx.engine.inspectContainer(sandboxId), ctx.logger);
     done();
   } catch (err) {
     // The task runner runs it again once the database answers; that run starts afresh.
@@ -103,8 +102,7 @@ export async function createCapsule(
     done(err as Error);
     return;
   }
-  ctx.logger.info('capsule created', { uuid: capsule.uuid });
-  await rollUpCapsule(ctx.engine, capsule.uuid, ctx.logger);
+  ctx.logger.info('capsule created', { uuid: capsule.uuid, status: capsule.status });
 }
 
 /** Runs `fn`, naming the step in the error the user will read. */

@@ -30,19 +30,34 @@ export async function rollUpCapsule(engine: EngineClient, uuid: string, logger: 
     order: [['id', 'ASC']],
   });
   const info = await engine.inspectContainer(capsule.container_id);
-  const verdict = capsuleVerdict(capsule.container_id, sandboxState(info), members);
+  await writeVerdict(capsule, members, info, logger);
+}
+
+/**
+ * Writes the capsule's status from its sandbox's inspect (null: gone) and its member rows, and
+ * clears its task state; nothing when neither changed. The create's last write, and the roll-up's.
+ */
+export async function writeVerdict(
+  capsule: Container,
+  members: Container[],
+  info: ContainerInspect | null,
+  logger: Logger,
+): Promise<void> {
+  const verdict = capsuleVerdict(capsule.container_id ?? '', sandboxState(info), members);
   if (verdict.status === ContainerStatus.Running) {
-    if (capsule.status !== ContainerStatus.Running || capsule.status_reason)
-      await applyInspect(capsule, info!);
+    if (capsule.status !== ContainerStatus.Running || capsule.status_reason || capsule.task_state)
+      await applyInspect(capsule, info!, { task_state: null });
     return;
   }
-  if (capsule.status === verdict.status && capsule.status_reason === verdict.reason) return;
+  const same = capsule.status === verdict.status && capsule.status_reason === verdict.reason;
+  if (same && !capsule.task_state) return;
   await capsule.update({
     status: verdict.status,
     status_reason: verdict.reason,
     status_detail: info ? observeState(info, capsule.status).statusDetail : null,
+    task_state: null,
   });
-  logger.warn('capsule in Error', { uuid, reason: verdict.reason });
+  logger.warn('capsule in Error', { uuid: capsule.uuid, reason: verdict.reason });
 }
 
 function sandboxState(info: ContainerInspect | null): SandboxState {
