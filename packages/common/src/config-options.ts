@@ -253,6 +253,34 @@ export const OPTIONS: readonly OptionDecl[] = [
     defaultText: "the API's public URL",
     help: 'URL of the container service in the service catalog, when clients reach zun-api by another address than the identity service.',
   },
+  {
+    section: 'identity',
+    name: 'login_failures_per_user',
+    type: 'int',
+    default: 5,
+    help: 'Failed password logins for one user name within login_failure_window seconds after which that name is locked for login_lockout seconds (429 with Retry-After, whether or not the user exists). Counted per zun-api process; a successful login resets it. 0: no limit.',
+  },
+  {
+    section: 'identity',
+    name: 'login_failures_per_source',
+    type: 'int',
+    default: 30,
+    help: "Failed password logins from one client address within login_failure_window seconds after which that address is locked for login_lockout seconds, whatever user it names. Behind a proxy every client has the proxy's address. 0: no limit.",
+  },
+  {
+    section: 'identity',
+    name: 'login_failure_window',
+    type: 'int',
+    default: 60,
+    help: 'Seconds over which failed password logins are counted.',
+  },
+  {
+    section: 'identity',
+    name: 'login_lockout',
+    type: 'int',
+    default: 60,
+    help: 'Seconds a locked user name or client address is refused password logins.',
+  },
   // [compute]
   {
     section: 'compute',

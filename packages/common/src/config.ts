@@ -30,6 +30,12 @@ export interface ZunConfig {
     demoPassword: string;
     /** Public URL of the container endpoint written into the service catalog. */
     containerEndpoint: string | undefined;
+    /** Failed password logins tolerated per user name / per client address (0: no limit). */
+    loginFailuresPerUser: number;
+    loginFailuresPerSource: number;
+    /** Seconds over which failures are counted, and seconds a lock lasts. */
+    loginFailureWindow: number;
+    loginLockout: number;
   };
   compute: {
     listenHost: string;
@@ -159,6 +165,10 @@ export function configFrom(v: OptionValues): ZunConfig {
       adminPassword: v.str('identity', 'admin_password'),
       demoPassword: v.str('identity', 'demo_password'),
       containerEndpoint: v.optional('identity', 'container_endpoint'),
+      loginFailuresPerUser: v.num('identity', 'login_failures_per_user'),
+      loginFailuresPerSource: v.num('identity', 'login_failures_per_source'),
+      loginFailureWindow: v.num('identity', 'login_failure_window'),
+      loginLockout: v.num('identity', 'login_lockout'),
     },
     compute: {
       listenHost: v.str('compute', 'listen_host'),

@@ -99,20 +99,3 @@ export function tokenDocument(record: TokenRecord, catalog: CatalogService[] | u
     },
   };
 }
-
-export function projectDocument(
-  project: { id: string; name: string; domainId: string; enabled: boolean },
-  base: string,
-) {
-  return {
-    id: project.id,
-    name: project.name,
-    domain_id: project.domainId,
-    description: '',
-    enabled: project.enabled,
-    is_domain: false,
-    parent_id: project.domainId,
-    tags: [],
-    links: { self: `${base}/identity/v3/projects/${project.id}` },
-  };
-}

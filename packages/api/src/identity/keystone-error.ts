@@ -28,6 +28,20 @@ export const badRequest = (message: string): KeystoneError => new KeystoneError(
 
 export const notFound = (message: string): KeystoneError => new KeystoneError(404, message);
 
+/** Keystone names the policy rule that refused, e.g. identity:create_user. */
+export const forbidden = (action: string): KeystoneError =>
+  new KeystoneError(403, `You are not authorized to perform the requested action: ${action}.`);
+
+export const conflict = (type: string, details: string): KeystoneError =>
+  new KeystoneError(409, `Conflict occurred attempting to store ${type} - ${details}.`);
+
+/** A 429 whose Retry-After header the error handler sets from `retryAfter`. */
+export class TooManyRequests extends KeystoneError {
+  constructor(readonly retryAfter: number) {
+    super(429, `Too many failed login attempts; try again in ${retryAfter} seconds.`);
+  }
+}
+
 /**
  * Errors raised by express.json() (malformed JSON, oversized body) carry a 4xx status and set
  * `expose` when their message is safe to show.

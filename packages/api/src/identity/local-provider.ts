@@ -2,6 +2,8 @@ import { Project, RoleAssignment, User, ZunConfig } from '@zun/common';
 import type { NamedRef } from './auth-request';
 import type { AuthProvider, RequestContext } from './context';
 import { resolveDomainId } from './domain';
+import { TooManyRequests } from './keystone-error';
+import { LoginThrottle } from './login-throttle';
 import { burnPasswordCheck, verifyPassword } from './passwords';
 import { hashToken, TokenRecord, TokenStore } from './tokens';
 
@@ -21,11 +23,23 @@ export interface ProjectSummary {
   id: string;
   name: string;
   domainId: string;
+  description: string;
   enabled: boolean;
 }
 
 const MAX_CACHE_TTL_MS = 5_000;
 const MAX_CACHE_ENTRIES = 10_000;
+
+/**
+ * The throttle's key for a login: the user's id when the user exists, so naming them by id or by
+ * name counts alike, else the name as given (an unknown name locks the same way a known one does).
+ */
+function throttleKey(ref: NamedRef, user: User | null): string {
+  if (user) return `user:${user.id}`;
+  if ('id' in ref) return `id:${ref.id}`;
+  const domain = resolveDomainId(ref.domain) ?? ('id' in ref.domain ? ref.domain.id : ref.domain.name);
+  return `name:${domain}/${ref.name}`;
+}
 
 export function contextFromRecord(record: TokenRecord): RequestContext {
   const roles = record.roles.map((r) => r.name);
@@ -44,6 +58,7 @@ export function contextFromRecord(record: TokenRecord): RequestContext {
 /** The built-in identity service: users, projects and tokens in Zun's own database. */
 export class LocalAuthProvider implements AuthProvider {
   readonly tokens: TokenStore;
+  private readonly throttle: LoginThrottle;
   private readonly now: () => Date;
   private readonly cacheTtlMs: number;
   private readonly cache = new Map<string, { record: TokenRecord; until: number }>();
@@ -54,6 +69,14 @@ export class LocalAuthProvider implements AuthProvider {
     this.now = opts.now ?? (() => new Date());
     this.cacheTtlMs = Math.min(opts.cacheTtlMs ?? MAX_CACHE_TTL_MS, MAX_CACHE_TTL_MS);
     this.tokens = new TokenStore({ ttlSeconds: opts.config.identity.tokenExpiration, now: this.now });
+    const identity = opts.config.identity;
+    this.throttle = new LoginThrottle({
+      perUser: identity.loginFailuresPerUser,
+      perSource: identity.loginFailuresPerSource,
+      windowMs: identity.loginFailureWindow * 1000,
+      lockoutMs: identity.loginLockout * 1000,
+      now: () => this.now().getTime(),
+    });
   }
 
   async authenticate(token: string): Promise<RequestContext | null> {
@@ -76,19 +99,42 @@ export class LocalAuthProvider implements AuthProvider {
     return record;
   }
 
-  /** A new token for a password login, or null for any reason Keystone answers 401. */
+  /**
+   * A new token for a password login, or null for any reason Keystone answers 401. Throws
+   * TooManyRequests while the user name or the client address `source` is locked out.
+   */
   async passwordLogin(
     userRef: NamedRef,
     password: string,
     project: NamedRef | null,
+    source: string,
   ): Promise<AuthResult | null> {
     const user = await this.findUser(userRef);
-    if (!user) {
-      await burnPasswordCheck(password);
-      return null;
-    }
-    if (!(await verifyPassword(password, user.password_hash)) || !user.enabled) return null;
-    return this.issueScoped(user, project);
+    const key = throttleKey(userRef, user);
+    return this.throttled(key, source, async () => {
+      if (!(await this.passwordMatches(user, password)) || !user?.enabled) return null;
+      return this.issueScoped(user, project);
+    });
+  }
+
+  /**
+   * The enabled user if `password` is theirs, for a password change that proves the old one;
+   * throttled like a login, since it is as good a way to guess.
+   */
+  async checkPassword(userId: string, password: string, source: string): Promise<User | null> {
+    const user = await this.findUser({ id: userId });
+    return this.throttled(throttleKey({ id: userId }, user), source, async () =>
+      (await this.passwordMatches(user, password)) && user?.enabled ? user : null,
+    );
+  }
+
+  /** Every cached token of the user is looked up again, e.g. after they changed or lost access. */
+  forgetUser(userId: string): void {
+    this.forget((r) => r.user.id === userId);
+  }
+
+  forgetProject(projectId: string): void {
+    this.forget((r) => r.project.id === projectId);
   }
 
   /**
@@ -122,7 +168,13 @@ export class LocalAuthProvider implements AuthProvider {
       where: { id: [...new Set(assignments.map((a) => a.project_id))], enabled: true },
       order: [['name', 'ASC']],
     });
-    return projects.map((p) => ({ id: p.id, name: p.name, domainId: p.domain_id, enabled: p.enabled }));
+    return projects.map((p) => ({
+      id: p.id,
+      name: p.name,
+      domainId: p.domain_id,
+      description: p.description,
+      enabled: p.enabled,
+    }));
   }
 
   private async issueScoped(user: User, ref: NamedRef | null, expiresAt?: Date): Promise<AuthResult | null> {
@@ -139,6 +191,34 @@ export class LocalAuthProvider implements AuthProvider {
     if (!record) return null;
     this.remember(issued.tokenHash, record);
     return { token: issued.token, record };
+  }
+
+  private async throttled<T>(
+    key: string,
+    source: string,
+    attempt: () => Promise<T | null>,
+  ): Promise<T | null> {
+    const wait = this.throttle.retryAfter(key, source);
+    if (wait > 0) throw new TooManyRequests(wait);
+    const result = await attempt();
+    if (result === null) this.throttle.failed(key, source);
+    else this.throttle.succeeded(key);
+    return result;
+  }
+
+  // Users without a password (created without one) and unknown users cost the same time as a
+  // wrong password, so timing does not tell them apart.
+  private async passwordMatches(user: User | null, password: string): Promise<boolean> {
+    if (!user?.password_hash) {
+      await burnPasswordCheck(password);
+      return false;
+    }
+    return verifyPassword(password, user.password_hash);
+  }
+
+  private forget(matches: (record: TokenRecord) => boolean): void {
+    this.generation += 1;
+    for (const [hash, entry] of this.cache) if (matches(entry.record)) this.cache.delete(hash);
   }
 
   private async findUser(ref: NamedRef): Promise<User | null> {

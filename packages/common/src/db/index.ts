@@ -14,6 +14,7 @@ import * as m004 from './migrations/004-websocket-tokens';
 import * as m005 from './migrations/005-container-mounts';
 import * as m006 from './migrations/006-registries';
 import * as m007 from './migrations/007-capsules';
+import * as m009 from './migrations/009-identity-management';
 import * as m010 from './migrations/010-quotas';
 
 export * from './models/compute';
@@ -33,6 +34,7 @@ const MIGRATIONS = [
   { name: '005-container-mounts', mod: m005 },
   { name: '006-registries', mod: m006 },
   { name: '007-capsules', mod: m007 },
+  { name: '009-identity-management', mod: m009 },
   { name: '010-quotas', mod: m010 },
 ];
 

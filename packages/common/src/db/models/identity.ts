@@ -11,10 +11,14 @@ export class Project extends Model<InferAttributes<Project>, InferCreationAttrib
   declare id: string;
   declare name: string;
   declare domain_id: string;
+  declare description: CreationOptional<string>;
   declare enabled: CreationOptional<boolean>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 }
+
+/** Attributes a user carries without a column of their own (email, description...). */
+export type UserExtra = Record<string, string | number | boolean | null>;
 
 export class User extends Model<InferAttributes<User>, InferCreationAttributes<User>> {
   declare id: string;
@@ -22,6 +26,7 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare domain_id: string;
   declare password_hash: string;
   declare default_project_id: string | null;
+  declare extra: CreationOptional<UserExtra>;
   declare enabled: CreationOptional<boolean>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
@@ -65,6 +70,7 @@ export function initIdentityModels(sequelize: Sequelize): void {
       id: { type: DataTypes.STRING, primaryKey: true },
       name: DataTypes.STRING,
       domain_id: DataTypes.STRING,
+      description: { type: DataTypes.TEXT, defaultValue: '' },
       enabled: { type: DataTypes.BOOLEAN, defaultValue: true },
       ...stamps,
     },
@@ -77,6 +83,7 @@ export function initIdentityModels(sequelize: Sequelize): void {
       domain_id: DataTypes.STRING,
       password_hash: DataTypes.STRING,
       default_project_id: DataTypes.STRING,
+      extra: { type: DataTypes.JSONB, defaultValue: {} },
       enabled: { type: DataTypes.BOOLEAN, defaultValue: true },
       ...stamps,
     },
