@@ -122,7 +122,7 @@ describe('LocalAuthProvider (real PostgreSQL)', () => {
   it('lists the projects a user has roles on', async () => {
     const provider = new LocalAuthProvider({ config, now });
     expect(await provider.projectsOf(ids.users.demo!)).toEqual([
-      { id: ids.projects.demo, name: 'demo', domainId: 'default', enabled: true },
+      { id: ids.projects.demo, name: 'demo', domainId: 'default', description: '', enabled: true },
     ]);
     expect(await provider.projectsOf('nobody')).toEqual([]);
   });

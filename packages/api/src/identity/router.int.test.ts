@@ -289,7 +289,7 @@ describe('identity HTTP API (real PostgreSQL, real HTTP)', () => {
   });
 
   it('answers unknown paths and methods in Keystone format', async () => {
-    const missing = await fetch(`${base}/identity/v3/users`);
+    const missing = await fetch(`${base}/identity/v3/groups`);
     expect(missing.status).toBe(404);
     expect((await missing.json()).error).toMatchObject({ code: 404, title: 'Not Found' });
     const wrongMethod = await fetch(`${base}/identity/v3/auth/tokens`, { method: 'PUT' });
