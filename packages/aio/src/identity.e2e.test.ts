@@ -106,11 +106,14 @@ describe('openstack CLI: projects, users, roles and tokens (all-in-one stack)', 
     const busy = await openstack(admin, 'project', 'delete', project);
     expect(busy.code).not.toBe(0);
     expect(busy.err).toContain('it still owns 1 container');
-    ok(await zun(alice, 'delete', '--force', 'alice-box'));
-    const deadline = Date.now() + 60_000;
-    while (ok(await zun(alice, 'list')).includes('alice-box') && Date.now() < deadline) {
+    ok(await zun(alice, 'delete', 'alice-box'));
+    const deadline = Date.now() + 120_000;
+    let shown = await zun(alice, 'show', 'alice-box');
+    while (shown.code === 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
+      shown = await zun(alice, 'show', 'alice-box');
     }
+    if (shown.code === 0) throw new Error(`alice-box never went away: ${shown.out}`);
 
     // Password guessing: 5 failures are answered 401, then the name is locked (429).
     const wrong = aliceEnv({ OS_PASSWORD: 'guess' });
