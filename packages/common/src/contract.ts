@@ -61,6 +61,11 @@ export interface CommitTaskParams {
   /** Full repository, registry host included when the image is to be pushed there. */
   repository: string;
   tag: string;
+  /**
+   * The project registry (uuid) whose credentials the push uses; null or absent: the default
+   * registry's credentials when the host is the default registry, else none.
+   */
+  registry_id?: string | null;
   /** The id the API handed to the client; set as LABEL_IMAGE_UUID on the committed image. */
   image_uuid: string;
 }

@@ -86,6 +86,12 @@ export const CONTAINER_RULES: RuleDefault[] = [
   containerVerb('put_archive', 'Copy files into a container.', `POST ${C}/{id}/put_archive`),
   containerVerb('stats', "Read a container's resource usage.", `GET ${C}/{id}/stats`),
   containerVerb('commit', 'Commit a container to an image.', `POST ${C}/{id}/commit`),
+  rule(
+    'container:commit:any_repository',
+    ADMIN,
+    "Commit into any repository on any registry host, not only the project's namespace of the default registry and its own registries (not upstream's).",
+    `POST ${C}/{id}/commit`,
+  ),
   containerVerb('add_security_group', 'Add a security group.', `POST ${C}/{id}/add_security_group`),
   containerVerb('remove_security_group', 'Remove a security group.', `POST ${C}/{id}/remove_security_group`),
   containerVerb('network_detach', 'Detach a network.', `POST ${C}/{id}/network_detach`),

@@ -127,7 +127,15 @@ export interface EngineClient {
     id: string,
     opts: { repository: string; tag: string; pause: boolean; labels: Record<string, string> },
   ): Promise<string>;
-  pushImage(repository: string, tag: string): Promise<void>;
+  /** `auth` is sent as X-Registry-Auth; it is never logged. */
+  pushImage(repository: string, tag: string, auth?: PullAuth): Promise<void>;
+  /** Points `repository:tag` at the image `id`. */
+  tagImage(id: string, repository: string, tag: string): Promise<void>;
+  /**
+   * Removes an image or one of its names (`force` also when containers use it); false when it
+   * was not there.
+   */
+  removeImage(ref: string, force?: boolean): Promise<boolean>;
   /** Streams container events with the given labels until the returned function is called. */
   subscribeEvents(
     labels: string[],
@@ -524,17 +532,35 @@ export class DockerodeEngine implements EngineClient {
     }
   }
 
-  async pushImage(repository: string, tag: string): Promise<void> {
+  async pushImage(repository: string, tag: string, auth?: PullAuth): Promise<void> {
     let stream: NodeJS.ReadableStream;
     try {
       // The engine insists on an X-Registry-Auth header even for registries without auth.
       stream = (await this.docker
         .getImage(repository)
-        .push({ tag, authconfig: {} })) as NodeJS.ReadableStream;
+        .push({ tag, authconfig: auth ?? {} })) as NodeJS.ReadableStream;
     } catch (err) {
       throw toEngineError(err);
     }
     await this.followProgress(stream);
+  }
+
+  async tagImage(id: string, repository: string, tag: string): Promise<void> {
+    try {
+      await this.docker.getImage(id).tag({ repo: repository, tag });
+    } catch (err) {
+      throw toEngineError(err);
+    }
+  }
+
+  async removeImage(ref: string, force = false): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).remove({ force });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw toEngineError(err);
+    }
   }
 
   subscribeEvents(

@@ -1,5 +1,5 @@
 import type { Container } from '@zun/common';
-import type { EngineClient, ImageInspect } from '../docker/engine';
+import type { EngineClient, ImageInspect, PullAuth } from '../docker/engine';
 import { EngineError } from '../docker/errors';
 import { planPull, type DefaultRegistry, type PullOrigin, type PullPlan } from './pull-plan';
 import type { PullSource, RegistrySources } from './registry-source';
@@ -33,6 +33,15 @@ export class DockerImageDriver {
     const source = await this.source(c.registry_id);
     const local = await this.present(c.image, policy, source);
     return this.ensureImage(c.image, policy, local, undefined, source);
+  }
+
+  /**
+   * Credentials for pushing `repository` (which names its registry host): those of the project
+   * registry `registryId` when its domain is that host, else the default registry's when the
+   * host is the default registry, else none. As for pulls, they only go to their own domain.
+   */
+  async pushAuth(repository: string, registryId: string | null): Promise<PullAuth | null> {
+    return planPull(repository, await this.source(registryId), this.defaults).auth;
   }
 
   /** The pull source of a container's registry_id (null: none, or it was deleted). */

@@ -4,6 +4,7 @@ import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
 import { acceptVerb } from '../accept';
 import { recordAndQueue } from '../dispatch';
+import { resolveCommitPlace } from '../commit-target';
 
 /** Docker's grammar: optional registry host[:port], then lower-case path components. */
 const REPOSITORY =
@@ -39,6 +40,8 @@ export function commitTarget(
  * POST /v1/containers/{id}/commit?repository=&tag=: accepted at once (202) with the id the new
  * image will carry; the host commits (pausing a running container meanwhile) and pushes to the
  * registry named in the repository, if any, as a durable task recorded as action `commit`.
+ * Only the project's own repositories are accepted (see resolveCommitPlace), before anything
+ * is queued.
  */
 export async function commitContainer(
   deps: ComputeDeps,
@@ -48,6 +51,7 @@ export async function commitContainer(
   tag: string | undefined,
 ): Promise<{ uuid: string }> {
   const target = commitTarget(repository, tag);
+  const place = await resolveCommitPlace(deps.config, ctx, c, target.repository);
   if (!isActionAllowed('commit', c.status)) throw new InvalidStateError('commit', c.uuid, c.status);
   if (!c.host || !c.container_id) {
     throw new InputError(`Container ${c.uuid} has no Docker container yet.`, 'invalid');
@@ -57,7 +61,13 @@ export async function commitContainer(
   await deps.sequelize.transaction(async (t) => {
     // Commit has no task state of its own: it is refused while another verb is in progress.
     await acceptVerb(t, c, 'commit', { taskState: null });
-    await recordAndQueue(t, c, host, 'commit', { ...target, image_uuid: imageUuid }, ctx);
+    const params = {
+      repository: place.repository,
+      tag: target.tag,
+      registry_id: place.registryId,
+      image_uuid: imageUuid,
+    };
+    await recordAndQueue(t, c, host, 'commit', params, ctx);
   });
   return { uuid: imageUuid };
 }

@@ -252,8 +252,9 @@ describe('synchronous container verbs (real engine, real PostgreSQL)', () => {
     expect((await stack.call('GET', `/v1/containers/${String(created.body.uuid)}/stats`)).status).toBe(404);
   });
 
-  it('commit makes an image of the container: kept on the host, or pushed to the registry it names', async () => {
+  it("commit makes an image of the container, kept on the host in the project's namespace without a default registry", async () => {
     const { uuid } = await run('committer', ['sh', '-c', 'echo baked-in > /baked.txt; sleep 600']);
+    const project = String((await stack.call<View>('GET', `/v1/containers/${uuid}`)).body.project_id);
     const local = `zun-commit-test-${randomBytes(4).toString('hex')}`;
     const r = await stack.call<{ uuid: string }>(
       'POST',
@@ -261,56 +262,51 @@ describe('synchronous container verbs (real engine, real PostgreSQL)', () => {
     );
     expect(r.status).toBe(202);
     expect(r.body.uuid).toMatch(/^[0-9a-f-]{36}$/);
-    images.push(`${local}:t1`);
+    images.push(`${project}/${local}:t1`);
     await waitForAction(uuid, 'commit');
     const labels = JSON.parse(
-      docker('image', 'inspect', '--format', '{{json .Config.Labels}}', `${local}:t1`),
+      docker('image', 'inspect', '--format', '{{json .Config.Labels}}', `${project}/${local}:t1`),
     ) as Record<string, string>;
     expect(labels['org.openstack.zun.image.uuid']).toBe(r.body.uuid);
     expect(labels['org.openstack.zun.managed']).toBe('false');
-    expect(docker('run', '--rm', `${local}:t1`, 'cat', '/baked.txt')).toBe('baked-in\n');
+    expect(docker('run', '--rm', `${project}/${local}:t1`, 'cat', '/baked.txt')).toBe('baked-in\n');
     // Paused for the copy only.
     expect((await stack.waitFor(uuid, (c) => c.status === 'Running')).status).toBe('Running');
     expect(docker('inspect', '--format', '{{.State.Status}}', `zun-${uuid}`).trim()).toBe('running');
-
-    // The client sends "127.0.0.1:5000/name" as repository=127.0.0.1 & tag=5000/name.
-    const name = `zun-commit-test-${randomBytes(4).toString('hex')}`;
-    const [host, port] = REGISTRY.split(':');
-    const pushed = await stack.call<{ uuid: string }>(
+    // A name already in the namespace is not prefixed twice.
+    const twice = await stack.call(
       'POST',
-      `/v1/containers/committer/commit?repository=${host}&tag=${encodeURIComponent(`${port}/${name}`)}`,
+      `/v1/containers/${uuid}/commit?repository=${project}/${local}&tag=t2`,
     );
-    expect(pushed.status).toBe(202);
-    images.push(`${REGISTRY}/${name}:latest`);
+    expect(twice.status).toBe(202);
+    images.push(`${project}/${local}:t2`);
     await waitForAction(uuid, 'commit', 2);
-    // Runs through zun from the registry (pulled, since the default policy is always).
-    const again = await stack.call<View>('POST', '/v1/containers?run=true', {
-      body: { image: `${REGISTRY}/${name}`, command: ['cat', '/baked.txt'] },
-    });
-    const done = await stack.waitFor(
-      String(again.body.uuid),
-      (c) => c.status === 'Stopped' || c.status === 'Error',
+    expect(docker('run', '--rm', `${project}/${local}:t2`, 'cat', '/baked.txt')).toBe('baked-in\n');
+
+    // Without a default registry, no registry host is the project's (it has no registries).
+    const [host, port] = REGISTRY.split(':');
+    const refused = await stack.call<ErrorBody>(
+      'POST',
+      `/v1/containers/committer/commit?repository=${host}&tag=${encodeURIComponent(`${port}/${project}/x`)}`,
     );
-    expect(done.status).toBe('Stopped');
-    const logs = await stack.call<string>('GET', `/v1/containers/${String(again.body.uuid)}/logs`);
-    expect(logs.body).toBe('baked-in\n');
-    const registryTags = (await (await fetch(`http://${REGISTRY}/v2/${name}/tags/list`)).json()) as {
-      tags: string[];
-    };
-    expect(registryTags.tags).toEqual(['latest']);
+    expect(refused.status).toBe(403);
+    expect(refused.body.errors[0].title).toContain(
+      `${REGISTRY} is not one of project ${project}'s registries`,
+    );
   });
 
   it('commit of a paused container leaves it paused', async () => {
     const { uuid, id } = await run('frozen', ['sh', '-c', 'echo cold > /cold.txt; sleep 600']);
     docker('pause', id);
     await stack.waitFor(uuid, (c) => c.status === 'Paused');
+    const project = String((await stack.call<View>('GET', `/v1/containers/${uuid}`)).body.project_id);
     const repo = `zun-commit-test-${randomBytes(4).toString('hex')}`;
-    images.push(`${repo}:latest`);
+    images.push(`${project}/${repo}:latest`);
     const r = await stack.call<{ uuid: string }>('POST', `/v1/containers/frozen/commit?repository=${repo}`);
     expect(r.status).toBe(202);
     await waitForAction(uuid, 'commit');
     expect(docker('inspect', '--format', '{{.State.Status}}', id).trim()).toBe('paused');
-    expect(docker('run', '--rm', `${repo}:latest`, 'cat', '/cold.txt')).toBe('cold\n');
+    expect(docker('run', '--rm', `${project}/${repo}:latest`, 'cat', '/cold.txt')).toBe('cold\n');
     docker('unpause', id);
   });
 
