@@ -6,6 +6,7 @@ import type { ComputeDeps } from './compute/deps';
 import { HostStateCache } from './compute/host-states';
 import { containersRouter } from './controllers/containers/router';
 import { hostsRouter } from './controllers/hosts';
+import { imagesRouter } from './controllers/images/router';
 import { registriesRouter } from './controllers/registries/router';
 import { quotaClassesRouter, quotasRouter } from './controllers/quotas/router';
 import { rootRouter } from './controllers/root';
@@ -82,6 +83,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   v1.use('/registries', registriesRouter(config, logger, baseUrl));
   v1.use('/quotas', quotasRouter(config, deps.sequelize));
   v1.use('/quota_classes', quotaClassesRouter(config, deps.sequelize));
+  v1.use('/images', imagesRouter(compute, logger, baseUrl));
   v1.use(notFoundHandler);
   app.use('/v1', v1);
   app.use(notFoundHandler);

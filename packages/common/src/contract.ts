@@ -13,6 +13,11 @@ import { RemoteError, ServiceUnavailableError, ZunError, type CauseLink } from '
  * down finds them when it starts (and polls as a safety net), so nothing acknowledged to a
  * user is lost. Read-type calls (logs, top, stats, archives) are synchronous HTTP requests to the agent, carrying
  * the service credential and the request id of the active context (./request-context.ts).
+ *
+ * Image pulls (/v1/images) are durable through their record instead: the API writes the image
+ * row (status Pulling) for the host and then tells the agent (POST /v1/images/{uuid}/pull,
+ * answered before the pull ends); an agent that missed it finds the row at its next start or
+ * reconcile. Removing an image is a synchronous call (DELETE /v1/images/{uuid}).
  */
 export const TASK_CHANNEL = 'zun_compute_tasks';
 export const COMPUTE_BINARY = 'zun-compute';
@@ -324,6 +329,16 @@ export class ComputeAgentClient {
   ): Promise<void> {
     const path = execId ? `/v1/containers/${uuid}/exec/${execId}/resize` : `/v1/containers/${uuid}/resize`;
     await this.request(endpoint, 'POST', path, { body: size });
+  }
+
+  /** Tells the host to pull the image record `uuid` (status Pulling); answered before the pull ends. */
+  async pullImage(endpoint: string, uuid: string): Promise<void> {
+    await this.request(endpoint, 'POST', `/v1/images/${uuid}/pull`, { timeoutMs: 10_000 });
+  }
+
+  /** Removes the record's image from the host (not forced: an image a container uses is a 409). */
+  async removeImage(endpoint: string, uuid: string): Promise<void> {
+    await this.request(endpoint, 'DELETE', `/v1/images/${uuid}`);
   }
 
   private async request(

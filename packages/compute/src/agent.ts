@@ -10,6 +10,8 @@ import type { ManagerContext } from './manager/context';
 import { TaskListener } from './manager/task-listener';
 import { TaskRunner } from './manager/task-runner';
 import { createAgentApp } from './server';
+import { ImageRecords } from './image/image-records';
+import { imagesRouter } from './routes/images';
 import { collectUnusedNetworks } from './network/project-networks';
 import { releaseHostResources } from './manager/host-resources';
 import { interactiveRoutes } from './interactive/routes';
@@ -69,16 +71,18 @@ export async function startAgent(
   const tracker = new ResourceTracker(sequelize, config.host);
   const metrics = new ComputeMetrics(() => tracker.usage());
   tracker.onCheck = (granted) => metrics.claimChecked(granted);
+  const images = new DockerImageDriver(eng, new RegistrySources(config.authEncryptionKey), {
+    domain: config.docker.defaultRegistry,
+    username: config.docker.defaultRegistryUsername,
+    password: config.docker.defaultRegistryPassword,
+  });
+  const imageRecords = new ImageRecords(config.host, eng, images, logger);
   const ctx: ManagerContext = {
     host: config.host,
     config,
     sequelize,
     engine: eng,
-    images: new DockerImageDriver(eng, new RegistrySources(config.authEncryptionKey), {
-      domain: config.docker.defaultRegistry,
-      username: config.docker.defaultRegistryUsername,
-      password: config.docker.defaultRegistryPassword,
-    }),
+    images,
     tracker,
     logger,
     metrics,
@@ -111,6 +115,7 @@ export async function startAgent(
     logger,
     manager: ctx,
     routes: [
+      imagesRouter(imageRecords),
       interactiveRoutes({
         host: config.host,
         engine: interactive,
@@ -152,6 +157,7 @@ export async function startAgent(
   await settleStaleTaskStates(ctx);
   sync.startEvents();
   await sync.reconcile();
+  await imageRecords.reconcile();
   availability.ready();
   const listener = new TaskListener(config.database.connection, config.host, () => runner.wake(), logger);
   await listener.start();
@@ -181,6 +187,9 @@ export async function startAgent(
         await sync
           .reconcile()
           .catch((err: unknown) => logger.warn('reconcile failed', { error: String(err) }));
+        await imageRecords
+          .reconcile()
+          .catch((err: unknown) => logger.warn('image reconcile failed', { error: String(err) }));
         await tracker
           .reapOrphans(config.compute.orphanClaimGrace)
           .then((gone) => gone.length && logger.warn('released orphaned claims', { containers: gone }))
@@ -208,7 +217,12 @@ export async function startAgent(
       sync.stop();
       // Interactive sessions have no end of their own to wait for.
       sessions.close();
-      const finished = Promise.all([requests, runner.idle(), ...jobs.map((j) => j.stop())]).then(() => true);
+      const finished = Promise.all([
+        requests,
+        runner.idle(),
+        imageRecords.idle(),
+        ...jobs.map((j) => j.stop()),
+      ]).then(() => true);
       const inTime = graceMs > 0 ? await Promise.race([finished, timeout(graceMs)]) : await finished;
       if (!inTime) {
         logger.warn(

@@ -4,6 +4,7 @@ import type { Logger } from '../logging';
 import { initComputeModels } from './models/compute';
 import { initContainerModels } from './models/container';
 import { initIdentityModels } from './models/identity';
+import { initImageModels } from './models/image';
 import { initQuotaModels } from './models/quota';
 import { initRegistryModels } from './models/registry';
 import { initWebsocketModels } from './models/websocket';
@@ -14,6 +15,7 @@ import * as m004 from './migrations/004-websocket-tokens';
 import * as m005 from './migrations/005-container-mounts';
 import * as m006 from './migrations/006-registries';
 import * as m007 from './migrations/007-capsules';
+import * as m008 from './migrations/008-images';
 import * as m009 from './migrations/009-identity-management';
 import * as m010 from './migrations/010-quotas';
 
@@ -21,6 +23,7 @@ export * from './models/compute';
 export { isDatabaseUnavailable } from './unavailable';
 export * from './models/container';
 export * from './models/identity';
+export * from './models/image';
 export * from './models/quota';
 export * from './models/registry';
 export * from './models/websocket';
@@ -34,6 +37,7 @@ const MIGRATIONS = [
   { name: '005-container-mounts', mod: m005 },
   { name: '006-registries', mod: m006 },
   { name: '007-capsules', mod: m007 },
+  { name: '008-images', mod: m008 },
   { name: '009-identity-management', mod: m009 },
   { name: '010-quotas', mod: m010 },
 ];
@@ -49,6 +53,7 @@ export function openDatabase(connection: string, opts: { poolMax?: number } = {}
   initContainerModels(sequelize);
   initWebsocketModels(sequelize);
   initRegistryModels(sequelize);
+  initImageModels(sequelize);
   initQuotaModels(sequelize);
   return sequelize;
 }
