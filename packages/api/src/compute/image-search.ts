@@ -93,7 +93,13 @@ async function searchable(config: ZunConfig, ctx: RequestContext): Promise<Regis
   for (const r of await Registry.findAll({ where: { project_id: ctx.projectId }, order: [['id', 'ASC']] })) {
     if (out.some((c) => sameRegistryHost(c.domain, r.domain))) continue;
     let auth: CatalogAuth | null = null;
-    if (r.username && r.password && box) auth = { username: r.username, password: box.decrypt(r.password) };
+    if (r.username && r.password && box) {
+      try {
+        auth = { username: r.username, password: box.decrypt(r.password) };
+      } catch {
+        // A password sealed under another key cannot be used: the registry is read anonymously.
+      }
+    }
     out.push(new RegistryCatalog(trimRegistryDomain(r.domain), auth));
   }
   return out;
