@@ -216,6 +216,22 @@ describe('/v1/images (real agent, engine and registry)', () => {
     expect(String(gone.status_reason)).toContain('removed outside Zun');
   });
 
+  it('a pull its agent missed (down at the time) is taken up when the agent is back', async () => {
+    const name = `zun-images-later-${suffix}`;
+    pushCopy(name);
+    await stack.stopAgent();
+    const created = await pull(name);
+    expect(created.status).toBe('Pulling');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(
+      (await stack.call<View>('GET', `/v1/images/${String(created.uuid)}`, { user: 'admin' })).body.status,
+    ).toBe('Pulling');
+    await stack.startAgent({ ZUN_DOCKER_DEFAULT_REGISTRY: REGISTRY });
+    const done = await waitImage(String(created.uuid), (v) => v.status !== 'Pulling');
+    expect(done.status).toBe('Pulled');
+    expect(done.image_id).toMatch(/^sha256:/);
+  });
+
   it('delete removes the image from the host and the record; an image in use is a 409', async () => {
     const name = `zun-images-del-${suffix}`;
     const ref = pushCopy(name);
