@@ -4,6 +4,7 @@ import { MAX_ARCHIVE_BYTES, type ComputeAgentClient, type Logger, type ZunConfig
 import type { FilterScheduler } from '@zun/scheduler';
 import type { ComputeDeps } from './compute/deps';
 import { HostStateCache } from './compute/host-states';
+import { capsulesRouter } from './controllers/capsules/router';
 import { containersRouter } from './controllers/containers/router';
 import { hostsRouter } from './controllers/hosts';
 import { imagesRouter } from './controllers/images/router';
@@ -77,6 +78,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   v1.use((req, res, next) => (/\/put_archive\/?$/.test(req.path) ? archiveJson : json)(req, res, next));
   v1.use(refuseUnstorableText);
   v1.use('/containers', containersRouter(compute, baseUrl));
+  v1.use('/capsules', capsulesRouter(compute, baseUrl));
   v1.use('/services', servicesRouter(config, compute.hosts));
   v1.use('/availability_zones', availabilityZonesRouter(config));
   v1.use('/hosts', hostsRouter(config, deps.sequelize, baseUrl));

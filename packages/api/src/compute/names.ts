@@ -31,3 +31,8 @@ const GREEK = [
 export function generateContainerName(): string {
   return `${GREEK[randomInt(GREEK.length)]}-${randomInt(1, 25)}-container`;
 }
+
+/** Upstream's names of capsule members: `capsule-<capsule name or uuid>-<greek letter>-<1..24>`. */
+export function generateCapsuleMemberName(capsule: string): string {
+  return `capsule-${capsule}-${GREEK[randomInt(GREEK.length)]}-${randomInt(1, 25)}`;
+}

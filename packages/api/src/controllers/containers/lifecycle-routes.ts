@@ -102,13 +102,13 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
 
   r.get('/:ident/container_actions', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'read');
     res.json({ containerActions: await listActions(c) });
   });
 
   r.get('/:ident/container_actions/:requestId', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'read');
     res.json(await showAction(c, String(req.params.requestId), req.context));
   });
 }

@@ -1,5 +1,5 @@
 import { Op, type Order, type WhereOptions } from 'sequelize';
-import { Container, NotFoundError, type ZunConfig } from '@zun/common';
+import { CONTAINER_TYPE, Container, NotFoundError, type ZunConfig } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
@@ -62,13 +62,21 @@ export async function listContainers(
   }
   // The caller's scope is an extra condition, never replaced by a project_id filter: a
   // non-admin asking for another project gets nothing, as upstream.
-  const scope = allProjects ? {} : { project_id: ctx.projectId };
+  // Capsules and their parts are listed by /v1/capsules only.
+  const scope = {
+    container_type: CONTAINER_TYPE.container,
+    ...(allProjects ? {} : { project_id: ctx.projectId }),
+  };
   const conditions: WhereOptions<Container>[] = [where as WhereOptions<Container>, scope];
 
   if (q.marker) {
     // Only a container the caller could list can serve as a marker.
     const marker = await Container.findOne({
-      where: { uuid: q.marker, ...(ctx.isAdmin ? {} : { project_id: ctx.projectId }) },
+      where: {
+        uuid: q.marker,
+        container_type: CONTAINER_TYPE.container,
+        ...(ctx.isAdmin ? {} : { project_id: ctx.projectId }),
+      },
     });
     if (!marker) throw new NotFoundError(`Marker ${q.marker} could not be found.`, 'marker-not-found');
     conditions.push(

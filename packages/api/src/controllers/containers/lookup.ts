@@ -1,20 +1,49 @@
-import type { WhereOptions } from 'sequelize';
-import { ConflictError, Container, NotFoundError } from '@zun/common';
+import { Op, type WhereOptions } from 'sequelize';
+import { CONTAINER_TYPE, ConflictError, Container, NotFoundError } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /**
- * Finds a container by uuid or name in the caller's scope: their project, or everything for
- * admins (README §7). No match → 404, several names → 409 asking for the uuid.
+ * What a request does with the container it looks up. Capsule members and init containers are
+ * reachable by uuid for `read` (show, logs, exec, top, stats, cp out, attach, actions), so a
+ * capsule is debugged with the usual CLI; anything that would `change` one (start, stop,
+ * delete, kill, update, rename, ...) is a 409 naming its capsule, whose lifecycle the capsule API
+ * owns.
  */
-export async function findContainer(ident: string, ctx: RequestContext): Promise<Container> {
+export type Access = 'read' | 'change';
+
+/**
+ * Finds a container by uuid or name in the caller's scope: their project, or everything for
+ * admins (README §7). No match → 404, several names → 409 asking for the uuid. Names only match
+ * plain containers; a capsule's sandbox row is not a container here at all.
+ */
+export async function findContainer(
+  ident: string,
+  ctx: RequestContext,
+  access: Access = 'change',
+): Promise<Container> {
   const scope: WhereOptions<Container> = ctx.isAdmin ? {} : { project_id: ctx.projectId };
   if (UUID_LIKE.test(ident)) {
-    const byUuid = await Container.findOne({ where: { ...scope, uuid: ident.toLowerCase() } });
-    if (byUuid) return byUuid;
+    const byUuid = await Container.findOne({
+      where: {
+        ...scope,
+        uuid: ident.toLowerCase(),
+        container_type: {
+          [Op.in]: [CONTAINER_TYPE.container, CONTAINER_TYPE.capsuleMember, CONTAINER_TYPE.capsuleInit],
+        },
+      },
+    });
+    if (byUuid) {
+      if (access === 'change' && byUuid.container_type !== CONTAINER_TYPE.container)
+        throw await partOfCapsule(byUuid);
+      return byUuid;
+    }
   }
-  const byName = await Container.findAll({ where: { ...scope, name: ident }, limit: 2 });
+  const byName = await Container.findAll({
+    where: { ...scope, name: ident, container_type: CONTAINER_TYPE.container },
+    limit: 2,
+  });
   if (byName.length === 1) return byName[0];
   if (byName.length > 1) {
     throw new ConflictError(
@@ -22,4 +51,13 @@ export async function findContainer(ident: string, ctx: RequestContext): Promise
     );
   }
   throw new NotFoundError(`Container ${ident} could not be found.`, 'container-not-found');
+}
+
+async function partOfCapsule(c: Container): Promise<ConflictError> {
+  const capsule = await Container.findOne({ where: { uuid: c.capsule_id ?? '' }, attributes: ['name'] });
+  const named = capsule?.name ? `${capsule.name} (${c.capsule_id})` : String(c.capsule_id);
+  return new ConflictError(
+    `Container ${c.uuid} is part of capsule ${named}: it is started, stopped, changed and deleted with its capsule only (zun capsule-delete ${c.capsule_id}).`,
+    'capsule-member',
+  );
 }

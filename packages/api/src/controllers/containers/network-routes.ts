@@ -71,7 +71,7 @@ export function addNetworkRoutes(r: Router, deps: ComputeDeps): void {
   const sgQuery = validator<Query>(sgQuerySchema);
 
   r.get('/:ident/network_list', versioned('1.13'), async (req, res) => {
-    const c = await findContainer(String(req.params.ident), req.context);
+    const c = await findContainer(String(req.params.ident), req.context, 'read');
     res.json({ networks: networkList(c, req.apiVersion.atLeast('1.18')) });
   });
 

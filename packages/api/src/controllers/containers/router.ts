@@ -82,7 +82,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     if (parseBool('all_projects', q.all_projects, false) && !req.context.isAdmin) {
       throw new NotAllowedError("Policy doesn't allow container:get_one_all_projects to be performed.");
     }
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'read');
     res.json(containerView(c, req.context, baseUrl(req)));
   });
 
@@ -121,7 +121,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
 
   r.get('/:ident/logs', async (req, res) => {
     const q = logsParams(logsQuery(actionParams(req)));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'read');
     const logs = await containerLogs(deps, c, q);
     res.type('application/json');
     // Errors before this point are ordinary error answers; after the first byte a broken host

@@ -37,19 +37,19 @@ export function registerSyncVerbs(r: Router, deps: ComputeDeps): void {
 
   r.get('/:ident/top', async (req, res) => {
     const p = topQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'read');
     res.json(await containerTop(deps, c, p.ps_args));
   });
 
   r.get('/:ident/stats', async (req, res) => {
     statsQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'read');
     res.json(await containerStats(deps, c));
   });
 
   r.get('/:ident/get_archive', async (req, res) => {
     const p = archiveQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'read');
     res.json(await getArchive(deps, c, p.path, req.apiVersion));
   });
 
