@@ -1,0 +1,164 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { AioStack, BUSYBOX, type CliResult } from '../../../test/support/aio-stack';
+
+type View = Record<string, unknown>;
+const run = promisify(execFile);
+
+const YAML = `capsuleVersion: beta
+kind: capsule
+metadata:
+  name: yaml-pod
+  labels: {app: web}
+spec:
+  restartPolicy: Always
+  initContainers:
+  - image: ${BUSYBOX}
+    command: [sh, -c, "echo ready > /work/flag"]
+    volumeMounts:
+    - {name: work, mountPath: /work}
+  containers:
+  - image: ${BUSYBOX}
+    command: [sleep, "600"]
+    resources:
+      requests: {memory: 16}
+    volumeMounts:
+    - {name: work, mountPath: /work}
+  - image: ${BUSYBOX}
+    command: [sleep, "600"]
+    resources:
+      requests: {memory: 16}
+  volumes:
+  - name: work
+    cinder: {size: 1, autoRemove: true}
+`;
+
+const json = (name: string) =>
+  JSON.stringify({
+    kind: 'capsule',
+    metadata: { name },
+    spec: {
+      containers: [{ image: BUSYBOX, command: ['sleep', '600'], resources: { requests: { memory: 16 } } }],
+    },
+  });
+
+/**
+ * Capsules through the real CLIs against `npm start`'s stack: `zun capsule-create -f` with a YAML
+ * and a JSON file, capsule-list/describe/delete, and the same through `openstack capsule ...`
+ * (python-zunclient's OSC plugin).
+ */
+describe('zun CLI: capsules (all-in-one stack)', () => {
+  const stack = new AioStack({ host: 'e2e-capsules' });
+  const zun = (...args: (string | { demo: boolean })[]) => stack.zun(...args);
+  const openstack = async (...args: string[]): Promise<CliResult> => {
+    try {
+      const { stdout, stderr } = await run('/usr/bin/openstack', args, { env: stack.env, timeout: 60_000 });
+      return { code: 0, out: stdout, err: stderr };
+    } catch (e) {
+      const x = e as { code: number; stdout: string; stderr: string };
+      return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout, err: x.stderr };
+    }
+  };
+  const describeCapsule = async (ident: string, version?: string): Promise<View> => {
+    const r = await zun(
+      ...(version ? ['--zun-api-version', version] : []),
+      'capsule-describe',
+      ident,
+      '-f',
+      'json',
+    );
+    if (r.code !== 0) throw new Error(`capsule-describe ${ident}: ${r.err}${r.out}`);
+    return JSON.parse(r.out) as View;
+  };
+  const waitCapsule = async (ident: string, status: string): Promise<View> => {
+    const deadline = Date.now() + 90_000;
+    let last: View = {};
+    while (Date.now() < deadline) {
+      last = await describeCapsule(ident);
+      if (last.status === status && !last.task_state) return last;
+      if (last.status === 'Error' && status !== 'Error') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`capsule ${ident} never reached ${status}: ${JSON.stringify(last)}`);
+  };
+  const waitGone = async (ident: string): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if ((await zun('capsule-describe', ident)).code !== 0) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`capsule ${ident} still there`);
+  };
+
+  beforeAll(async () => {
+    await stack.removeContainers();
+    await stack.start();
+  }, 200_000);
+  afterAll(async () => {
+    await stack.destroy();
+  });
+
+  it('capsule-create -f YAML, list, describe per microversion, members by uuid, delete', async () => {
+    const file = path.join(stack.state, 'pod.yaml');
+    writeFileSync(file, YAML);
+    const created = await zun('capsule-create', '-f', file);
+    expect([created.code, created.out.trim()]).toEqual([0, 'Request to create capsule has been accepted.']);
+
+    const running = await waitCapsule('yaml-pod', 'Running');
+    expect(running).toMatchObject({ name: 'yaml-pod', labels: { app: 'web' } });
+    const members = running.containers as View[];
+    const inits = running.init_containers as View[];
+    expect(members.map((m) => m.status)).toEqual(['Running', 'Running']);
+    expect(inits).toHaveLength(1);
+    const legacy = await describeCapsule('yaml-pod', '1.31');
+    expect(legacy).toMatchObject({ meta_name: 'yaml-pod', restart_policy: 'always' });
+
+    const list = await zun('capsule-list');
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(new RegExp(`${String(running.uuid)}\\s*\\|\\s*yaml-pod\\s*\\|\\s*Running`));
+    // Members are not containers to `zun list`, but `zun logs`/`exec` reach them by uuid.
+    expect((await zun('list')).out).not.toContain(String(members[0].uuid));
+    const exec = await zun('exec', String(members[0].uuid), 'cat', '/work/flag');
+    expect(exec.out).toContain('ready');
+    const stop = await zun('stop', String(members[0].uuid));
+    expect(stop.out + stop.err).toContain('is part of capsule yaml-pod');
+
+    const demoList = await zun('capsule-list', { demo: true });
+    expect(demoList.out).not.toContain('yaml-pod');
+    expect((await zun('capsule-list', '--all-projects')).out).toContain('yaml-pod');
+
+    const deleted = await zun('capsule-delete', 'yaml-pod');
+    expect(deleted.out).toContain('Request to delete capsule yaml-pod has been accepted.');
+    await waitGone(String(running.uuid));
+    expect(
+      (await stack.ours()).filter((c) => JSON.stringify(c.Labels).includes(String(running.uuid))),
+    ).toEqual([]);
+  }, 240_000);
+
+  it('capsule-create -f JSON; openstack capsule create/list/show/delete', async () => {
+    const file = path.join(stack.state, 'pod.json');
+    writeFileSync(file, json('json-pod'));
+    expect((await zun('capsule-create', '-f', file)).code).toBe(0);
+    await waitCapsule('json-pod', 'Running');
+
+    const osFile = path.join(stack.state, 'os-pod.json');
+    writeFileSync(osFile, json('os-pod'));
+    const created = await openstack('capsule', 'create', '--file', osFile, '-f', 'json');
+    expect(created.code).toBe(0);
+    await waitCapsule('os-pod', 'Running');
+    const listed = await openstack('capsule', 'list', '-f', 'json');
+    expect(listed.code).toBe(0);
+    const names = (JSON.parse(listed.out) as View[]).map((c) => c.name ?? c.Name);
+    expect(names).toEqual(expect.arrayContaining(['json-pod', 'os-pod']));
+    const shown = await openstack('capsule', 'show', 'os-pod', '-f', 'json');
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.out)).toMatchObject({ name: 'os-pod', status: 'Running' });
+
+    expect((await openstack('capsule', 'delete', 'os-pod')).code).toBe(0);
+    expect((await zun('capsule-delete', 'json-pod')).code).toBe(0);
+    await waitGone('os-pod');
+    await waitGone('json-pod');
+  }, 240_000);
+});
