@@ -180,11 +180,18 @@ describe('/metrics', () => {
     expect(entry).toMatchObject({ method: 'POST', status: 201, path: '/v1/claims' });
     expect(created.headers.get(REQUEST_ID_HEADER)).toBe(entry.request_id);
     // So does every line the agent's create task logs (the task runs in the request's context).
-    const taskLines = stack.agentOutput
-      .split('\n')
-      .filter((l) => l.includes(`"uuid":"${uuid}"`) && l.includes('"action":"create"'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(taskLines.length).toBeGreaterThan(0);
+    // Running is written before the task ends: its last line ("task done") may still be coming.
+    const taskLinesOf = () =>
+      stack.agentOutput
+        .split('\n')
+        .filter((l) => l.includes(`"uuid":"${uuid}"`) && l.includes('"action":"create"'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      if (taskLinesOf().some((l) => l.message === 'task done')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const taskLines = taskLinesOf();
+    expect(taskLines.map((l) => l.message)).toContain('task done');
     for (const l of taskLines) expect([l.message, l.request_id]).toEqual([l.message, entry.request_id]);
 
     const del = await stack.call('DELETE', `/v1/containers/${uuid}?force=true`, { user: 'admin' });
