@@ -17,6 +17,7 @@ import type { ComputeDeps } from '../deps';
 import { recordAndQueue } from '../dispatch';
 import { generateCapsuleMemberName } from '../names';
 import { placeOnHost, releaseQuietly } from '../placement';
+import { checkQuota } from '../quotas';
 
 export interface CapsuleRows {
   sandbox: Container;
@@ -44,6 +45,14 @@ export async function createCapsule(
   spec: CapsuleSpec,
 ): Promise<CapsuleRows> {
   await refuseUnknownVolumes(deps, ctx.projectId, spec);
+  // Capsules count against the project's quotas as their containers and totals (upstream skips
+  // them): checked before the claim, then exactly, under the project's lock, as rows go in.
+  const quotaDelta = {
+    containers: spec.containers.length + spec.initContainers.length,
+    cpu: spec.cpu,
+    memory: Number(spec.memory),
+  };
+  await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
   const hosts = await deps.hosts.get();
   const request: RequestSpec = {
     cpu: spec.cpu,
@@ -91,6 +100,7 @@ export async function createCapsule(
   const host = placed.host;
   try {
     return await deps.sequelize.transaction(async (t) => {
+      await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, t);
       const rows = await insertRows(t, ctx, spec, {
         uuid,
         image,

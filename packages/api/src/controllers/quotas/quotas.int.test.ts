@@ -138,6 +138,24 @@ describe('quotas (real PostgreSQL, real agent)', () => {
     expect(usage.body.memory).toEqual({ limit: 100, in_use: 32 });
   });
 
+  it('capsules count too (upstream skips them): a capsule past the quota is a 403 with nothing recorded', async () => {
+    await stack.call('PUT', `/v1/quotas/${demo}`, { user: 'admin', body: { containers: 2 } });
+    const member = { image: BUSYBOX, command: ['sleep', '300'], resources: { requests: { memory: 16 } } };
+    const r = await stack.call<Errors>('POST', '/v1/capsules/', {
+      body: {
+        template: {
+          kind: 'capsule',
+          metadata: { name: 'quota-pod' },
+          spec: { containers: [member, member, member] },
+        },
+      },
+    });
+    expect(r.status).toBe(403);
+    expect(r.body.errors[0].detail).toMatch(/containers \(limit 2, in use 0, requested 3\)/);
+    expect(await rowsOf(demo)).toHaveLength(0);
+    expect(await claimsOf(demo)).toBe(0);
+  });
+
   it('PATCH memory past the quota is refused and changes nothing', async () => {
     await stack.call('PUT', `/v1/quotas/${demo}`, { user: 'admin', body: { memory: 64 } });
     const r = await stack.call<{ uuid: string }>('POST', '/v1/containers?run=true', {
