@@ -22,26 +22,26 @@ export function interactiveRouter(deps: ComputeDeps): Router {
     const run = parseBool('run', q.run, true);
     const interactive = parseBool('interactive', q.interactive, false);
     const command = splitCommand(q.command);
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'execute');
     res.json(await executeCommand(deps, c, command, run, interactive));
   });
 
   r.post('/:ident/execute_resize', async (req, res) => {
     const q = executeResizeQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'execute_resize');
     await resizeTty(deps, c, q.exec_id, { w: Number(q.w), h: Number(q.h) });
     res.json(null);
   });
 
   r.get('/:ident/attach', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'attach');
     res.json(await attachUrl(deps, c));
   });
 
   r.post('/:ident/resize', async (req, res) => {
     const q = resizeQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'resize');
     await resizeTty(deps, c, null, { w: Number(q.w), h: Number(q.h) });
     res.json(null);
   });

@@ -42,7 +42,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
 
   r.post('/:ident/reboot', async (req, res) => {
     const q = rebootQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'reboot');
     const timeout = q.timeout === undefined ? null : Number(q.timeout);
     await rebootContainer(deps, req.context, c, timeout);
     res.status(202).json(null);
@@ -50,14 +50,14 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
 
   r.post('/:ident/pause', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'pause');
     await pauseContainer(deps, req.context, c);
     res.status(202).json(null);
   });
 
   r.post('/:ident/unpause', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'unpause');
     await unpauseContainer(deps, req.context, c);
     res.status(202).json(null);
   });
@@ -65,7 +65,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
   r.post('/:ident/kill', async (req, res) => {
     const q = killQuery(actionParams(req));
     const signal = normaliseSignal(q.signal);
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'kill');
     await killContainer(deps, req.context, c, signal);
     res.status(202).json(null);
   });
@@ -80,7 +80,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
     }
     if (driver === 'glance')
       throw new InputError('The glance image driver is not enabled on this deployment.');
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'rebuild');
     await rebuildContainer(deps, req.context, c, { image: q.image ?? null, imageDriver: driver });
     res.status(202).json(null);
   });
@@ -88,27 +88,27 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
   r.patch('/:ident', async (req, res) => {
     const body = updateBody(req.body ?? {});
     const change = updateChange(body, deps.config);
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'update');
     const updated = await updateContainer(deps, c, change);
     res.json(containerView(updated, req.context, baseUrl(req)));
   });
 
   r.post('/:ident/rename', versioned('1.1', '1.13'), async (req, res) => {
     const q = renameQuery(actionParams(req));
-    const c = await findContainer(String(req.params.ident), req.context);
+    const c = await findContainer(String(req.params.ident), req.context, 'rename');
     const renamed = await renameContainer(c, q.name);
     res.json(containerView(renamed, req.context, baseUrl(req)));
   });
 
   r.get('/:ident/container_actions', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'actions');
     res.json({ containerActions: await listActions(c) });
   });
 
   r.get('/:ident/container_actions/:requestId', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'actions');
     res.json(await showAction(c, String(req.params.requestId), req.context));
   });
 }

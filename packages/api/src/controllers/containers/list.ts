@@ -47,6 +47,7 @@ export async function listContainers(
   config: ZunConfig,
   base: string,
 ): Promise<Page> {
+  enforce(ctx, 'container:get_all');
   const allProjects = parseBool('all_projects', q.all_projects, false);
   if (allProjects) enforce(ctx, 'container:get_all_all_projects');
   if (q.host !== undefined) enforce(ctx, 'container:get_one:host');

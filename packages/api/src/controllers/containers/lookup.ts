@@ -1,28 +1,80 @@
 import { Op, type WhereOptions } from 'sequelize';
 import { CONTAINER_TYPE, ConflictError, Container, NotFoundError } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
+import { enforce } from '../../policy';
 
 const UUID_LIKE = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 /**
- * What a request does with the container it looks up. Capsule members and init containers are
- * reachable by uuid for `read` (show, logs, exec, top, stats, cp out, attach, actions), so a
- * capsule is debugged with the usual CLI; anything that would `change` one (start, stop,
- * delete, kill, update, rename, ...) is a 409 naming its capsule, whose lifecycle the capsule API
- * owns.
+ * What a request does with the container it looks up, as its policy rule names it
+ * (`container:<verb>`, checked here against the container's project for every lookup).
  */
-export type Access = 'read' | 'change';
+export type ContainerVerb =
+  | 'get_one'
+  | 'delete'
+  | 'update'
+  | 'start'
+  | 'stop'
+  | 'reboot'
+  | 'pause'
+  | 'unpause'
+  | 'logs'
+  | 'execute'
+  | 'execute_resize'
+  | 'kill'
+  | 'rename'
+  | 'attach'
+  | 'resize'
+  | 'top'
+  | 'get_archive'
+  | 'put_archive'
+  | 'stats'
+  | 'commit'
+  | 'add_security_group'
+  | 'remove_security_group'
+  | 'network_attach'
+  | 'network_detach'
+  | 'network_list'
+  | 'rebuild'
+  | 'actions';
 
 /**
- * Finds a container by uuid or name in the caller's scope: their project, or everything for
- * admins (README §7). No match → 404, several names → 409 asking for the uuid. Names only match
+ * The verbs that only read. Capsule members and init containers are reachable by uuid for
+ * these (show, logs, exec, top, stats, cp out, attach, actions), so a capsule is debugged with
+ * the usual CLI; any other verb would change one, and is a 409 naming its capsule, whose
+ * lifecycle the capsule API owns.
+ */
+const READS: ReadonlySet<ContainerVerb> = new Set<ContainerVerb>([
+  'get_one',
+  'logs',
+  'execute',
+  'execute_resize',
+  'attach',
+  'resize',
+  'top',
+  'stats',
+  'get_archive',
+  'network_list',
+  'actions',
+]);
+
+/**
+ * Finds a container by uuid or name in the caller's scope (their project, or everything for
+ * admins), then checks the verb's policy rule against it: 403 when an operator's policy
+ * refuses it. No match → 404, several names → 409 asking for the uuid. Names only match
  * plain containers; a capsule's sandbox row is not a container here at all.
  */
 export async function findContainer(
   ident: string,
   ctx: RequestContext,
-  access: Access = 'change',
+  verb: ContainerVerb,
 ): Promise<Container> {
+  const c = await lookUp(ident, ctx, verb);
+  enforce(ctx, `container:${verb}`, { project_id: c.project_id, user_id: c.user_id });
+  return c;
+}
+
+async function lookUp(ident: string, ctx: RequestContext, verb: ContainerVerb): Promise<Container> {
   const scope: WhereOptions<Container> = ctx.isAdmin ? {} : { project_id: ctx.projectId };
   if (UUID_LIKE.test(ident)) {
     const byUuid = await Container.findOne({
@@ -35,7 +87,7 @@ export async function findContainer(
       },
     });
     if (byUuid) {
-      if (access === 'change' && byUuid.container_type !== CONTAINER_TYPE.container)
+      if (!READS.has(verb) && byUuid.container_type !== CONTAINER_TYPE.container)
         throw await partOfCapsule(byUuid);
       return byUuid;
     }

@@ -71,20 +71,20 @@ export function addNetworkRoutes(r: Router, deps: ComputeDeps): void {
   const sgQuery = validator<Query>(sgQuerySchema);
 
   r.get('/:ident/network_list', versioned('1.13'), async (req, res) => {
-    const c = await findContainer(String(req.params.ident), req.context, 'read');
+    const c = await findContainer(String(req.params.ident), req.context, 'network_list');
     res.json({ networks: networkList(c, req.apiVersion.atLeast('1.18')) });
   });
 
   r.post('/:ident/network_attach', versioned('1.8'), async (req, res) => {
     const network = networkFromQuery(attachQuery(actionParams(req)), 'attach');
-    const c = await findContainer(String(req.params.ident), req.context);
+    const c = await findContainer(String(req.params.ident), req.context, 'network_attach');
     await attachNetwork(deps, req.context, c, network);
     res.status(200).json(null);
   });
 
   r.post('/:ident/network_detach', versioned('1.6'), async (req, res) => {
     const network = networkFromQuery(detachQuery(actionParams(req)), 'detach');
-    const c = await findContainer(String(req.params.ident), req.context);
+    const c = await findContainer(String(req.params.ident), req.context, 'network_detach');
     await detachNetwork(deps, req.context, c, network);
     res.status(202).json(null);
   });
@@ -95,7 +95,7 @@ export function addNetworkRoutes(r: Router, deps: ComputeDeps): void {
   ] as const) {
     r.post(`/:ident/${verb}`, versioned('1.1', '1.14'), async (req) => {
       const q = sgQuery(actionParams(req));
-      const c = await findContainer(String(req.params.ident), req.context);
+      const c = await findContainer(String(req.params.ident), req.context, verb);
       // Always throws: see the commands' comment on why no change is ever made.
       apply(c, q.name);
     });

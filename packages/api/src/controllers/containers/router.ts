@@ -13,6 +13,7 @@ import { JsonStringEncoder } from './logs-stream';
 import { interactiveRouter } from './interactive';
 import { actionParams } from './action-params';
 import { findContainer } from './lookup';
+import { enforce } from '../../policy';
 import { addLifecycleRoutes } from './lifecycle-routes';
 import { addNetworkRoutes } from './network-routes';
 import { createParams } from './params';
@@ -58,6 +59,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
         'The server could not comply with the request since it is either malformed or otherwise incorrect. Content-Type must be application/json.',
       );
     }
+    enforce(req.context, 'container:create');
     const q = createQuery({ ...(req.query as Query) });
     const body = bodyValidator(req.apiVersion)(req.body ?? {});
     const run = parseBool('run', q.run, false);
@@ -82,7 +84,7 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     if (parseBool('all_projects', q.all_projects, false) && !req.context.isAdmin) {
       throw new NotAllowedError("Policy doesn't allow container:get_one_all_projects to be performed.");
     }
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'get_one');
     res.json(containerView(c, req.context, baseUrl(req)));
   });
 
@@ -94,34 +96,30 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     const v = req.apiVersion;
     if (stop && !v.atLeast('1.12')) throw new InvalidParamInVersion('stop', v.toString(), '1.12');
     if (force && !stop && !v.atLeast('1.7')) throw new InvalidParamInVersion('force', v.toString(), '1.7');
-    if (force && !stop && !req.context.isAdmin) {
-      throw new NotAllowedError("Policy doesn't allow container:delete_force to be performed.");
-    }
-    if (allProjects && !req.context.isAdmin) {
-      throw new NotAllowedError("Policy doesn't allow container:delete_all_projects to be performed.");
-    }
-    const c = await findContainer(req.params.ident, req.context);
+    if (force && !stop) enforce(req.context, 'container:delete_force');
+    if (allProjects) enforce(req.context, 'container:delete_all_projects');
+    const c = await findContainer(req.params.ident, req.context, 'delete');
     await deleteContainer(deps, req.context, c, { force, stop });
     res.status(204).end();
   });
 
   r.post('/:ident/start', async (req, res) => {
     emptyQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'start');
     await startContainer(deps, req.context, c);
     res.status(202).json(null);
   });
 
   r.post('/:ident/stop', async (req, res) => {
     const q = stopQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'stop');
     await stopContainer(deps, req.context, c, q.timeout === undefined ? null : Number(q.timeout));
     res.status(202).json(null);
   });
 
   r.get('/:ident/logs', async (req, res) => {
     const q = logsParams(logsQuery(actionParams(req)));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'logs');
     const logs = await containerLogs(deps, c, q);
     res.type('application/json');
     // Errors before this point are ordinary error answers; after the first byte a broken host

@@ -37,33 +37,33 @@ export function registerSyncVerbs(r: Router, deps: ComputeDeps): void {
 
   r.get('/:ident/top', async (req, res) => {
     const p = topQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'top');
     res.json(await containerTop(deps, c, p.ps_args));
   });
 
   r.get('/:ident/stats', async (req, res) => {
     statsQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'stats');
     res.json(await containerStats(deps, c));
   });
 
   r.get('/:ident/get_archive', async (req, res) => {
     const p = archiveQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context, 'read');
+    const c = await findContainer(req.params.ident, req.context, 'get_archive');
     res.json(await getArchive(deps, c, p.path, req.apiVersion));
   });
 
   r.post('/:ident/put_archive', async (req, res) => {
     const p = archiveQuery(actionParams(req, ['data']));
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'put_archive');
     await putArchive(deps, c, p.path, body.data, req.apiVersion);
     res.status(200).json(null);
   });
 
   r.post('/:ident/commit', async (req, res) => {
     const p = commitQuery(actionParams(req));
-    const c = await findContainer(req.params.ident, req.context);
+    const c = await findContainer(req.params.ident, req.context, 'commit');
     const image = await commitContainer(deps, req.context, c, p.repository, p.tag);
     res.status(202).json(image);
   });
