@@ -1,6 +1,12 @@
 import express, { type Request } from 'express';
 import type { Sequelize } from 'sequelize';
-import { MAX_ARCHIVE_BYTES, type ComputeAgentClient, type Logger, type ZunConfig } from '@zun/common';
+import {
+  MAX_ARCHIVE_BYTES,
+  GlanceClient,
+  type ComputeAgentClient,
+  type Logger,
+  type ZunConfig,
+} from '@zun/common';
 import type { FilterScheduler } from '@zun/scheduler';
 import type { ComputeDeps } from './compute/deps';
 import { HostStateCache } from './compute/host-states';
@@ -55,6 +61,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     scheduler: deps.scheduler,
     hosts: deps.hosts,
     agents: deps.agents,
+    glance: GlanceClient.fromConfig(config),
     logger,
   };
 

@@ -15,6 +15,7 @@ export const SECTIONS = [
   'scheduler',
   'oslo_policy',
   'quota',
+  'glance',
 ] as const;
 
 export type Section = (typeof SECTIONS)[number];
@@ -54,6 +55,8 @@ export const SECTION_HELP: Record<Section, string> = {
   scheduler: 'Placement of new containers, done by zun-api.',
   quota:
     'What a project may use at most unless it has limits of its own or the quota class `default` says otherwise (-1: unlimited). Changed at run time with `zun quota-update` and `zun quota-class-update default`.',
+  glance:
+    'The Glance image service, for containers made with `--image-driver glance` and for commits of such containers. zun-compute and zun-api talk to Keystone and Glance with the service credential below; unset auth_url leaves the glance image driver disabled.',
   oslo_policy:
     "Who may do what: zun-api's policy rules, overridden by the operator's files in oslo.policy's language.",
 };
@@ -548,6 +551,73 @@ export const OPTIONS: readonly OptionDecl[] = [
     type: 'float',
     default: 1,
     help: 'Seconds the API schedules from one host snapshot (plus its own placements) before reading the hosts again. Raise it to spare the database under bursts of creates.',
+  },
+  // [glance]
+  {
+    section: 'glance',
+    name: 'auth_url',
+    type: 'string',
+    default: '',
+    sample: 'http://127.0.0.1:35357/v3',
+    help: 'Keystone v3 URL where the service credential gets its tokens (with or without the trailing /v3). Unset: the glance image driver is disabled and asking for it is a 400.',
+  },
+  {
+    section: 'glance',
+    name: 'api_servers',
+    type: 'string',
+    default: null,
+    defaultText: "the public endpoint of type 'image' in the token's service catalog",
+    help: 'Glance API URL, e.g. http://127.0.0.1:9292, when it is not to be taken from the catalog.',
+  },
+  {
+    section: 'glance',
+    name: 'username',
+    type: 'string',
+    default: 'zun',
+    help: "Keystone user of the service credential. It needs the admin role in its project: images are created on behalf of the container's project (owner) and looked up among every image.",
+  },
+  {
+    section: 'glance',
+    name: 'password',
+    type: 'string',
+    default: '',
+    sample: 'CHANGE-ME',
+    help: 'Password of the service credential.',
+  },
+  {
+    section: 'glance',
+    name: 'project_name',
+    type: 'string',
+    default: 'service',
+    help: "Project the service credential's token is scoped to.",
+  },
+  {
+    section: 'glance',
+    name: 'user_domain_name',
+    type: 'string',
+    default: 'Default',
+    help: 'Domain of the service user.',
+  },
+  {
+    section: 'glance',
+    name: 'project_domain_name',
+    type: 'string',
+    default: 'Default',
+    help: 'Domain of the service project.',
+  },
+  {
+    section: 'glance',
+    name: 'region_name',
+    type: 'string',
+    default: 'RegionOne',
+    help: 'Region of the image endpoint taken from the catalog.',
+  },
+  {
+    section: 'glance',
+    name: 'timeout',
+    type: 'int',
+    default: 30,
+    help: 'Seconds a Glance or Keystone request may wait for an answer (a download or upload may take longer once it has started).',
   },
   // [oslo_policy]
   {

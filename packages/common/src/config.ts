@@ -97,6 +97,18 @@ export interface ZunConfig {
     /** Largest WebSocket message accepted from a client or an agent, in bytes. */
     maxPayload: number;
   };
+  /** The service credential and endpoint for Glance; authUrl undefined: the driver is disabled. */
+  glance: {
+    authUrl: string | undefined;
+    apiServers: string | undefined;
+    username: string;
+    password: string;
+    projectName: string;
+    userDomainName: string;
+    projectDomainName: string;
+    regionName: string;
+    timeoutS: number;
+  };
   /** Project limits when neither the project nor the quota class `default` sets one (-1: none). */
   quota: { containers: number; memory: number; cpu: number; disk: number };
   /** The policy files, resolved against zun.conf's folder (oslo.policy's lookup). */
@@ -208,6 +220,17 @@ export function configFrom(v: OptionValues): ZunConfig {
       allowedOrigins: v.list('websocket_proxy', 'allowed_origins'),
       tokenTtl: v.num('websocket_proxy', 'token_ttl'),
       maxPayload: v.num('websocket_proxy', 'max_payload'),
+    },
+    glance: {
+      authUrl: v.optional('glance', 'auth_url'),
+      apiServers: v.optional('glance', 'api_servers'),
+      username: v.str('glance', 'username'),
+      password: v.str('glance', 'password'),
+      projectName: v.str('glance', 'project_name'),
+      userDomainName: v.str('glance', 'user_domain_name'),
+      projectDomainName: v.str('glance', 'project_domain_name'),
+      regionName: v.str('glance', 'region_name'),
+      timeoutS: v.num('glance', 'timeout'),
     },
     quota: {
       containers: v.num('quota', 'containers'),

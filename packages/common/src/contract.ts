@@ -73,6 +73,11 @@ export interface CommitTaskParams {
   registry_id?: string | null;
   /** The id the API handed to the client; set as LABEL_IMAGE_UUID on the committed image. */
   image_uuid: string;
+  /**
+   * Set for a container of the glance image driver: the Glance image (queued, made by the API)
+   * that receives the committed image's `docker save`, instead of a tag and a push.
+   */
+  glance_image_id?: string;
 }
 export interface RebootTaskParams {
   timeout: number | null;

@@ -14,3 +14,4 @@ export * from './config-options';
 export * from './config-sample';
 export * from './healthcheck';
 export * from './http-metrics';
+export * from './glance-client';

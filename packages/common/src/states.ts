@@ -28,6 +28,8 @@ export const TaskState = {
   NetworkAttaching: 'network_attaching',
   NetworkDetaching: 'network_detaching',
   ContainerRebuilding: 'container_rebuilding',
+  /** A commit of a glance-driver container, until its image is uploaded to Glance. */
+  ImageUploading: 'image_uploading',
 } as const;
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 

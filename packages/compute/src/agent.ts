@@ -1,9 +1,18 @@
-import { databaseCheck, HttpDrain, listen, openDatabase, type Logger, type ZunConfig } from '@zun/common';
+import {
+  databaseCheck,
+  GlanceClient,
+  HttpDrain,
+  listen,
+  openDatabase,
+  type Logger,
+  type ZunConfig,
+} from '@zun/common';
 import { DockerodeEngine, type EngineClient } from './docker/engine';
 import { DockerodeInteractive, type InteractiveEngine } from './docker/interactive';
 import type { HostResources } from './host/host-info';
 import { HostRegistration } from './host/registration';
 import { DockerImageDriver } from './image/docker-image-driver';
+import { GlanceImageDriver } from './image/glance-image-driver';
 import { RegistrySources } from './image/registry-source';
 import { ResourceTracker } from './manager/claims';
 import type { ManagerContext } from './manager/context';
@@ -77,12 +86,16 @@ export async function startAgent(
     password: config.docker.defaultRegistryPassword,
   });
   const imageRecords = new ImageRecords(config.host, eng, images, logger);
+  const glanceClient = GlanceClient.fromConfig(config);
+  const glance = glanceClient ? new GlanceImageDriver(eng, glanceClient, logger) : null;
+  if (glance) glance.onFetch = (outcome) => metrics.glanceImage(outcome);
   const ctx: ManagerContext = {
     host: config.host,
     config,
     sequelize,
     engine: eng,
     images,
+    glance,
     tracker,
     logger,
     metrics,

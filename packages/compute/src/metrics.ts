@@ -29,6 +29,7 @@ export class ComputeMetrics {
   private readonly running: Gauge<'action'>;
   private readonly claims: Counter<'outcome'>;
   private readonly drift: Counter<'kind'>;
+  private readonly glance: Counter<'outcome'>;
 
   /** `usage` gives the host's claimed resources at scrape time (the tracker's tally). */
   constructor(usage: () => Usage) {
@@ -83,6 +84,17 @@ export class ComputeMetrics {
       labelNames: ['kind'],
       registers,
     });
+    this.glance = new Counter({
+      name: 'zun_compute_glance_images_total',
+      help: 'Images of the glance driver made available on this host, by outcome: cache_hit (no download) or downloaded.',
+      labelNames: ['outcome'],
+      registers,
+    });
+  }
+
+  /** An image of the glance driver made available: from this host's cache, or downloaded. */
+  glanceImage(outcome: 'cache_hit' | 'downloaded'): void {
+    this.glance.inc({ outcome });
   }
 
   taskQueued(action: string): void {

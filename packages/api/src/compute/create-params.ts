@@ -37,4 +37,6 @@ export interface CreateParams {
   securityGroups: string[];
   /** Registry uuid or name (≥1.31), resolved in the caller's scope when the row is made. */
   registry: string | null;
+  /** Where the image comes from: a Docker registry, or Glance (NAME_OR_ID of a Glance image). */
+  imageDriver: 'docker' | 'glance';
 }

@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import type { ComputeAgentClient, Logger, ZunConfig } from '@zun/common';
+import type { ComputeAgentClient, GlanceClient, Logger, ZunConfig } from '@zun/common';
 import type { FilterScheduler } from '@zun/scheduler';
 import type { HostStateCache } from './host-states';
 
@@ -10,5 +10,7 @@ export interface ComputeDeps {
   scheduler: FilterScheduler;
   hosts: HostStateCache;
   agents: ComputeAgentClient;
+  /** Glance with the service credential; null when `[glance]` is not configured. */
+  glance: GlanceClient | null;
   logger: Logger;
 }

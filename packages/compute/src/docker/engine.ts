@@ -6,6 +6,7 @@ import type { DockerStatsSample } from './stats';
 import { LogDemux } from './demux';
 import { EngineError, isNotFound, isNotModified, toEngineError } from './errors';
 import { DockerNetworks, DockerVolumes, type NetworkEngine, type VolumeEngine } from './resources';
+import { DockerImageFiles, type ImageFileEngine } from './image-files';
 
 /**
  * The small typed surface of the Docker engine that the agent uses. Everything goes through
@@ -90,6 +91,7 @@ export interface EngineEvent {
 export interface EngineClient {
   readonly networks: NetworkEngine;
   readonly volumes: VolumeEngine;
+  readonly imageFiles: ImageFileEngine;
   info(): Promise<EngineInfo>;
   inspectImage(ref: string): Promise<ImageInspect | null>;
   /** `auth` is sent as X-Registry-Auth; it is never logged. */
@@ -195,12 +197,14 @@ export class DockerodeEngine implements EngineClient {
   private readonly docker: Docker;
   readonly networks: NetworkEngine;
   readonly volumes: VolumeEngine;
+  readonly imageFiles: ImageFileEngine;
 
   constructor(
     socketPath: string,
     private readonly policy: EnginePolicy = DEFAULT_ENGINE_POLICY,
   ) {
     this.docker = new Docker({ socketPath });
+    this.imageFiles = new DockerImageFiles(this.docker);
     this.networks = new DockerNetworks(this.docker);
     this.volumes = new DockerVolumes(this.docker);
   }

@@ -4,6 +4,7 @@ import type { ContainerInspect, EngineClient } from '../docker/engine';
 import { observeState } from '../docker/status';
 import { addressesOf } from '../network/addresses';
 import type { DockerImageDriver } from '../image/docker-image-driver';
+import type { GlanceImageDriver } from '../image/glance-image-driver';
 import type { ResourceTracker } from './claims';
 import type { ComputeMetrics } from '../metrics';
 
@@ -14,6 +15,8 @@ export interface ManagerContext {
   sequelize: Sequelize;
   engine: EngineClient;
   images: DockerImageDriver;
+  /** Null when `[glance]` is not configured: containers with image_driver glance then fail. */
+  glance: GlanceImageDriver | null;
   tracker: ResourceTracker;
   logger: Logger;
   metrics?: ComputeMetrics;

@@ -5,6 +5,7 @@ import { containerSpec } from './commands/create';
 import { createOnNetworks } from '../network/attach';
 import { DEFAULT_NETWORK } from '../network/project-networks';
 import { restoreMounts } from '../volume/mounts';
+import { ensureRowImage } from '../image/row-image';
 
 /** Statuses in which a vanished container is brought back (states.md §6.1 step 4). */
 export const HEALABLE: ContainerStatus[] = [
@@ -33,7 +34,7 @@ export async function healContainer(ctx: ManagerContext, c: Container, wasRunnin
   await c.reload();
   ctx.logger.warn('docker container vanished; auto-healing', { uuid: c.uuid, lost });
   try {
-    const { ref } = await ctx.images.ensureForRow(c, 'ifnotpresent');
+    const { ref } = await ensureRowImage(ctx, c, 'ifnotpresent');
     const id = await recreateFromRow(ctx, c, ref);
     await c.update({ container_id: id });
     if (wasRunning) await ctx.engine.startContainer(id);

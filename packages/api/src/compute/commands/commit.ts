@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { InputError, InvalidStateError, isActionAllowed, type Container } from '@zun/common';
+import {
+  GlanceError,
+  InputError,
+  InvalidStateError,
+  ServiceUnavailableError,
+  TaskState,
+  isActionAllowed,
+  type Container,
+  type GlanceImage,
+} from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import type { ComputeDeps } from '../deps';
 import { acceptVerb } from '../accept';
@@ -42,6 +51,12 @@ export function commitTarget(
  * registry named in the repository, if any, as a durable task recorded as action `commit`.
  * Only the project's own repositories are accepted (see resolveCommitPlace), before anything
  * is queued.
+ *
+ * A container of the glance image driver commits into Glance instead: the Glance image record
+ * (named `repository`, container format docker, owned by the container's project) is made here
+ * and its id is the answer; the host uploads the image's data in the background, with task
+ * state image_uploading on the container until it is done. No engine name and no registry is
+ * written for it, so the repository rules above do not apply.
  */
 export async function commitContainer(
   deps: ComputeDeps,
@@ -51,23 +66,65 @@ export async function commitContainer(
   tag: string | undefined,
 ): Promise<{ uuid: string }> {
   const target = commitTarget(repository, tag);
-  const place = await resolveCommitPlace(deps.config, ctx, c, target.repository);
+  const toRegistry = c.image_driver === 'glance' ? null : await registryParams(deps, ctx, c, target);
   if (!isActionAllowed('commit', c.status)) throw new InvalidStateError('commit', c.uuid, c.status);
   if (!c.host || !c.container_id) {
     throw new InputError(`Container ${c.uuid} has no Docker container yet.`, 'invalid');
   }
   const host = c.host;
-  const imageUuid = randomUUID();
-  await deps.sequelize.transaction(async (t) => {
-    // Commit has no task state of its own: it is refused while another verb is in progress.
-    await acceptVerb(t, c, 'commit', { taskState: null });
-    const params = {
-      repository: place.repository,
-      tag: target.tag,
-      registry_id: place.registryId,
-      image_uuid: imageUuid,
-    };
-    await recordAndQueue(t, c, host, 'commit', params, ctx);
-  });
+  const glanceImage = toRegistry ? null : await createGlanceImage(deps, c, target);
+  const imageUuid = glanceImage?.id ?? randomUUID();
+  const params = toRegistry
+    ? { ...toRegistry, image_uuid: imageUuid }
+    : { ...target, image_uuid: imageUuid, glance_image_id: glanceImage?.id };
+  try {
+    await deps.sequelize.transaction(async (t) => {
+      // Commit has no task state of its own (except into Glance): it is refused while another
+      // verb is in progress.
+      await acceptVerb(t, c, 'commit', { taskState: glanceImage ? TaskState.ImageUploading : null });
+      await recordAndQueue(t, c, host, 'commit', params, ctx);
+    });
+  } catch (err) {
+    // Refused (another verb in progress, say): the empty Glance image would only mislead.
+    if (glanceImage) await deps.glance?.deleteImage(glanceImage.id).catch(() => undefined);
+    throw err;
+  }
   return { uuid: imageUuid };
+}
+
+/** Where a registry commit goes: only the project's own repositories (see resolveCommitPlace). */
+async function registryParams(
+  deps: ComputeDeps,
+  ctx: RequestContext,
+  c: Container,
+  target: { repository: string; tag: string },
+): Promise<{ repository: string; tag: string; registry_id: string | null }> {
+  const place = await resolveCommitPlace(deps.config, ctx, c, target.repository);
+  return { repository: place.repository, tag: target.tag, registry_id: place.registryId };
+}
+
+async function createGlanceImage(
+  deps: ComputeDeps,
+  c: Container,
+  target: { repository: string; tag: string },
+): Promise<GlanceImage> {
+  if (!deps.glance) {
+    throw new InputError(
+      'The glance image driver is not enabled on this deployment ([glance] auth_url is not set).',
+    );
+  }
+  try {
+    return await deps.glance.createImage({
+      name: target.repository,
+      owner: c.project_id,
+      container_format: 'docker',
+      disk_format: 'raw',
+      properties: { zun_container: c.uuid, zun_tag: target.tag },
+    });
+  } catch (err) {
+    if (err instanceof GlanceError) {
+      throw new ServiceUnavailableError(`Cannot create the image in Glance: ${err.message}`, { cause: err });
+    }
+    throw err;
+  }
 }

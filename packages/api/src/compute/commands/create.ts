@@ -67,7 +67,7 @@ export async function createContainer(
     tty: p.tty,
     auto_remove: p.autoRemove,
     auto_heal: p.autoHeal,
-    image_driver: 'docker',
+    image_driver: p.imageDriver,
     runtime: p.runtime,
     cpu_policy: p.cpuPolicy,
     security_groups: p.securityGroups,

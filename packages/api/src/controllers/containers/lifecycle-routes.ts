@@ -13,6 +13,7 @@ import { validator } from '../../validation/schema';
 import { listActions, showAction } from './actions';
 import { actionParams } from './action-params';
 import { findContainer } from './lookup';
+import { imageDriverOf } from './params';
 import {
   CREATE_HINTS,
   emptyQuerySchema,
@@ -78,8 +79,7 @@ export function addLifecycleRoutes(r: Router, deps: ComputeDeps, baseUrl: (req: 
         `Invalid input for field/attribute image_driver. Value: ${driver}. image_driver must be one of docker, glance.`,
       );
     }
-    if (driver === 'glance')
-      throw new InputError('The glance image driver is not enabled on this deployment.');
+    if (driver === 'glance') imageDriverOf(driver, deps.config);
     const c = await findContainer(req.params.ident, req.context, 'rebuild');
     await rebuildContainer(deps, req.context, c, { image: q.image ?? null, imageDriver: driver });
     res.status(202).json(null);

@@ -49,6 +49,7 @@ describe('createParams defaults', () => {
     expect(p).toEqual({
       name: null,
       image: 'busybox',
+      imageDriver: 'docker',
       command: null,
       entrypoint: null,
       cpu: 1.0,
@@ -344,11 +345,30 @@ describe('createParams optional back ends', () => {
     expect(err.message).toContain('1.31');
   });
 
-  it('refuses the glance image driver', () => {
+  it('refuses the glance image driver unless [glance] auth_url is set, and glance with a registry', () => {
     const err = failure(() => create({ image_driver: 'glance' }));
     expect(err).toBeInstanceOf(InputError);
-    expect(err.message).toContain('glance');
-    expect(create({ image_driver: 'docker' }).image).toBe('busybox');
+    expect(err.message).toContain('[glance] auth_url is not set');
+    expect(create({ image_driver: 'docker' }).imageDriver).toBe('docker');
+    expect(create({}).imageDriver).toBe('docker');
+
+    const withGlance = loadConfig({
+      ZUN_CONFIG: '/dev/null',
+      ZUN_GLANCE_AUTH_URL: 'http://127.0.0.1:35357/v3',
+    });
+    const ctx = user;
+    expect(
+      createParams({ image: 'busybox', image_driver: 'glance' }, V('1.40'), ctx, withGlance).imageDriver,
+    ).toBe('glance');
+    const both = failure(() =>
+      createParams(
+        { image: 'busybox', image_driver: 'glance', registry: 'myreg' },
+        V('1.40'),
+        ctx,
+        withGlance,
+      ),
+    );
+    expect(both.message).toContain('from Glance and from a registry');
   });
 });
 

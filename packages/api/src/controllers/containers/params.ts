@@ -33,10 +33,24 @@ export function rangeCheck(field: string, value: number, min: number, max: numbe
   }
 }
 
-/** Features whose back ends come with later work: refused clearly rather than silently ignored. */
-function refuseUnsupported(body: Body): void {
-  if (body.image_driver === 'glance')
-    throw new InputError('The glance image driver is not enabled on this deployment.');
+/**
+ * The image driver asked for: glance only when `[glance]` is configured (zun-api and the agents
+ * share zun.conf), and not together with a Docker registry.
+ */
+export function imageDriverOf(
+  value: unknown,
+  config: ZunConfig,
+  registry: unknown = null,
+): 'docker' | 'glance' {
+  if (value !== 'glance') return 'docker';
+  if (!config.glance.authUrl) {
+    throw new InputError(
+      'The glance image driver is not enabled on this deployment ([glance] auth_url is not set).',
+    );
+  }
+  if (registry)
+    throw new InputError('A container cannot take its image from Glance and from a registry at once.');
+  return 'glance';
 }
 
 export function createParams(
@@ -59,7 +73,6 @@ export function createParams(
   if (privileged) enforce(ctx, 'container:create:privileged');
   if (body.image_pull_policy) enforce(ctx, 'container:create:image_pull_policy');
   if (body.host) enforce(ctx, 'container:create:requested_destination');
-  refuseUnsupported(body);
   const securityGroups = parseSecurityGroups(body, v);
   const nets = parseNets(body.nets);
   const mounts = parseMounts(body.mounts);
@@ -121,6 +134,7 @@ export function createParams(
     mounts,
     securityGroups,
     registry: typeof body.registry === 'string' && body.registry ? body.registry : null,
+    imageDriver: imageDriverOf(body.image_driver, config, body.registry),
   };
 }
 

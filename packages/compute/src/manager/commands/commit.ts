@@ -9,6 +9,7 @@ import {
 import { parseImageReference } from '@zun/common';
 import type { ActionLog } from '../actions';
 import { reasonOf, type ManagerContext } from '../context';
+import { commitToGlance } from '../../image/glance-commit';
 
 /**
  * Commits the container into `repository:tag` and pushes it when the repository names a
@@ -29,6 +30,10 @@ export async function commitContainer(
   audit: ActionLog,
 ): Promise<void> {
   const done = audit.event('compute__do_container_commit');
+  if (params.glance_image_id) {
+    await commitToGlance(ctx, c, params.glance_image_id, params.image_uuid, done);
+    return;
+  }
   try {
     if (!c.container_id) throw new Error('Container has no Docker container to commit');
     const ref = `${params.repository}:${params.tag}`;

@@ -10,7 +10,8 @@ import {
   isDatabaseUnavailable,
   type CreateTaskParams,
 } from '@zun/common';
-import type { ContainerSpec, MountSpec } from '../../docker/engine';
+import type { ContainerSpec, ImageInspect, MountSpec } from '../../docker/engine';
+import { glanceDriver } from '../../image/row-image';
 import { isConflict, isNotFound } from '../../docker/errors';
 import type { ActionLog } from '../actions';
 import { applyInspect, exposedPortNumbers, reasonOf, type ManagerContext } from '../context';
@@ -51,22 +52,7 @@ export async function createContainer(
   try {
     // A create retried after an agent crash starts from a clean slate.
     if (c.container_id) await removeQuietly(ctx, c.container_id);
-    // The claim and the image check are independent; only the claim must precede a pull.
-    const source = await ctx.images.source(c.registry_id);
-    const imageCheck = ctx.images.present(c.image, c.image_pull_policy, source);
-    // Awaited only after the claim: an engine refusal (e.g. 400 for a reference it cannot parse)
-    // that lands meanwhile would otherwise count as unhandled, which ends the agent process.
-    imageCheck.catch(() => undefined);
-    await ctx.tracker.claim(c, { host: ctx.host, task_state: TaskState.ContainerCreating });
-    const { ref, inspect: image } = await ctx.images.ensureImage(
-      c.image,
-      c.image_pull_policy,
-      await imageCheck,
-      async (active) => {
-        await c.update({ task_state: active ? TaskState.ImagePulling : TaskState.ContainerCreating });
-      },
-      source,
-    );
+    const { ref, inspect: image } = await claimAndEnsureImage(ctx, c);
 
     const requested = params.mounts ?? [];
     const mounts = await prepareMounts(ctx, c, requested);
@@ -112,6 +98,33 @@ export async function createContainer(
     return;
   }
   if (params.run) await startContainer(ctx, c, audit);
+}
+
+/**
+ * Claims the host's resources and makes the image available, telling the row while an image is
+ * pulled or downloaded. The claim comes first: nothing is fetched for a container that does not
+ * fit.
+ */
+async function claimAndEnsureImage(
+  ctx: ManagerContext,
+  c: Container,
+): Promise<{ ref: string; inspect: ImageInspect }> {
+  const pulling = async (active: boolean) => {
+    await c.update({ task_state: active ? TaskState.ImagePulling : TaskState.ContainerCreating });
+  };
+  if (c.image_driver === 'glance') {
+    const glance = glanceDriver(ctx);
+    await ctx.tracker.claim(c, { host: ctx.host, task_state: TaskState.ContainerCreating });
+    return glance.ensure(c, pulling);
+  }
+  // The claim and the image check are independent; only the claim must precede a pull.
+  const source = await ctx.images.source(c.registry_id);
+  const imageCheck = ctx.images.present(c.image, c.image_pull_policy, source);
+  // Awaited only after the claim: an engine refusal (e.g. 400 for a reference it cannot parse)
+  // that lands meanwhile would otherwise count as unhandled, which ends the agent process.
+  imageCheck.catch(() => undefined);
+  await ctx.tracker.claim(c, { host: ctx.host, task_state: TaskState.ContainerCreating });
+  return ctx.images.ensureImage(c.image, c.image_pull_policy, await imageCheck, pulling, source);
 }
 
 /**

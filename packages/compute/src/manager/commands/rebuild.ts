@@ -14,6 +14,7 @@ import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { settleFromEngine } from '../settle';
 import { containerSpec, removeQuietly } from './create';
 import { startContainer } from './start';
+import { ensureRowImage } from '../../image/row-image';
 
 /**
  * Rebuild (the API set Rebuilding and, if asked, the new image): a new Docker container from
@@ -33,7 +34,7 @@ export async function rebuildContainer(
   let removed = false;
   try {
     await c.update({ task_state: TaskState.ContainerRebuilding });
-    const { ref } = await ctx.images.ensureForRow(c, c.image_pull_policy);
+    const { ref } = await ensureRowImage(ctx, c, c.image_pull_policy);
     const old = c.container_id ? await ctx.engine.inspectContainer(c.container_id) : null;
     const removeOld = async () => {
       if (c.container_id) await removeQuietly(ctx, c.container_id);

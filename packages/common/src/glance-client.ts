@@ -1,0 +1,266 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { ZunConfig } from './config';
+
+/** An image record of Glance's v2 API, the fields we use. */
+export interface GlanceImage {
+  id: string;
+  name: string | null;
+  status: string;
+  owner: string | null;
+  visibility: string;
+  container_format: string | null;
+  disk_format: string | null;
+  size: number | null;
+  /** MD5 of the data. */
+  checksum: string | null;
+  os_hash_algo: string | null;
+  os_hash_value: string | null;
+  [property: string]: unknown;
+}
+
+/**
+ * A Glance or Keystone failure worded for the person who reads it on the container (status
+ * reason) or the action: what was asked, of which service, and what it answered.
+ */
+export class GlanceError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null = null,
+  ) {
+    super(message);
+    this.name = 'GlanceError';
+  }
+}
+
+type GlanceSettings = ZunConfig['glance'];
+
+interface CachedToken {
+  value: string;
+  expiresAt: number;
+  glanceUrl: string;
+}
+
+/** A token is renewed this long before Keystone says it expires, so no request carries a dying one. */
+const TOKEN_MARGIN_MS = 60_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Glance's image API v2 with the service credential of `[glance]`: a Keystone v3 password
+ * token scoped to the service project (kept until shortly before it expires), the image
+ * endpoint from `api_servers` or the token's catalog. The credential has the admin role, so
+ * it sees every project's images; which of them a project may use is decided here (see
+ * resolve), and images made for a project get that project as owner.
+ */
+export class GlanceClient {
+  private token: CachedToken | null = null;
+  private pendingToken: Promise<CachedToken> | null = null;
+
+  constructor(private readonly settings: GlanceSettings & { authUrl: string }) {}
+
+  static fromConfig(config: ZunConfig): GlanceClient | null {
+    const { authUrl } = config.glance;
+    return authUrl ? new GlanceClient({ ...config.glance, authUrl }) : null;
+  }
+
+  /**
+   * The image a project means by NAME_OR_ID: an id is taken as it is; a name must match
+   * exactly one image the project may use (its own, public or community ones).
+   */
+  async resolve(nameOrId: string, projectId: string): Promise<GlanceImage> {
+    if (UUID.test(nameOrId)) {
+      const image = await this.getImage(nameOrId);
+      if (image && usableBy(image, projectId)) return image;
+      // Not an id after all (or not one of ours): it may still be an image's name.
+    }
+    const q = new URLSearchParams({ name: nameOrId, visibility: 'all', limit: '100' });
+    const body = (await this.json('GET', `/v2/images?${q}`)) as { images: GlanceImage[] };
+    const usable = body.images.filter((i) => usableBy(i, projectId));
+    if (usable.length === 0) {
+      throw new GlanceError(
+        `Image ${nameOrId} was not found in Glance (no image with this id or name that project ${projectId} may use).`,
+        404,
+      );
+    }
+    if (usable.length > 1) {
+      throw new GlanceError(
+        `Image name ${nameOrId} is ambiguous in Glance: ${usable.length} images have it (${usable.map((i) => i.id).join(', ')}); use the image id.`,
+        409,
+      );
+    }
+    return usable[0];
+  }
+
+  async getImage(id: string): Promise<GlanceImage | null> {
+    try {
+      return (await this.json('GET', `/v2/images/${encodeURIComponent(id)}`)) as GlanceImage;
+    } catch (err) {
+      if (err instanceof GlanceError && err.status === 404) return null;
+      throw err;
+    }
+  }
+
+  /** The image's data as a stream (the HTTP status is checked before it is handed out). */
+  async download(id: string): Promise<Readable> {
+    const res = await this.request('GET', `/v2/images/${encodeURIComponent(id)}/file`, {}, false);
+    if (res.status === 204 || !res.body) throw new GlanceError(`Glance image ${id} has no data.`, 204);
+    return Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
+  }
+
+  /** A new image record (status queued) owned by `owner`. */
+  async createImage(fields: {
+    name: string;
+    owner: string;
+    container_format: string;
+    disk_format: string;
+    properties?: Record<string, string>;
+  }): Promise<GlanceImage> {
+    const { properties, ...rest } = fields;
+    return (await this.json('POST', '/v2/images', { ...rest, ...(properties ?? {}) })) as GlanceImage;
+  }
+
+  /** Streams the data of a queued image; Glance computes its checksum and makes it active. */
+  async upload(id: string, data: Readable): Promise<void> {
+    const res = await this.request(
+      'PUT',
+      `/v2/images/${encodeURIComponent(id)}/file`,
+      {
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: Readable.toWeb(data) as unknown as RequestInit['body'],
+        duplex: 'half',
+      },
+      true,
+      // The upload lasts as long as the data takes; only the connection is bounded.
+      0,
+    );
+    await res.arrayBuffer();
+  }
+
+  async deleteImage(id: string): Promise<void> {
+    try {
+      await this.json('DELETE', `/v2/images/${encodeURIComponent(id)}`);
+    } catch (err) {
+      if (!(err instanceof GlanceError && err.status === 404)) throw err;
+    }
+  }
+
+  private async json(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await this.request(
+      method,
+      path,
+      body === undefined
+        ? {}
+        : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) },
+    );
+    const text = await res.text();
+    return text ? JSON.parse(text) : null;
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    init: RequestInit & { duplex?: 'half' },
+    retryOn401 = true,
+    timeoutS = this.settings.timeoutS,
+  ): Promise<Response> {
+    const token = await this.currentToken();
+    const url = `${token.glanceUrl}${path}`;
+    const res = await call(`Glance at ${token.glanceUrl}`, url, {
+      ...init,
+      method,
+      headers: { ...(init.headers as Record<string, string>), 'X-Auth-Token': token.value },
+      signal: timeoutS > 0 ? AbortSignal.timeout(timeoutS * 1000) : undefined,
+    });
+    if (res.status === 401 && retryOn401 && init.body === undefined) {
+      // Revoked or rotated keys: one fresh token, then the answer stands.
+      this.token = null;
+      return this.request(method, path, init, false, timeoutS);
+    }
+    if (res.status >= 400) {
+      const detail = (await res.text())
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
+      throw new GlanceError(`Glance answered ${res.status} to ${method} ${path}: ${detail}`, res.status);
+    }
+    return res;
+  }
+
+  private async currentToken(): Promise<CachedToken> {
+    if (this.token && this.token.expiresAt - TOKEN_MARGIN_MS > Date.now()) return this.token;
+    // Concurrent callers share one token request.
+    this.pendingToken ??= this.issueToken().finally(() => {
+      this.pendingToken = null;
+    });
+    this.token = await this.pendingToken;
+    return this.token;
+  }
+
+  private async issueToken(): Promise<CachedToken> {
+    const s = this.settings;
+    const base = s.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '');
+    const res = await call(`Keystone at ${base}`, `${base}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      signal: AbortSignal.timeout(s.timeoutS * 1000),
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: {
+              user: { name: s.username, password: s.password, domain: { name: s.userDomainName } },
+            },
+          },
+          scope: { project: { name: s.projectName, domain: { name: s.projectDomainName } } },
+        },
+      }),
+    });
+    const value = res.headers.get('x-subject-token');
+    if (res.status !== 201 || !value) {
+      throw new GlanceError(
+        `Keystone at ${base} refused the [glance] service credential (user ${s.username}, project ${s.projectName}): HTTP ${res.status}`,
+        res.status,
+      );
+    }
+    const body = (await res.json()) as { token: { expires_at: string; catalog?: CatalogEntry[] } };
+    const glanceUrl = (s.apiServers ?? imageEndpoint(body.token.catalog ?? [], s.regionName)).replace(
+      /\/+$/,
+      '',
+    );
+    return { value, expiresAt: Date.parse(body.token.expires_at), glanceUrl };
+  }
+}
+
+interface CatalogEntry {
+  type: string;
+  endpoints: { interface: string; region?: string; region_id?: string; url: string }[];
+}
+
+function imageEndpoint(catalog: CatalogEntry[], region: string): string {
+  const endpoint = catalog
+    .filter((e) => e.type === 'image')
+    .flatMap((e) => e.endpoints)
+    .find((e) => e.interface === 'public' && (e.region_id ?? e.region) === region);
+  if (!endpoint) {
+    throw new GlanceError(
+      `No public image endpoint in region ${region} in Keystone's catalog: set [glance] api_servers.`,
+    );
+  }
+  return endpoint.url;
+}
+
+function usableBy(image: GlanceImage, projectId: string): boolean {
+  return image.owner === projectId || image.visibility === 'public' || image.visibility === 'community';
+}
+
+/** fetch, with a refused or timed-out connection worded as the service being unreachable. */
+async function call(service: string, url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const why =
+      e.name === 'TimeoutError' ? 'no answer in time' : (e.cause?.code ?? e.cause?.message ?? e.message);
+    throw new GlanceError(`${service} is unreachable (${why}).`);
+  }
+}
