@@ -113,6 +113,7 @@ export class GlanceClient {
     owner: string;
     container_format: string;
     disk_format: string;
+    visibility?: 'private' | 'shared' | 'public' | 'community';
     properties?: Record<string, string>;
   }): Promise<GlanceImage> {
     const { properties, ...rest } = fields;

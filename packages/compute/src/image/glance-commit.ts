@@ -57,14 +57,12 @@ export async function commitToGlance(
       reason,
     });
     if (engineImage) await ctx.engine.imageFiles.remove(engineImage).catch(() => undefined);
-    await ctx.glance?.client
-      .deleteImage(glanceImageId)
-      .catch((e: unknown) =>
-        ctx.logger.warn('could not delete the failed glance image', {
-          glance_image: glanceImageId,
-          reason: reasonOf(e),
-        }),
-      );
+    await ctx.glance?.client.deleteImage(glanceImageId).catch((e: unknown) =>
+      ctx.logger.warn('could not delete the failed glance image', {
+        glance_image: glanceImageId,
+        reason: reasonOf(e),
+      }),
+    );
     await c.update({ task_state: null });
     done(
       new Error(`Commit to Glance image ${glanceImageId} failed (the Glance image was deleted): ${reason}`),

@@ -1,12 +1,11 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { GlanceError, type Container, type GlanceClient, type GlanceImage, type Logger } from '@zun/common';
 import type { EngineClient, ImageInspect } from '../docker/engine';
 import { ImageNotPresentError } from './docker-image-driver';
-import { untaggedVerified } from './glance-tarball';
+import { downloadVerified, untagged } from './glance-tarball';
 
 /** Engine repository of the images loaded from Glance; the tag is the data's checksum. */
 export const GLANCE_CACHE_REPO = 'zun-glance';
@@ -87,20 +86,10 @@ export class GlanceImageDriver {
     const dir = await mkdtemp(path.join(this.downloadDir, 'zun-glance-'));
     const file = path.join(dir, 'image.tar');
     try {
-      const data = await this.client.download(image.id);
-      const { tar, verified } = untaggedVerified(data, image);
-      try {
-        await pipeline(tar, createWriteStream(file));
-      } catch (err) {
-        await verified.catch((e: unknown) => {
-          throw e;
-        });
-        throw err;
-      }
-      await verified;
+      await downloadVerified(await this.client.download(image.id), image, file);
       let id: string;
       try {
-        id = await this.engine.imageFiles.load(createReadStream(file));
+        id = await this.engine.imageFiles.load(untagged(createReadStream(file)));
       } catch (err) {
         throw new GlanceError(
           `Glance image ${label} could not be loaded into the engine: ${(err as Error).message}`,

@@ -1,5 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { Transform, pipeline, type Readable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
 import * as tar from 'tar-stream';
 import type { GlanceImage } from '@zun/common';
 
@@ -7,19 +9,11 @@ import type { GlanceImage } from '@zun/common';
 export class ChecksumMismatchError extends Error {}
 
 /**
- * Passes a `docker save` tarball from Glance on to `docker load`, changed and checked on the way:
- *
- * - the repository tags it carries are dropped (manifest.json's RepoTags, the `repositories`
- *   file), so loading it can never re-point a name on this host (say `busybox`) at a tenant's
- *   upload; the image is reached by its id and our own cache tag only;
- * - the bytes are hashed as they pass (Glance's MD5 `checksum` and its `os_hash_value`), and
- *   the tarball is only closed when they match: on a mismatch it ends broken, so the engine
- *   loads nothing, and `verified` rejects with the reason.
+ * Writes the image data to `file`, hashing it on the way, and checks it against what Glance
+ * recorded: the size, the MD5 `checksum` and the `os_hash_value` (multihash). Nothing of the
+ * data is used before this passes.
  */
-export function untaggedVerified(
-  source: Readable,
-  image: GlanceImage,
-): { tar: Readable; verified: Promise<void> } {
+export async function downloadVerified(source: Readable, image: GlanceImage, file: string): Promise<void> {
   const hashes: [string, Hash, string][] = [];
   if (image.checksum) hashes.push(['checksum (md5)', createHash('md5'), image.checksum]);
   if (image.os_hash_algo && image.os_hash_value) {
@@ -37,18 +31,35 @@ export function untaggedVerified(
       done(null, chunk);
     },
   });
+  await pipelineAsync(source, hasher, createWriteStream(file));
+  if (image.size !== null && image.size !== undefined && bytes !== image.size) {
+    throw new ChecksumMismatchError(
+      `Glance image ${image.id}: downloaded ${bytes} bytes, Glance recorded ${image.size}; nothing was loaded.`,
+    );
+  }
+  for (const [what, h, expected] of hashes) {
+    const got = h.digest('hex');
+    if (got !== expected.toLowerCase()) {
+      throw new ChecksumMismatchError(
+        `Glance image ${image.id}: the downloaded data does not match its ${what} (expected ${expected}, got ${got}); nothing was loaded.`,
+      );
+    }
+  }
+}
+
+/**
+ * A `docker save` tarball without the repository tags it carries (manifest.json's RepoTags, the
+ * `repositories` file, index.json's name annotations), so loading it can never re-point a name
+ * on this host (say `busybox`) at a tenant's upload: the image is reached by its id and our own
+ * cache tag only.
+ */
+export function untagged(source: Readable): Readable {
   const extract = tar.extract();
   const pack = tar.pack();
-  let settle: (err?: Error) => void = () => undefined;
-  const verified = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err ? reject(err) : resolve());
-  });
-  verified.catch(() => undefined);
-
   extract.on('entry', (header, stream, next) => {
     if (header.name === 'repositories') {
-      stream.resume();
       stream.on('end', () => next());
+      stream.resume();
       return;
     }
     if (header.name === 'manifest.json' || header.name === 'index.json') {
@@ -59,48 +70,19 @@ export function untaggedVerified(
           const rewritten = Buffer.from(withoutNames(header.name, Buffer.concat(parts).toString('utf8')));
           pack.entry({ ...header, size: rewritten.length }, rewritten, next);
         } catch (err) {
-          next(
-            new Error(
-              `The image data is not a docker save tarball: ${header.name} is not valid JSON (${(err as Error).message})`,
-            ),
-          );
+          next(new Error(`${header.name} is not valid JSON (${(err as Error).message})`));
         }
       });
       return;
     }
     stream.pipe(pack.entry(header, next));
   });
-
-  pipeline(source, hasher, extract, (err) => {
-    if (err) {
-      const e = err instanceof Error ? err : new Error(String(err));
-      pack.destroy(e);
-      settle(e);
-      return;
-    }
-    if (image.size !== null && image.size !== undefined && bytes !== image.size) {
-      const e = new ChecksumMismatchError(
-        `Glance image ${image.id}: downloaded ${bytes} bytes, Glance recorded ${image.size}; nothing was loaded.`,
-      );
-      pack.destroy(e);
-      settle(e);
-      return;
-    }
-    for (const [what, h, expected] of hashes) {
-      const got = h.digest('hex');
-      if (got !== expected.toLowerCase()) {
-        const e = new ChecksumMismatchError(
-          `Glance image ${image.id}: the downloaded data does not match its ${what} (expected ${expected}, got ${got}); nothing was loaded.`,
-        );
-        pack.destroy(e);
-        settle(e);
-        return;
-      }
-    }
-    pack.finalize();
-    settle();
+  pipeline(source, extract, (err) => {
+    if (err)
+      pack.destroy(new Error(`The image data is not a docker save tarball: ${(err as Error).message}`));
+    else pack.finalize();
   });
-  return { tar: pack, verified };
+  return pack;
 }
 
 function withoutNames(name: string, text: string): string {
