@@ -5,7 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export ZUN_STATE=${ZUN_STATE:-$PWD/.zun/bench}
 source scripts/lib/setup.sh
+source scripts/lib/openstack.sh
 prepare
+# Keystone and Glance for the glance driver's benchmark (bench/glance.ts).
+openstack_up
+export ZUN_GLANCE_AUTH_URL="$ZUN_KEYSTONE_URL/v3" ZUN_GLANCE_API_SERVERS="$ZUN_GLANCE_URL" ZUN_GLANCE_PASSWORD=zun-secret
 
 export ZUN_API_PORT=${ZUN_API_PORT:-29517} ZUN_COMPUTE_LISTEN_PORT=${ZUN_COMPUTE_LISTEN_PORT:-29518} ZUN_PG_PORT=${ZUN_PG_PORT:-55435} ZUN_WSPROXY_PORT=${ZUN_WSPROXY_PORT:-29519}
 log="$ZUN_STATE/aio.out"
@@ -13,6 +17,7 @@ setsid node packages/aio/dist/main.js > "$log" 2>&1 &
 aio=$!
 cleanup() {
   kill -INT "$aio" 2>/dev/null && wait "$aio" 2>/dev/null || true
+  openstack_down
   release
 }
 trap cleanup EXIT
@@ -31,3 +36,4 @@ fi
 if [ -f bench/scheduler.ts ]; then npx ts-node --transpile-only bench/scheduler.ts; fi
 run_bench containers
 run_bench wsproxy
+run_bench glance
