@@ -11,6 +11,7 @@ import type { FilterScheduler } from '@zun/scheduler';
 import type { ComputeDeps } from './compute/deps';
 import { HostStateCache } from './compute/host-states';
 import { capsulesRouter } from './controllers/capsules/router';
+import type { ContainerEventHub } from './events/container-events';
 import { containersRouter } from './controllers/containers/router';
 import { hostsRouter } from './controllers/hosts';
 import { imagesRouter } from './controllers/images/router';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   /** The scheduler's view of the hosts, shared with whoever needs to drop it. */
   hosts: HostStateCache;
   identity: LocalAuthProvider;
+  /** Container row changes for the event streams (GET /v1/containers/events). */
+  events: ContainerEventHub;
   logger: Logger;
 }
 
@@ -84,7 +87,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   });
   v1.use((req, res, next) => (/\/put_archive\/?$/.test(req.path) ? archiveJson : json)(req, res, next));
   v1.use(refuseUnstorableText);
-  v1.use('/containers', containersRouter(compute, baseUrl));
+  v1.use('/containers', containersRouter(compute, baseUrl, deps.events));
   v1.use('/capsules', capsulesRouter(compute, baseUrl));
   v1.use('/services', servicesRouter(config, compute.hosts));
   v1.use('/availability_zones', availabilityZonesRouter(config));

@@ -10,6 +10,7 @@ import {
 import { FilterScheduler } from '@zun/scheduler';
 import { createApiApp } from './app';
 import { HostStateCache } from './compute/host-states';
+import { ContainerEventHub } from './events/container-events';
 import { bootstrapIdentity, LocalAuthProvider } from './identity';
 import { configurePolicy } from './policy';
 
@@ -44,8 +45,11 @@ export async function startApi(
     );
   }
   const hosts = new HostStateCache(sequelize, config, config.scheduler.hostStateTtl * 1000);
+  const events = new ContainerEventHub(config.database.connection, logger);
+  await events.start();
   const app = createApiApp({
     hosts,
+    events,
     config,
     sequelize,
     scheduler: new FilterScheduler({
@@ -67,6 +71,8 @@ export async function startApi(
     url,
     hosts,
     async stop(opts = {}) {
+      // Event streams never end by themselves; they would hold the drain for its whole grace.
+      await events.stop();
       const inTime = await drain.closeWithin(opts.graceMs ?? config.gracefulShutdownTimeout * 1000);
       if (!inTime) logger.warn('grace period over: requests still in flight were cut');
       await sequelize.close();

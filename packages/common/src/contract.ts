@@ -20,6 +20,16 @@ import { RemoteError, ServiceUnavailableError, ZunError, type CauseLink } from '
  * reconcile. Removing an image is a synchronous call (DELETE /v1/images/{uuid}).
  */
 export const TASK_CHANNEL = 'zun_compute_tasks';
+/**
+ * A trigger on the containers table (migration 011) notifies here on every committed row
+ * change, payload {@link ContainerChange}; zun-api streams them to web consoles.
+ */
+export const CONTAINER_EVENTS_CHANNEL = 'zun_container_events';
+export interface ContainerChange {
+  op: 'insert' | 'update' | 'delete';
+  uuid: string;
+  project_id: string;
+}
 export const COMPUTE_BINARY = 'zun-compute';
 export const SERVICE_TOKEN_HEADER = 'x-zun-service-token';
 export const REQUEST_ID_HEADER = 'x-openstack-request-id';

@@ -18,6 +18,7 @@ import * as m007 from './migrations/007-capsules';
 import * as m008 from './migrations/008-images';
 import * as m009 from './migrations/009-identity-management';
 import * as m010 from './migrations/010-quotas';
+import * as m011 from './migrations/011-container-events';
 
 export * from './models/compute';
 export { isDatabaseUnavailable } from './unavailable';
@@ -40,6 +41,7 @@ const MIGRATIONS = [
   { name: '008-images', mod: m008 },
   { name: '009-identity-management', mod: m009 },
   { name: '010-quotas', mod: m010 },
+  { name: '011-container-events', mod: m011 },
 ];
 
 export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {

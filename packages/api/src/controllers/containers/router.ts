@@ -29,12 +29,18 @@ import {
   stopQuerySchema,
 } from './schemas';
 import { containerView } from './views';
+import { containerEvents } from './events';
+import type { ContainerEventHub } from '../../events/container-events';
 import type { ApiVersion } from '../../api-version';
 
 type Query = Record<string, string>;
 
 /** /v1/containers — handlers for the container verbs; schemas in ./schemas, views in ./views. */
-export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => string): Router {
+export function containersRouter(
+  deps: ComputeDeps,
+  baseUrl: (req: Request) => string,
+  events: ContainerEventHub,
+): Router {
   const r = Router();
   const createBody = new Map<string, (d: unknown) => Record<string, unknown>>();
   const bodyValidator = (v: ApiVersion) => {
@@ -78,6 +84,9 @@ export function containersRouter(deps: ComputeDeps, baseUrl: (req: Request) => s
     const page = await listContainers(q, req.context, deps.config, base);
     res.json({ containers: page.items.map((c) => containerView(c, req.context, null)), next: page.next });
   });
+
+  // Before /:ident, which would take `events` for a container's name.
+  r.get('/events', containerEvents(events));
 
   r.get('/:ident', async (req, res) => {
     const q = req.query as Query;
