@@ -10,7 +10,9 @@ const config: Config = {
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   testMatch: ['**/src/**/*.test.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  moduleNameMapper: { '^@zun/(common|scheduler|compute|api|wsproxy|aio)$': '<rootDir>/packages/$1/src' },
+  moduleNameMapper: {
+    '^@zun/(common|scheduler|compute|api|wsproxy|console|aio)$': '<rootDir>/packages/$1/src',
+  },
   testTimeout: 120_000,
   maxWorkers: 2,
 };

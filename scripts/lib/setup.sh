@@ -15,7 +15,8 @@ ensure_node_deps() {
 
 ensure_build() {
   echo "zun: building..."
-  npx tsc -b || return 1
+  # The daemons (tsc) and the web console's browser bundle (esbuild): `npm run build`.
+  npm run --silent build || return 1
 }
 
 prepare() {

@@ -38,7 +38,7 @@ export interface AioStackOptions {
   /** Extra environment for scripts/start.sh (ZUN_<SECTION>_<OPTION> settings). */
   env?: Record<string, string>;
   /** Fixed ports (e.g. from ZUN_E2E_* variables); free ports are picked otherwise. */
-  ports?: Partial<Record<'api' | 'agent' | 'pg' | 'wsproxy', string>>;
+  ports?: Partial<Record<'api' | 'agent' | 'pg' | 'wsproxy' | 'console', string>>;
 }
 
 /**
@@ -50,7 +50,13 @@ export class AioStack {
   readonly host: string;
   readonly state = mkdtempSync(path.join(tmpdir(), 'zun-e2e-'));
   readonly docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-  ports: Record<'api' | 'agent' | 'pg' | 'wsproxy', string> = { api: '', agent: '', pg: '', wsproxy: '' };
+  ports: Record<'api' | 'agent' | 'pg' | 'wsproxy' | 'console', string> = {
+    api: '',
+    agent: '',
+    pg: '',
+    wsproxy: '',
+    console: '',
+  };
   /** Environment for the CLI: what the generated zunrc exports (admin). */
   env: NodeJS.ProcessEnv = {};
   /** Same, for the demo user (a member of another project). */
@@ -63,7 +69,7 @@ export class AioStack {
   }
 
   async start(): Promise<void> {
-    for (const k of ['api', 'agent', 'pg', 'wsproxy'] as const) {
+    for (const k of ['api', 'agent', 'pg', 'wsproxy', 'console'] as const) {
       if (!this.ports[k]) this.ports[k] = this.opts.ports?.[k] ?? String(await freePort());
     }
     const child = spawn('bash', [path.join(repo, 'scripts/start.sh')], {
@@ -76,6 +82,7 @@ export class AioStack {
         ZUN_COMPUTE_LISTEN_PORT: this.ports.agent,
         ZUN_PG_PORT: this.ports.pg,
         ZUN_WSPROXY_PORT: this.ports.wsproxy,
+        ZUN_CONSOLE_PORT: this.ports.console,
         ZUN_DEFAULT_HOST: this.host,
         ZUN_COMPUTE_SYNC_CONTAINER_STATE_INTERVAL: '2',
         // Networks go as soon as they are unused, as the tests that check removal expect.

@@ -9,8 +9,8 @@ import { Daemon, nextDelay, waitFor } from './supervisor';
 
 /**
  * `npm start`: the whole product in one process tree on this machine — an embedded PostgreSQL
- * (data in $ZUN_STATE/pg), zun-api, one zun-compute for the local engine and zun-wsproxy for
- * interactive sessions — and a zunrc for
+ * (data in $ZUN_STATE/pg), zun-api, one zun-compute for the local engine, zun-wsproxy for
+ * interactive sessions and zun-console (the web console) — and a zunrc for
  * the unmodified `zun` CLI. Ctrl-C stops everything it started; the next start reuses the data.
  */
 const repo = path.resolve(__dirname, '..', '..', '..');
@@ -19,6 +19,8 @@ const apiPort = Number(process.env.ZUN_API_PORT ?? 9517);
 const agentPort = Number(process.env.ZUN_COMPUTE_LISTEN_PORT ?? 9518);
 const pgPort = Number(process.env.ZUN_PG_PORT ?? 55432);
 const wsproxyPort = Number(process.env.ZUN_WSPROXY_PORT ?? 6784);
+const consolePort = Number(process.env.ZUN_CONSOLE_PORT ?? 9519);
+const consoleUrl = `http://127.0.0.1:${consolePort}`;
 const host = process.env.ZUN_DEFAULT_HOST ?? hostname();
 const dockerSocket = process.env.DOCKER_SOCKET ?? '/var/run/docker.sock';
 const registry = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
@@ -79,6 +81,13 @@ publish_address = 127.0.0.1
 wsproxy_host = 127.0.0.1
 wsproxy_port = ${wsproxyPort}
 base_url = ws://127.0.0.1:${wsproxyPort}/
+# The web console's terminal opens its sessions from the console's origin.
+allowed_origins = ${consoleUrl}
+
+[console]
+host = 127.0.0.1
+port = ${consolePort}
+api_url = http://127.0.0.1:${apiPort}
 `,
     { mode: 0o600 },
   );
@@ -185,12 +194,16 @@ async function main(): Promise<void> {
     await launch('zun-wsproxy', 'wsproxy', env, path.join(state, 'logs', 'wsproxy.log'), async () => {
       return (await fetch(`http://127.0.0.1:${wsproxyPort}/`)).status === 426;
     });
+    await launch('zun-console', 'console', env, path.join(state, 'logs', 'console.log'), async () => {
+      return (await fetch(`${consoleUrl}/healthcheck`)).ok;
+    });
     writeRc(path.join(state, 'zunrc'), 'admin', secrets.adminPassword);
     writeRc(path.join(state, 'zunrc-demo'), 'demo', secrets.demoPassword);
     say(`zun-api      ${apiUrl}/v1  (identity: ${apiUrl}/identity/v3)`);
     say(`zun-compute  host "${host}", agent on 127.0.0.1:${agentPort}, engine ${dockerSocket}`);
     for (const h of extraHosts) say(`zun-compute  host ${h}`);
     say(`zun-wsproxy  ws://127.0.0.1:${wsproxyPort}/  (zun run -i, zun attach, zun exec -it)`);
+    say(`console  ${consoleUrl}/  (web console: sign in as admin or demo, passwords in the zunrc files)`);
     say(`registry     ${registry} ([docker] default_registry: \`busybox\` is ${registry}/busybox)`);
     say(`logs         ${path.join(state, 'logs')}`);
     say(`credentials  source ${path.join(state, 'zunrc')}   (admin; demo user: zunrc-demo)`);

@@ -12,6 +12,7 @@ export const SECTIONS = [
   'compute',
   'docker',
   'websocket_proxy',
+  'console',
   'scheduler',
   'oslo_policy',
   'quota',
@@ -52,6 +53,8 @@ export const SECTION_HELP: Record<Section, string> = {
   docker: "The compute agent's Docker engine and image pulls.",
   websocket_proxy:
     "zun-wsproxy: clients open attach/exec sessions here; it relays them to the container's agent.",
+  console:
+    'zun-console, the web console: serves the browser app and forwards /v1 and /identity to zun-api, so the browser talks to one origin.',
   scheduler: 'Placement of new containers, done by zun-api.',
   quota:
     'What a project may use at most unless it has limits of its own or the quota class `default` says otherwise (-1: unlimited). Changed at run time with `zun quota-update` and `zun quota-class-update default`.',
@@ -521,6 +524,29 @@ export const OPTIONS: readonly OptionDecl[] = [
     type: 'int',
     default: 65536,
     help: 'Largest WebSocket message accepted, in bytes; a larger one closes the session.',
+  },
+  // [console]
+  {
+    section: 'console',
+    name: 'host',
+    type: 'string',
+    default: '127.0.0.1',
+    help: 'Address zun-console listens on.',
+  },
+  {
+    section: 'console',
+    name: 'port',
+    type: 'int',
+    default: 9519,
+    help: "Port zun-console listens on. Its origin (http://<host>:<port>, as the browser sees it) must be in [websocket_proxy] allowed_origins for the console's terminal.",
+  },
+  {
+    section: 'console',
+    name: 'api_url',
+    type: 'string',
+    default: null,
+    defaultText: 'http://<[api] host_ip>:<[api] port>',
+    help: 'Where zun-console forwards /v1 and /identity: the zun-api it fronts.',
   },
   // [scheduler]
   {

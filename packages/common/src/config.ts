@@ -109,6 +109,8 @@ export interface ZunConfig {
     regionName: string;
     timeoutS: number;
   };
+  /** zun-console: where it listens and the zun-api it forwards to. */
+  console: { host: string; port: number; apiUrl: string };
   /** Project limits when neither the project nor the quota class `default` sets one (-1: none). */
   quota: { containers: number; memory: number; cpu: number; disk: number };
   /** The policy files, resolved against zun.conf's folder (oslo.policy's lookup). */
@@ -231,6 +233,11 @@ export function configFrom(v: OptionValues): ZunConfig {
       projectDomainName: v.str('glance', 'project_domain_name'),
       regionName: v.str('glance', 'region_name'),
       timeoutS: v.num('glance', 'timeout'),
+    },
+    console: {
+      host: v.str('console', 'host'),
+      port: v.num('console', 'port'),
+      apiUrl: v.optional('console', 'api_url') ?? `http://${v.str('api', 'host_ip')}:${v.num('api', 'port')}`,
     },
     quota: {
       containers: v.num('quota', 'containers'),

@@ -1,0 +1,1 @@
+export { startConsole, PUBLIC_DIR, type RunningConsole } from './server';

@@ -1,0 +1,133 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
+import { HttpDrain, listen, type Logger, type ZunConfig } from '@zun/common';
+
+/** Where `npm run build` puts the browser app (packages/console/build.mjs). */
+export const PUBLIC_DIR = path.resolve(__dirname, '..', 'dist', 'public');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+/** Paths zun-api answers; everything else is the browser app. */
+const API_PREFIXES = ['/v1', '/identity'];
+
+/**
+ * The page may talk to its own origin (the API through this server) and open WebSockets
+ * (zun-wsproxy lives on another port); xterm.js sets inline styles.
+ */
+const CSP =
+  "default-src 'self'; connect-src 'self' ws: wss:; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
+
+export interface RunningConsole {
+  url: string;
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * zun-console: the static browser app and a pass-through of /v1 and /identity to zun-api.
+ * One origin for the browser, so no CORS, and the API keeps being the only place that
+ * authenticates (the token travels in X-Auth-Token as with the CLI).
+ */
+export async function startConsole(
+  config: ZunConfig,
+  logger: Logger,
+  publicDir = PUBLIC_DIR,
+): Promise<RunningConsole> {
+  if (!existsSync(path.join(publicDir, 'index.html'))) {
+    throw new Error(`the console is not built (no ${publicDir}/index.html): run npm run build`);
+  }
+  const api = new URL(config.console.apiUrl);
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    const url = req.url ?? '/';
+    if (API_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))) {
+      forward(req, res, api, logger);
+    } else if (url === '/healthcheck') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
+    } else {
+      serveStatic(url, res, publicDir);
+    }
+  };
+  const { server, port } = await listen(handler, config.console.port, config.console.host);
+  const drain = new HttpDrain(server);
+  const url = `http://${config.console.host}:${port}`;
+  logger.info('zun-console listening', { url, api: api.origin });
+  return {
+    url,
+    async stop(graceMs = config.gracefulShutdownTimeout * 1000) {
+      await drain.closeWithin(graceMs);
+    },
+  };
+}
+
+function forward(req: IncomingMessage, res: ServerResponse, api: URL, logger: Logger): void {
+  const headers = { ...req.headers, host: api.host };
+  const upstream = http.request(
+    {
+      protocol: api.protocol,
+      hostname: api.hostname,
+      port: api.port,
+      method: req.method,
+      path: req.url,
+      headers,
+    },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      // Event streams must reach the browser as they are written, not when a buffer fills.
+      if (String(answer.headers['content-type']).startsWith('text/event-stream')) res.flushHeaders();
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', (err) => {
+    logger.warn('zun-api unreachable', { error: err.message, path: req.url });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(502, { 'Content-Type': 'application/json' }).end(
+      JSON.stringify({
+        errors: [
+          {
+            status: 502,
+            code: 'zun-api-unreachable',
+            title: 'Bad Gateway',
+            detail: `zun-api does not answer at ${api.origin} (${err.message}).`,
+          },
+        ],
+      }),
+    );
+  });
+  // A browser that goes away (a closed tab, an event stream given up) ends the API's side too.
+  res.on('close', () => upstream.destroy());
+  req.pipe(upstream);
+}
+
+function serveStatic(url: string, res: ServerResponse, publicDir: string): void {
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(url, 'http://x').pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  if (pathname === '/') pathname = '/index.html';
+  const file = path.join(publicDir, path.normalize(pathname));
+  if (!file.startsWith(publicDir + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
+    return;
+  }
+  res.writeHead(200, {
+    'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    // index.html names the bundle without a hash: always revalidate.
+    'Cache-Control': 'no-cache',
+    'Content-Security-Policy': CSP,
+    'X-Content-Type-Options': 'nosniff',
+  });
+  createReadStream(file).pipe(res);
+}

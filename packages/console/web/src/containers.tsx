@@ -1,0 +1,319 @@
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { ACTIONS, allowed, type Action } from './actions';
+import type { Api } from './api';
+import { followContainers, type ContainerView } from './events';
+import { Message, StatusBadge, short } from './ui';
+
+const PAGE_SIZE = 50;
+type SortKey = 'name' | 'uuid' | 'image' | 'status' | 'task_state' | 'project_id';
+const STATUSES = [
+  'Creating',
+  'Created',
+  'Running',
+  'Stopped',
+  'Paused',
+  'Restarting',
+  'Rebuilding',
+  'Deleting',
+  'Error',
+  'Dead',
+  'Unknown',
+];
+
+/** Every row the caller may see: the list API followed to its end (it pages by `next`). */
+async function listAll(api: Api, allProjects: boolean): Promise<ContainerView[]> {
+  const rows: ContainerView[] = [];
+  let url: string | null = `/v1/containers?limit=1000${allProjects ? '&all_projects=True' : ''}`;
+  while (url) {
+    const page: { containers: ContainerView[]; next: string | null } = await api.request('GET', url);
+    rows.push(...page.containers);
+    url = page.next ? new URL(page.next).pathname + new URL(page.next).search : null;
+  }
+  return rows;
+}
+
+/**
+ * The rows, kept live: a change pushed by the API's event stream replaces its row, a removal
+ * drops it; the whole list is read once per (re)connection of the stream.
+ */
+function useLiveContainers(api: Api, allProjects: boolean) {
+  const [rows, setRows] = useState<Map<string, ContainerView>>(new Map());
+  const [error, setError] = useState<string | null>(null);
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    let cancelled = false;
+    const stop = followContainers(api, allProjects, {
+      ready: () => {
+        setLive(true);
+        listAll(api, allProjects).then(
+          (list) => !cancelled && (setRows(new Map(list.map((c) => [c.uuid, c]))), setError(null)),
+          (err: Error) => !cancelled && setError(err.message),
+        );
+      },
+      changed: (c) => setRows((m) => new Map(m).set(c.uuid, c)),
+      removed: (uuid) =>
+        setRows((m) => {
+          const next = new Map(m);
+          next.delete(uuid);
+          return next;
+        }),
+      down: (why) => {
+        setLive(false);
+        setError(`Live updates interrupted (${why}); reconnecting…`);
+      },
+    });
+    return () => {
+      cancelled = true;
+      stop();
+    };
+  }, [api, allProjects]);
+  return { rows, error, live };
+}
+
+export function ContainersPage({
+  api,
+  allProjects,
+  onOpen,
+  onCreate,
+}: {
+  api: Api;
+  allProjects: boolean;
+  onOpen: (uuid: string) => void;
+  onCreate?: () => void;
+}) {
+  const { rows, error, live } = useLiveContainers(api, allProjects);
+  const [search, setSearch] = useState('');
+  const [status, setStatus] = useState('');
+  const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
+  const [page, setPage] = useState(0);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
+  const [confirming, setConfirming] = useState<{ action: Action; uuids: string[] } | null>(null);
+  const confirmRef = useRef<HTMLButtonElement>(null);
+
+  const shown = useMemo(() => {
+    const needle = search.trim().toLowerCase();
+    const list = [...rows.values()].filter(
+      (c) =>
+        (!status || c.status === status) &&
+        (!needle ||
+          [c.name, c.uuid, c.image, c.status, c.task_state ?? ''].some((v) =>
+            String(v).toLowerCase().includes(needle),
+          )),
+    );
+    const { key, dir } = sort;
+    list.sort(
+      (a, b) =>
+        dir * String(a[key] ?? '').localeCompare(String(b[key] ?? '')) || a.uuid.localeCompare(b.uuid),
+    );
+    return list;
+  }, [rows, search, status, sort]);
+
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
+  const current = Math.min(page, pages - 1);
+  const visible = shown.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
+  const chosen = [...selected].map((u) => rows.get(u)).filter((c): c is ContainerView => !!c);
+
+  useEffect(() => confirmRef.current?.focus(), [confirming]);
+
+  const perform = async (action: Action, uuids: string[]): Promise<void> => {
+    setConfirming(null);
+    const failures: string[] = [];
+    await Promise.all(
+      uuids.map((u) =>
+        action
+          .run(api, u)
+          .catch((err: Error) => failures.push(`${rows.get(u)?.name ?? short(u)}: ${err.message}`)),
+      ),
+    );
+    if (failures.length) setMessage({ kind: 'error', text: `${action.label} failed. ${failures.join(' ')}` });
+    else
+      setMessage({
+        kind: 'info',
+        text: `${action.label}: request accepted for ${uuids.length} container(s).`,
+      });
+    setSelected(new Set());
+  };
+  const ask = (action: Action, uuids: string[]): void => {
+    if (action.confirm) setConfirming({ action, uuids });
+    else void perform(action, uuids);
+  };
+  const header = (key: SortKey, label: string) => (
+    <th aria-sort={sort.key === key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}>
+      <button
+        type="button"
+        class="link"
+        onClick={() => setSort({ key, dir: sort.key === key ? (-sort.dir as 1 | -1) : 1 })}
+      >
+        {label}
+        {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+      </button>
+    </th>
+  );
+
+  return (
+    <section aria-labelledby="containers-title">
+      <div class="toolbar">
+        <h1 id="containers-title">{allProjects ? 'Containers of all projects' : 'Containers'}</h1>
+        <span class={`live ${live ? 'on' : 'off'}`} title="Updates pushed by the server">
+          {live ? '● live' : '○ offline'}
+        </span>
+        {onCreate && (
+          <button type="button" class="primary" onClick={onCreate}>
+            + Create container
+          </button>
+        )}
+      </div>
+      {error && <Message kind="error">{error}</Message>}
+      {message && (
+        <Message kind={message.kind} onClose={() => setMessage(null)}>
+          {message.text}
+        </Message>
+      )}
+      <div class="filters">
+        <label>
+          Search{' '}
+          <input
+            type="search"
+            value={search}
+            placeholder="name, id, image, status"
+            onInput={(e) => (setSearch(e.currentTarget.value), setPage(0))}
+          />
+        </label>
+        <label>
+          Status{' '}
+          <select value={status} onChange={(e) => (setStatus(e.currentTarget.value), setPage(0))}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option value={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <span class="batch" role="group" aria-label="Actions on the selected containers">
+          {ACTIONS.map((a) => (
+            <button
+              type="button"
+              disabled={chosen.length === 0 || !chosen.every((c) => allowed(a, c))}
+              onClick={() =>
+                ask(
+                  a,
+                  chosen.map((c) => c.uuid),
+                )
+              }
+            >
+              {a.label} ({chosen.length})
+            </button>
+          ))}
+        </span>
+      </div>
+      {confirming && (
+        <div class="confirm" role="alertdialog" aria-labelledby="confirm-text">
+          <span id="confirm-text">
+            {confirming.action.label} {confirming.uuids.map((u) => rows.get(u)?.name ?? short(u)).join(', ')}?
+          </span>
+          <button
+            type="button"
+            class="danger"
+            ref={confirmRef}
+            onClick={() => void perform(confirming.action, confirming.uuids)}
+          >
+            {confirming.action.label}
+          </button>
+          <button type="button" onClick={() => setConfirming(null)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      <div class="table-wrap">
+        <table class="containers">
+          <thead>
+            <tr>
+              <th>
+                <input
+                  type="checkbox"
+                  aria-label="Select all on this page"
+                  checked={visible.length > 0 && visible.every((c) => selected.has(c.uuid))}
+                  onChange={(e) => {
+                    const next = new Set(selected);
+                    const on = e.currentTarget.checked;
+                    for (const c of visible) {
+                      if (on) next.add(c.uuid);
+                      else next.delete(c.uuid);
+                    }
+                    setSelected(next);
+                  }}
+                />
+              </th>
+              {header('name', 'Name')}
+              {header('uuid', 'ID')}
+              {header('image', 'Image')}
+              {header('status', 'Status')}
+              {header('task_state', 'Task state')}
+              {allProjects && header('project_id', 'Project')}
+              <th>Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {visible.map((c) => (
+              <tr key={c.uuid} data-uuid={c.uuid} data-name={c.name}>
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${c.name}`}
+                    checked={selected.has(c.uuid)}
+                    onChange={(e) => {
+                      const next = new Set(selected);
+                      if (e.currentTarget.checked) next.add(c.uuid);
+                      else next.delete(c.uuid);
+                      setSelected(next);
+                    }}
+                  />
+                </td>
+                <td>
+                  <a href={`#/containers/${c.uuid}`} onClick={(e) => (e.preventDefault(), onOpen(c.uuid))}>
+                    {c.name}
+                  </a>
+                </td>
+                <td class="mono" title={c.uuid}>
+                  {short(c.uuid)}
+                </td>
+                <td>{String(c.image)}</td>
+                <td>
+                  <StatusBadge status={c.status} />
+                </td>
+                <td>{String(c.task_state ?? '')}</td>
+                {allProjects && <td class="mono">{short(String(c.project_id))}</td>}
+                <td class="row-actions">
+                  {ACTIONS.filter((a) => allowed(a, c)).map((a) => (
+                    <button
+                      type="button"
+                      class="small"
+                      aria-label={`${a.label} ${c.name}`}
+                      onClick={() => ask(a, [c.uuid])}
+                    >
+                      {a.label}
+                    </button>
+                  ))}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {shown.length === 0 && (
+          <p class="empty">{rows.size === 0 ? 'No containers yet.' : 'No container matches.'}</p>
+        )}
+      </div>
+      <nav class="pager" aria-label="Pages">
+        <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)}>
+          ‹ Previous
+        </button>
+        <span>
+          Page {current + 1} of {pages} · {shown.length} of {rows.size} containers
+        </span>
+        <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
+          Next ›
+        </button>
+      </nav>
+    </section>
+  );
+}

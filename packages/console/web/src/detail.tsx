@@ -1,0 +1,241 @@
+import { useEffect, useState } from 'preact/hooks';
+import { ACTIONS, allowed, type Action } from './actions';
+import type { Api } from './api';
+import { followContainers, type ContainerView } from './events';
+import { ConsoleTab } from './terminal';
+import { Message, StatusBadge } from './ui';
+
+type Tab = 'overview' | 'logs' | 'history' | 'console';
+
+/** The container, kept current by the event stream (removed: null). */
+function useContainer(api: Api, uuid: string) {
+  const [c, setC] = useState<ContainerView | null | undefined>(undefined);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    const stop = followContainers(api, false, {
+      ready: () =>
+        api.request<ContainerView>('GET', `/v1/containers/${uuid}`).then(
+          (v) => (setC(v), setError(null)),
+          (err: Error) => setError(err.message),
+        ),
+      changed: (v) => v.uuid === uuid && setC(v),
+      removed: (u) => u === uuid && setC(null),
+      down: () => undefined,
+    });
+    return stop;
+  }, [api, uuid]);
+  return { c, error };
+}
+
+const show = (v: unknown): string =>
+  v === null || v === undefined || v === '' ? '-' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+
+function Overview({ c }: { c: ContainerView }) {
+  const groups: [string, string[]][] = [
+    [
+      'Info',
+      [
+        'uuid',
+        'name',
+        'status',
+        'status_reason',
+        'status_detail',
+        'task_state',
+        'command',
+        'created_at',
+        'updated_at',
+      ],
+    ],
+    [
+      'Spec',
+      [
+        'image',
+        'image_driver',
+        'image_pull_policy',
+        'hostname',
+        'runtime',
+        'cpu',
+        'memory',
+        'disk',
+        'restart_policy',
+        'auto_remove',
+        'auto_heal',
+        'addresses',
+        'ports',
+        'security_groups',
+      ],
+    ],
+    ['Misc', ['host', 'workdir', 'environment', 'interactive', 'tty', 'labels', 'project_id', 'user_id']],
+  ];
+  return (
+    <div class="overview">
+      {groups.map(([title, keys]) => (
+        <section>
+          <h2>{title}</h2>
+          <dl>
+            {keys
+              .filter((k) => k in c)
+              .map((k) => (
+                <>
+                  <dt>{k}</dt>
+                  <dd data-field={k}>{show(c[k])}</dd>
+                </>
+              ))}
+          </dl>
+        </section>
+      ))}
+    </div>
+  );
+}
+
+/** The logs, read again every 2 s while following (the API answers the whole log each time). */
+function Logs({ api, c }: { api: Api; c: ContainerView }) {
+  const [text, setText] = useState('');
+  const [follow, setFollow] = useState(true);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    const load = (): void => {
+      api
+        .request<string>('GET', `/v1/containers/${c.uuid}/logs?stdout=True&stderr=True&timestamps=False`)
+        .then(
+          (t) => !stopped && (setText(String(t ?? '')), setError(null)),
+          (err: Error) => !stopped && setError(err.message),
+        );
+    };
+    load();
+    const timer = follow ? setInterval(load, 2000) : undefined;
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, [api, c.uuid, follow]);
+  return (
+    <div>
+      <label>
+        <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Follow
+      </label>
+      {error && <Message kind="error">{error}</Message>}
+      <pre class="logs" aria-label="Container logs" tabIndex={0}>
+        {text || '(no output yet)'}
+      </pre>
+    </div>
+  );
+}
+
+interface ActionRecord {
+  action: string;
+  request_id: string;
+  start_time: string;
+  finish_time?: string | null;
+  message: string | null;
+  user_id: string;
+}
+
+function History({ api, c }: { api: Api; c: ContainerView }) {
+  const [list, setList] = useState<ActionRecord[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api
+      .request<{ containerActions: ActionRecord[] }>('GET', `/v1/containers/${c.uuid}/container_actions`)
+      .then(
+        (r) => setList(r.containerActions),
+        (err: Error) => setError(err.message),
+      );
+  }, [api, c.uuid, c.status, c.task_state]);
+  if (error) return <Message kind="error">{error}</Message>;
+  if (!list) return <p>Loading…</p>;
+  return (
+    <table class="history">
+      <thead>
+        <tr>
+          <th>Action</th>
+          <th>Started</th>
+          <th>Request</th>
+          <th>Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {list.map((a) => (
+          <tr>
+            <td>{a.action}</td>
+            <td>{a.start_time}</td>
+            <td class="mono">{a.request_id}</td>
+            <td>{a.message ?? ''}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function DetailPage({ api, uuid, onBack }: { api: Api; uuid: string; onBack: () => void }) {
+  const { c, error } = useContainer(api, uuid);
+  const [tab, setTab] = useState<Tab>('overview');
+  const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
+  const run = (a: Action): void => {
+    if (!c || (a.confirm && !window.confirm(`${a.label} ${c.name}?`))) return;
+    a.run(api, c.uuid).then(
+      () => setMessage({ kind: 'info', text: `${a.label}: request accepted.` }),
+      (err: Error) => setMessage({ kind: 'error', text: `${a.label} failed: ${err.message}` }),
+    );
+  };
+  if (error) return <Message kind="error">{error}</Message>;
+  if (c === undefined) return <p>Loading…</p>;
+  if (c === null)
+    return (
+      <Message kind="info">
+        The container was deleted. <a href="#/containers">Back to containers</a>
+      </Message>
+    );
+  const tabs: [Tab, string][] = [
+    ['overview', 'Overview'],
+    ['logs', 'Logs'],
+    ['console', 'Console'],
+    ['history', 'Action history'],
+  ];
+  return (
+    <section aria-labelledby="detail-title">
+      <p>
+        <a href="#/containers" onClick={(e) => (e.preventDefault(), onBack())}>
+          ‹ Containers
+        </a>
+      </p>
+      <div class="toolbar">
+        <h1 id="detail-title">{c.name}</h1>
+        <StatusBadge status={c.status} task={c.task_state} />
+        <span class="row-actions">
+          {ACTIONS.filter((a) => allowed(a, c)).map((a) => (
+            <button type="button" class="small" onClick={() => run(a)}>
+              {a.label}
+            </button>
+          ))}
+        </span>
+      </div>
+      {message && (
+        <Message kind={message.kind} onClose={() => setMessage(null)}>
+          {message.text}
+        </Message>
+      )}
+      <div role="tablist" class="tabs">
+        {tabs.map(([id, label]) => (
+          <button
+            type="button"
+            role="tab"
+            aria-selected={tab === id}
+            id={`tab-${id}`}
+            onClick={() => setTab(id)}
+          >
+            {label}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" aria-labelledby={`tab-${tab}`}>
+        {tab === 'overview' && <Overview c={c} />}
+        {tab === 'logs' && <Logs api={api} c={c} />}
+        {tab === 'history' && <History api={api} c={c} />}
+        {tab === 'console' && <ConsoleTab api={api} container={c} />}
+      </div>
+    </section>
+  );
+}
