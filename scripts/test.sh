@@ -16,6 +16,10 @@ if [ ! -x /usr/bin/zun ]; then
   echo "zun: installing the real client (Debian python3-zunclient) for the end-to-end tests..."
   apt_install python3-zunclient
 fi
+if [ ! -x /usr/bin/chromium ]; then
+  echo "zun: installing Debian chromium for the web console's browser tests..."
+  apt_install chromium
+fi
 
 if [ $# -eq 0 ]; then
   echo "zun: lint and format checks..."

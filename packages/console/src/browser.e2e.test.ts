@@ -1,0 +1,198 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { AioStack } from '../../../test/support/aio-stack';
+
+/** CONSOLE_SCREENSHOTS=docs/console writes the README's screenshots while the test runs. */
+const shots = process.env.CONSOLE_SCREENSHOTS;
+
+/**
+ * The web console in a real Chromium (Debian's, headless) against the stack `npm start` runs:
+ * what a person does, read from the page as they would see it.
+ */
+describe('web console in Chromium', () => {
+  const stack = new AioStack();
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+
+  const shot = async (name: string): Promise<void> => {
+    if (!shots) return;
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: path.join(shots, `${name}.png`) });
+  };
+  const signIn = async (user: 'admin' | 'demo'): Promise<void> => {
+    const env = user === 'admin' ? stack.env : stack.demoEnv;
+    await page.goto(`${base}/`);
+    // A test that failed half-way may have left a session behind.
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
+    await page.getByLabel('User name').fill(user);
+    await page.getByLabel('Password').fill(String(env.OS_PASSWORD));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: /^Containers/ }).waitFor();
+  };
+  const row = (name: string) => page.locator(`tr[data-name="${name}"]`);
+  /** The terminal's screen, one string per row, as xterm.js renders it. */
+  const screen = (): Promise<string[]> =>
+    page.$$eval('.xterm-rows > div', (rows) =>
+      rows.map((r) => (r.textContent ?? '').replace(/\u00a0/g, ' ').trimEnd()),
+    );
+  const typeIn = async (text: string): Promise<void> => {
+    await page.locator('.xterm-helper-textarea').focus();
+    await page.keyboard.type(text);
+    await page.keyboard.press('Enter');
+  };
+  const waitScreen = async (pred: (rows: string[]) => boolean, what: string): Promise<string[]> => {
+    const deadline = Date.now() + 15_000;
+    let rows: string[] = [];
+    while (Date.now() < deadline) {
+      rows = await screen();
+      if (pred(rows)) return rows;
+      await page.waitForTimeout(100);
+    }
+    throw new Error(`terminal never showed ${what}:\n${rows.join('\n')}`);
+  };
+
+  beforeAll(async () => {
+    await stack.start();
+    base = `http://127.0.0.1:${stack.ports.console}`;
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox'],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack.destroy();
+  });
+
+  it('npm start prints the console line and the console answers there', () => {
+    expect(stack.output).toContain(`zun: console  ${base}/`);
+  });
+
+  it('demo: wizard, live Running without reload, logs, terminal with resize, stop and delete', async () => {
+    const admins = await stack.zun('run', '--name', 'admins-only', 'busybox', 'sleep', '600');
+    expect(admins.code).toBe(0);
+    await signIn('demo');
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+    await page.getByRole('button', { name: '+ Create container' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('web1');
+    await page.getByLabel('Image (required)').fill('busybox');
+    await page.getByLabel('Command', { exact: true }).fill('sh -c "echo hello-from-logs; sleep 3600"');
+    await page.getByRole('tab', { name: '6. Miscellaneous' }).click();
+    await page.getByLabel('Environment (KEY=VALUE,KEY2=VALUE2)').fill('GREETING=hi');
+    await shot('create-wizard');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+
+    await row('web1').locator('[data-status="Running"]').waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
+      true,
+    );
+    // Row actions follow the state table: a Running container can be stopped, not started.
+    await expect(row('web1').getByRole('button', { name: 'Stop web1', exact: true }).isVisible()).resolves.toBe(true);
+    expect(await row('web1').getByRole('button', { name: 'Start web1', exact: true }).count()).toBe(0);
+    // Never another project's rows, never the admin pages.
+    expect(await row('admins-only').count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Hosts' }).count()).toBe(0);
+    await shot('containers');
+
+    await row('web1').getByRole('link', { name: 'web1' }).click();
+    await page.getByRole('heading', { name: 'web1' }).waitFor();
+    await shot('detail');
+    await page.getByRole('tab', { name: 'Logs' }).click();
+    await page.getByLabel('Container logs').getByText('hello-from-logs').waitFor();
+
+    await page.getByRole('tab', { name: 'Console' }).click();
+    await page.getByTestId('console-state').getByText('Connected').waitFor({ timeout: 20_000 });
+    await typeIn('echo hi');
+    await waitScreen((rows) => rows.some((r) => r === 'hi'), '"hi"');
+    await typeIn('stty size');
+    const before = await waitScreen((rows) => rows.some((r) => /^\d+ \d+$/.test(r)), 'a size');
+    const size1 = before.find((r) => /^\d+ \d+$/.test(r));
+    await shot('console');
+    await page.setViewportSize({ width: 900, height: 600 });
+    await page.waitForTimeout(500);
+    await typeIn('clear; stty size');
+    const after = await waitScreen(
+      (rows) => rows.some((r) => /^\d+ \d+$/.test(r) && r !== size1),
+      'a new size',
+    );
+    const [rows2, cols2] = after
+      .find((r) => /^\d+ \d+$/.test(r) && r !== size1)!
+      .split(' ')
+      .map(Number);
+    const [rows1, cols1] = size1!.split(' ').map(Number);
+    expect(cols2).toBeLessThan(cols1);
+    expect(rows2).toBeLessThan(rows1);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await typeIn('exit');
+    await page.getByTestId('console-state').getByText('Session ended').waitFor();
+
+    await page.getByRole('link', { name: '‹ Containers' }).click();
+    await row('web1').getByRole('button', { name: 'Stop web1', exact: true }).click();
+    await row('web1').locator('[data-status="Stopped"]').waitFor({ timeout: 30_000 });
+    await row('web1').getByRole('button', { name: 'Delete web1', exact: true }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await row('web1').waitFor({ state: 'detached', timeout: 30_000 });
+
+    // The admin pages answer the demo user with a refusal, not a broken page.
+    await page.goto(`${base}/#/admin/hosts`);
+    await page.getByText('The admin pages are for administrators.').waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  it("admin: all projects' containers, hosts, services; a revoked session goes back to sign-in", async () => {
+    const demos = await stack.zun('run', '--name', 'demos', 'busybox', 'sleep', '600', { demo: true });
+    expect(demos.code).toBe(0);
+    await signIn('admin');
+    await page.getByRole('link', { name: 'All containers' }).click();
+    await row('demos').waitFor();
+    await row('admins-only').waitFor();
+    await shot('admin-containers');
+    await page.getByRole('link', { name: 'Hosts' }).click();
+    await page
+      .locator(`[data-host="${stack.host}"]`)
+      .getByText(/Memory: \d+ \/ \d+ MiB/)
+      .waitFor();
+    await shot('admin-hosts');
+    await page.getByRole('link', { name: 'Services' }).click();
+    const compute = page.locator(`tr[data-service="${stack.host}/zun-compute"]`);
+    await compute.getByRole('button', { name: 'Disable' }).click();
+    await compute.getByText('disabled (disabled from the console)').waitFor();
+    await compute.getByRole('button', { name: 'Enable' }).click();
+    await compute.getByText('enabled').waitFor();
+    await shot('admin-services');
+
+    // Revoked behind the page's back (as `openstack token revoke` or an expiry would).
+    const token = await page.evaluate(
+      () => JSON.parse(sessionStorage.getItem('zun-console-session')!).token as string,
+    );
+    const revoked = await fetch(`${base}/identity/v3/auth/tokens`, {
+      method: 'DELETE',
+      headers: { 'X-Auth-Token': token, 'X-Subject-Token': token },
+    });
+    expect(revoked.status).toBe(204);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.getByText('Your session has expired or was revoked. Please sign in again.').waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  it('zun-wsproxy accepts the console origin and still refuses others', async () => {
+    // The origin check comes before the token's: a refused origin never gets the upgrade.
+    const tryOrigin = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${stack.ports.wsproxy}/?token=x&uuid=y`, { origin });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('upgrade', () => resolve(101));
+        ws.on('error', () => undefined);
+      });
+    expect(await tryOrigin('http://evil.example')).toBe(403);
+    expect(await tryOrigin(base)).toBe(101);
+  });
+});
