@@ -94,7 +94,9 @@ describe('web console in Chromium', () => {
       true,
     );
     // Row actions follow the state table: a Running container can be stopped, not started.
-    await expect(row('web1').getByRole('button', { name: 'Stop web1', exact: true }).isVisible()).resolves.toBe(true);
+    await expect(
+      row('web1').getByRole('button', { name: 'Stop web1', exact: true }).isVisible(),
+    ).resolves.toBe(true);
     expect(await row('web1').getByRole('button', { name: 'Start web1', exact: true }).count()).toBe(0);
     // Never another project's rows, never the admin pages.
     expect(await row('admins-only').count()).toBe(0);
