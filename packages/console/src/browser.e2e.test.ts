@@ -1,5 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { AioStack } from '../../../test/support/aio-stack';
@@ -183,6 +184,38 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByText('Your session has expired or was revoked. Please sign in again.').waitFor();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  it('switches between the projects of a user with several', async () => {
+    // A second project for demo, written as an operator's identity tooling would.
+    const secrets = JSON.parse(readFileSync(path.join(stack.state, 'secrets.json'), 'utf8')) as {
+      dbPassword: string;
+    };
+    const db = new Client({
+      host: '127.0.0.1',
+      port: Number(stack.ports.pg),
+      user: 'zun',
+      password: secrets.dbPassword,
+      database: 'zun',
+    });
+    await db.connect();
+    await db.query(`INSERT INTO projects (id, name, domain_id, enabled, created_at, updated_at)
+      SELECT 'console-shared', 'shared', domain_id, true, now(), now() FROM projects WHERE name = 'demo'`);
+    await db.query(`INSERT INTO role_assignments (user_id, project_id, role_id, created_at, updated_at)
+      SELECT user_id, 'console-shared', role_id, now(), now() FROM role_assignments
+      WHERE user_id = (SELECT id FROM users WHERE name = 'demo') LIMIT 1`);
+    await db.end();
+
+    const mine = await stack.zun('create', '--name', 'switch-me', 'busybox', 'sleep', '600', { demo: true });
+    expect(mine.code).toBe(0);
+    await signIn('demo');
+    await row('switch-me').waitFor();
+    const project = page.getByLabel('Project', { exact: true });
+    await project.selectOption({ label: 'shared' });
+    await page.getByText('No containers yet.').waitFor();
+    expect(await row('switch-me').count()).toBe(0);
+    await project.selectOption({ label: 'demo' });
+    await row('switch-me').waitFor();
   });
 
   it('zun-wsproxy accepts the console origin and still refuses others', async () => {

@@ -155,7 +155,11 @@ function Shell({
         <span class="who">
           <label>
             Project{' '}
-            <select value={session.project.id} onChange={(e) => change(e.currentTarget.value)}>
+            <select
+              aria-label="Project"
+              value={session.project.id}
+              onChange={(e) => change(e.currentTarget.value)}
+            >
               {projects.map((p) => (
                 <option value={p.id}>{p.name}</option>
               ))}
