@@ -5,6 +5,8 @@ import { followContainers, type ContainerView } from './events';
 import { Message, StatusBadge, short } from './ui';
 
 const PAGE_SIZE = 50;
+/** One collator for every comparison: String.localeCompare may set one up per call. */
+const collator = new Intl.Collator(undefined, { numeric: true });
 type SortKey = 'name' | 'uuid' | 'image' | 'status' | 'task_state' | 'project_id';
 const STATUSES = [
   'Creating',
@@ -104,7 +106,7 @@ export function ContainersPage({
     const { key, dir } = sort;
     list.sort(
       (a, b) =>
-        dir * String(a[key] ?? '').localeCompare(String(b[key] ?? '')) || a.uuid.localeCompare(b.uuid),
+        dir * collator.compare(String(a[key] ?? ''), String(b[key] ?? '')) || (a.uuid < b.uuid ? -1 : 1),
     );
     return list;
   }, [rows, search, status, sort]);
