@@ -1,0 +1,149 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createLogger, listen, loadConfig } from '@zun/common';
+import { startConsole, type RunningConsole } from './server';
+
+/**
+ * zun-console's server on a real port: static files, and /v1 + /identity forwarded to an
+ * upstream that records what reached it (standing in for zun-api, whose side the e2e test covers).
+ */
+describe('zun-console server', () => {
+  const seen: {
+    method: string;
+    url: string;
+    token: string | undefined;
+    host: string | undefined;
+    body: string;
+  }[] = [];
+  let upstream: http.Server;
+  let upstreamPort: number;
+  let consoleServer: RunningConsole;
+  const publicDir = mkdtempSync(path.join(tmpdir(), 'console-public-'));
+  const logger = createLogger('zun-console-test', { debug: false, format: 'json' });
+
+  const start = (apiUrl: string): Promise<RunningConsole> =>
+    startConsole(
+      loadConfig({ ZUN_CONFIG: '/dev/null', ZUN_CONSOLE_PORT: '0', ZUN_CONSOLE_API_URL: apiUrl }),
+      logger,
+      publicDir,
+    );
+
+  const rawStatus = (rawPath: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const u = new URL(consoleServer.url);
+      http
+        .get({ host: u.hostname, port: u.port, path: rawPath }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject);
+    });
+
+  beforeAll(async () => {
+    writeFileSync(path.join(publicDir, 'index.html'), '<!doctype html><title>console</title>');
+    writeFileSync(path.join(publicDir, 'app.js'), 'export {};');
+    const up = await listen(
+      (req, res) => {
+        let body = '';
+        req.on('data', (d: Buffer) => (body += d.toString()));
+        req.on('end', () => {
+          seen.push({
+            method: req.method ?? '',
+            url: req.url ?? '',
+            token: req.headers['x-auth-token'] as string | undefined,
+            host: req.headers.host,
+            body,
+          });
+          if (req.url === '/v1/containers/events') {
+            // A stream that writes one event and stays open, as the API's does.
+            res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+            res.write('event: ready\ndata: {}\n\n');
+            return;
+          }
+          res.writeHead(409, { 'Content-Type': 'application/json', 'X-Openstack-Request-Id': 'req-1' });
+          res.end(JSON.stringify({ errors: [{ detail: 'busy' }] }));
+        });
+      },
+      0,
+      '127.0.0.1',
+    );
+    upstream = up.server;
+    upstreamPort = up.port;
+    consoleServer = await start(`http://127.0.0.1:${upstreamPort}`);
+  });
+  afterAll(async () => {
+    await consoleServer?.stop(100);
+    upstream?.closeAllConnections();
+    await new Promise((r) => upstream?.close(r));
+  });
+
+  it('serves the app with its security headers, and nothing outside its folder', async () => {
+    const index = await fetch(`${consoleServer.url}/`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${consoleServer.url}/app.js`)).headers.get('content-type')).toContain(
+      'text/javascript',
+    );
+    expect((await fetch(`${consoleServer.url}/missing.js`)).status).toBe(404);
+    // Sent raw (fetch would normalise the path first): encoded slashes and dots stay inside.
+    for (const raw of ['/..%2f..%2fetc%2fpasswd', '/%2e%2e/%2e%2e/etc/passwd', '/../../etc/passwd']) {
+      expect(await rawStatus(raw)).toBe(404);
+    }
+    expect((await fetch(`${consoleServer.url}/healthcheck`)).status).toBe(200);
+  });
+
+  it('forwards API calls unchanged (method, path, query, token, body, status, headers)', async () => {
+    const r = await fetch(`${consoleServer.url}/v1/containers/abc/stop?timeout=3`, {
+      method: 'POST',
+      headers: { 'X-Auth-Token': 'tok', 'Content-Type': 'application/json' },
+      body: '{"a":1}',
+    });
+    expect(r.status).toBe(409);
+    expect(r.headers.get('x-openstack-request-id')).toBe('req-1');
+    expect(await r.json()).toEqual({ errors: [{ detail: 'busy' }] });
+    expect(seen.at(-1)).toEqual({
+      method: 'POST',
+      url: '/v1/containers/abc/stop?timeout=3',
+      token: 'tok',
+      host: `127.0.0.1:${upstreamPort}`,
+      body: '{"a":1}',
+    });
+    await fetch(`${consoleServer.url}/identity/v3/auth/tokens`, { method: 'POST', body: '{}' });
+    expect(seen.at(-1)?.url).toBe('/identity/v3/auth/tokens');
+    // Only /v1 and /identity themselves: /v1x is the app's (a 404 here), not the API's.
+    const before = seen.length;
+    expect((await fetch(`${consoleServer.url}/v1x`)).status).toBe(404);
+    expect(seen.length).toBe(before);
+  });
+
+  it('passes an event stream through as it is written, not when it ends', async () => {
+    const abort = new AbortController();
+    const r = await fetch(`${consoleServer.url}/v1/containers/events`, { signal: abort.signal });
+    expect(r.headers.get('content-type')).toBe('text/event-stream');
+    const reader = r.body!.getReader();
+    const first = await Promise.race([
+      reader.read(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no event within 2 s')), 2_000)),
+    ]);
+    expect(new TextDecoder().decode(first.value)).toContain('event: ready');
+    abort.abort();
+  });
+
+  it("answers 502 in Zun's error envelope when zun-api does not answer", async () => {
+    const closed = await listen(() => undefined, 0, '127.0.0.1');
+    const deadPort = closed.port;
+    await new Promise((r) => closed.server.close(r));
+    const orphan = await start(`http://127.0.0.1:${deadPort}`);
+    try {
+      const r = await fetch(`${orphan.url}/v1/containers`);
+      expect(r.status).toBe(502);
+      const body = (await r.json()) as { errors: { detail: string }[] };
+      expect(body.errors[0].detail).toContain(`zun-api does not answer at http://127.0.0.1:${deadPort}`);
+    } finally {
+      await orphan.stop(100);
+    }
+  });
+});
