@@ -132,6 +132,16 @@ describe('zun-console server', () => {
     abort.abort();
   });
 
+  it('ends open event streams when it stops instead of waiting for them', async () => {
+    const own = await start(`http://127.0.0.1:${upstreamPort}`);
+    const r = await fetch(`${own.url}/v1/containers/events`);
+    expect(r.status).toBe(200);
+    const t0 = Date.now();
+    await own.stop(20_000);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await r.body?.cancel().catch(() => undefined);
+  });
+
   it("answers 502 in Zun's error envelope when zun-api does not answer", async () => {
     const closed = await listen(() => undefined, 0, '127.0.0.1');
     const deadPort = closed.port;

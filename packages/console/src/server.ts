@@ -44,10 +44,11 @@ export async function startConsole(
     throw new Error(`the console is not built (no ${publicDir}/index.html): run npm run build`);
   }
   const api = new URL(config.console.apiUrl);
+  const streams = new Set<ServerResponse>();
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     if (API_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))) {
-      forward(req, res, api, logger);
+      forward(req, res, api, logger, streams);
     } else if (url === '/healthcheck') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
     } else {
@@ -61,12 +62,20 @@ export async function startConsole(
   return {
     url,
     async stop(graceMs = config.gracefulShutdownTimeout * 1000) {
+      // Event streams never end by themselves: they would hold the drain for its whole grace.
+      for (const res of streams) res.end();
       await drain.closeWithin(graceMs);
     },
   };
 }
 
-function forward(req: IncomingMessage, res: ServerResponse, api: URL, logger: Logger): void {
+function forward(
+  req: IncomingMessage,
+  res: ServerResponse,
+  api: URL,
+  logger: Logger,
+  streams: Set<ServerResponse>,
+): void {
   const headers = { ...req.headers, host: api.host };
   const upstream = http.request(
     {
@@ -80,7 +89,11 @@ function forward(req: IncomingMessage, res: ServerResponse, api: URL, logger: Lo
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       // Event streams must reach the browser as they are written, not when a buffer fills.
-      if (String(answer.headers['content-type']).startsWith('text/event-stream')) res.flushHeaders();
+      if (String(answer.headers['content-type']).startsWith('text/event-stream')) {
+        res.flushHeaders();
+        streams.add(res);
+        res.once('close', () => streams.delete(res));
+      }
       answer.pipe(res);
     },
   );
