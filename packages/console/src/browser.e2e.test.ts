@@ -119,6 +119,11 @@ describe('web console in Chromium', () => {
     expect(await row('admins-only').count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Hosts' }).count()).toBe(0);
     await shot('containers');
+    // A narrow window: the page itself never scrolls sideways (the table scrolls in its box).
+    await page.setViewportSize({ width: 420, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot('containers-narrow');
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await row('web1').getByRole('link', { name: 'web1' }).click();
     await page.getByRole('heading', { name: 'web1' }).waitFor();
