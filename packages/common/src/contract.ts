@@ -29,6 +29,8 @@ export interface ContainerChange {
   op: 'insert' | 'update' | 'delete';
   uuid: string;
   project_id: string;
+  /** CONTAINER_TYPE: capsules and their parts are not containers to /v1/containers. */
+  container_type: number;
 }
 export const COMPUTE_BINARY = 'zun-compute';
 export const SERVICE_TOKEN_HEADER = 'x-zun-service-token';

@@ -144,6 +144,20 @@ describe('GET /v1/containers/events (server-sent events fed by PostgreSQL NOTIFY
       (e) => e.data.uuid === uuid && e.data.status_detail === 'written by hand',
     );
     expect(seen.at - wrote).toBeLessThan(1_000);
+    // A capsule's part is not a container to /v1/containers, nor to the stream.
+    const again = new Client({ connectionString: db.url });
+    await again.connect();
+    await again.query('UPDATE containers SET container_type = 2 WHERE uuid = $1', [uuid]);
+    await again.query("UPDATE containers SET status_detail = 'a member now' WHERE uuid = $1", [uuid]);
+    // Longer than the stream's batching, so the change would have been sent on its own.
+    await new Promise((r) => setTimeout(r, 500));
+    await again.query(
+      "UPDATE containers SET container_type = 0, status_detail = 'plain again' WHERE uuid = $1",
+      [uuid],
+    );
+    await again.end();
+    await demo.waitFor((e) => e.data.uuid === uuid && e.data.status_detail === 'plain again');
+    expect(demo.events.some((e) => e.data.status_detail === 'a member now')).toBe(false);
     await stack.call('DELETE', `/v1/containers/${uuid}?force=True`, { user: 'admin' });
   });
 

@@ -1,6 +1,12 @@
 import { Client } from 'pg';
 import { Op } from 'sequelize';
-import { CONTAINER_EVENTS_CHANNEL, Container, type ContainerChange, type Logger } from '@zun/common';
+import {
+  CONTAINER_EVENTS_CHANNEL,
+  CONTAINER_TYPE,
+  Container,
+  type ContainerChange,
+  type Logger,
+} from '@zun/common';
 import type { RequestContext } from '../identity/context';
 
 /** One open event stream: whose it is, what it may see, and where its events go. */
@@ -80,6 +86,8 @@ export class ContainerEventHub {
     } catch {
       return;
     }
+    // The stream shows what GET /v1/containers lists: capsules and their parts are not there.
+    if (change.container_type !== CONTAINER_TYPE.container) return;
     this.pending.set(change.uuid, change);
     this.flushTimer ??= setTimeout(() => void this.flush(), this.batchMs);
   }

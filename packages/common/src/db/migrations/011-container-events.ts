@@ -2,7 +2,7 @@ import { QueryInterface } from 'sequelize';
 
 /**
  * Every committed change of a container row (insert, update, delete) is announced on the
- * channel CONTAINER_EVENTS_CHANNEL (contract.ts) with `{"op","uuid","project_id"}`, whoever
+ * channel CONTAINER_EVENTS_CHANNEL (contract.ts) with `{"op","uuid","project_id","container_type"}`, whoever
  * wrote it (API, agents, reconcile). A trigger rather than NOTIFYs in the code, because rows
  * change in dozens of places; PostgreSQL delivers it only if the transaction commits.
  */
@@ -13,7 +13,8 @@ export async function up(q: QueryInterface): Promise<void> {
     BEGIN
       IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
       PERFORM pg_notify('zun_container_events',
-        json_build_object('op', lower(TG_OP), 'uuid', r.uuid, 'project_id', r.project_id)::text);
+        json_build_object('op', lower(TG_OP), 'uuid', r.uuid, 'project_id', r.project_id,
+          'container_type', r.container_type)::text);
       RETURN NULL;
     END $$ LANGUAGE plpgsql`);
   await q.sequelize.query(`
