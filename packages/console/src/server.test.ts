@@ -21,6 +21,8 @@ describe('zun-console server', () => {
   let upstreamPort: number;
   let consoleServer: RunningConsole;
   const publicDir = mkdtempSync(path.join(tmpdir(), 'console-public-'));
+  // Quiet unless asked for (ZUN_TEST_LOG_LEVEL), as the other test stacks.
+  process.env.ZUN_LOG_LEVEL = process.env.ZUN_TEST_LOG_LEVEL ?? 'error';
   const logger = createLogger('zun-console-test', { debug: false, format: 'json' });
 
   const start = (apiUrl: string): Promise<RunningConsole> =>
