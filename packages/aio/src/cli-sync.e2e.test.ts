@@ -128,19 +128,20 @@ describe('zun top / stats / cp / commit / list through the real CLI', () => {
     await stack.waitStatus('cli-from-commit', 'Stopped');
     expect((await zun('logs', 'cli-from-commit')).out).toContain('baked');
 
+    // A name without a registry host goes to the project's namespace of the default registry
+    // (safe commit: no project can overwrite another's images), pushed there.
     const local = `zun-cli-local-${tag}`;
-    images.push(`${local}:v1`);
+    const project = String((await stack.show('cli-sync')).project_id);
+    images.push(`${REGISTRY}/${project}/${local}:v1`);
     expect((await zun('commit', 'cli-sync', `${local}:v1`)).code).toBe(0);
     const until = Date.now() + 60_000;
-    let labels = '';
-    while (Date.now() < until && !labels) {
-      try {
-        labels = docker('image', 'inspect', '--format', '{{json .Config.Labels}}', `${local}:v1`);
-      } catch {
-        await new Promise((res) => setTimeout(res, 300));
-      }
+    let nsTags: string[] = [];
+    while (Date.now() < until && !nsTags.includes('v1')) {
+      const res = await fetch(`http://${REGISTRY}/v2/${project}/${local}/tags/list`);
+      if (res.ok) nsTags = ((await res.json()) as { tags: string[] | null }).tags ?? [];
+      else await new Promise((res2) => setTimeout(res2, 300));
     }
-    expect(JSON.parse(labels)).toMatchObject({ 'org.openstack.zun.managed': 'false' });
+    expect(nsTags).toContain('v1');
     // Both commits are in the audit trail, each with a successful compute event.
     const actions = await zun('action-list', 'cli-sync');
     const commits = [...actions.out.matchAll(/\|\s*(req-[0-9a-f-]{36})\s*\|\s*commit\s*\|/g)].map(
