@@ -194,6 +194,11 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     await waitUntil('the stop to run again', async () => (await tasksOf(slow)).at(-1)?.state === 'running');
     await killAgent();
     await startAgent();
+    // Recovery runs as the agent starts; under load its write may land just after the start line.
+    await waitUntil(
+      'the recovery to fail the slow stop',
+      async () => (await tasksOf(slow)).at(-1)?.state !== 'running',
+    );
     const [slowTask] = (await tasksOf(slow)).slice(-1);
     expect(slowTask).toEqual(
       expect.objectContaining({

@@ -397,6 +397,9 @@ describe('capsules in the agent (real engine, real PostgreSQL)', () => {
       return task.state === 'done';
     });
     const [member] = await partsOf(uuid);
+    // Under load the member may exit just after the create's roll-up: the events or the
+    // reconcile then take the capsule to Error within seconds.
+    await waitUntil('the capsule to leave Running', async () => (await rowOf(uuid))?.status !== 'Running');
     expect(await rowOf(uuid)).toMatchObject({
       status: 'Error',
       status_reason: `Capsule member ${String(member.name)} (${String(member.uuid)}) exited with code 4 and its restart policy (no) does not restart it`,
