@@ -30,6 +30,7 @@ import {
 } from './schemas';
 import { containerView } from './views';
 import { containerEvents } from './events';
+import { waitForStatusChange, waitRequest } from './wait';
 import type { ContainerEventHub } from '../../events/container-events';
 import type { ApiVersion } from '../../api-version';
 
@@ -93,7 +94,16 @@ export function containersRouter(
     if (parseBool('all_projects', q.all_projects, false) && !req.context.isAdmin) {
       throw new NotAllowedError("Policy doesn't allow container:get_one_all_projects to be performed.");
     }
-    const c = await findContainer(req.params.ident, req.context, 'get_one');
+    const wait = waitRequest(q);
+    const c = wait
+      ? await waitForStatusChange(
+          events,
+          req.context,
+          req.params.ident,
+          wait,
+          new Promise((resolve) => res.on('close', () => resolve())),
+        )
+      : await findContainer(req.params.ident, req.context, 'get_one');
     res.json(containerView(c, req.context, baseUrl(req)));
   });
 
