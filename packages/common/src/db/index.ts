@@ -1,5 +1,4 @@
-import { Sequelize } from 'sequelize';
-import { SequelizeStorage, Umzug } from 'umzug';
+import { QueryTypes, Sequelize } from 'sequelize';
 import type { Logger } from '../logging';
 import { initComputeModels } from './models/compute';
 import { initContainerModels } from './models/container';
@@ -80,18 +79,27 @@ export async function migrate(sequelize: Sequelize, logger?: Logger): Promise<st
   });
 }
 
+/**
+ * Runs the migrations not yet recorded in `schema_migrations` (one row per applied migration, by
+ * name), in order, recording each once it is done. A runner of our own rather than a migration
+ * library: the ones at hand load a command-line front end with them, megabytes of modules that
+ * would stay resident in zun-api for a few statements at start-up.
+ */
 async function runMigrations(sequelize: Sequelize, logger?: Logger): Promise<string[]> {
-  const umzug = new Umzug({
-    migrations: MIGRATIONS.map(({ name, mod }) => ({
-      name,
-      up: async () => mod.up(sequelize.getQueryInterface()),
-      down: async () => mod.down(sequelize.getQueryInterface()),
-    })),
-    context: sequelize.getQueryInterface(),
-    storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
-    logger: undefined,
+  await sequelize.query(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR(255) NOT NULL UNIQUE, PRIMARY KEY (name))',
+  );
+  const rows = await sequelize.query<{ name: string }>('SELECT name FROM schema_migrations', {
+    type: QueryTypes.SELECT,
   });
-  const applied = await umzug.up();
-  if (applied.length && logger) logger.info('database migrated', { applied: applied.map((m) => m.name) });
-  return applied.map((m) => m.name);
+  const done = new Set(rows.map((r) => r.name));
+  const applied: string[] = [];
+  for (const { name, mod } of MIGRATIONS) {
+    if (done.has(name)) continue;
+    await mod.up(sequelize.getQueryInterface());
+    await sequelize.query('INSERT INTO schema_migrations (name) VALUES (:name)', { replacements: { name } });
+    applied.push(name);
+  }
+  if (applied.length && logger) logger.info('database migrated', { applied });
+  return applied;
 }
