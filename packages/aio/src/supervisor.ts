@@ -43,6 +43,8 @@ export class Daemon {
     private readonly logFile: string,
     private readonly say: (msg: string) => void,
     private readonly backoff: Backoff = DEFAULT_BACKOFF,
+    /** Node's own flags for the daemon (V8 heap sizing), before the script. */
+    private readonly nodeFlags: readonly string[] = [],
   ) {}
 
   get pid(): number | undefined {
@@ -56,7 +58,10 @@ export class Daemon {
 
   start(): void {
     const log = createWriteStream(this.logFile, { flags: 'a' });
-    const proc = spawn(process.execPath, [this.script], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...this.nodeFlags, this.script], {
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     proc.stdout?.pipe(log);
     proc.stderr?.pipe(log);
     const startedAt = Date.now();
