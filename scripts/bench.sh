@@ -25,6 +25,8 @@ for _ in $(seq 1 600); do grep -q ZUN_READY "$log" && break; kill -0 "$aio" || {
 
 run_bench() {
   BENCH_API_URL="http://127.0.0.1:$ZUN_API_PORT" \
+  BENCH_COMPUTE_URL="http://127.0.0.1:$ZUN_COMPUTE_LISTEN_PORT" \
+  BENCH_WSPROXY_URL="http://127.0.0.1:$ZUN_WSPROXY_PORT" \
   BENCH_ADMIN_PASSWORD=$(node -e "console.log(require('$ZUN_STATE/secrets.json').adminPassword)") \
     npx ts-node --transpile-only "bench/$1.ts"
 }
@@ -35,5 +37,6 @@ if [ $# -gt 0 ]; then
 fi
 if [ -f bench/scheduler.ts ]; then npx ts-node --transpile-only bench/scheduler.ts; fi
 run_bench containers
+run_bench overhead
 run_bench wsproxy
 run_bench glance
