@@ -12,11 +12,21 @@ openstack_up
 export ZUN_GLANCE_AUTH_URL="$ZUN_KEYSTONE_URL/v3" ZUN_GLANCE_API_SERVERS="$ZUN_GLANCE_URL" ZUN_GLANCE_PASSWORD=zun-secret
 
 export ZUN_API_PORT=${ZUN_API_PORT:-29517} ZUN_COMPUTE_LISTEN_PORT=${ZUN_COMPUTE_LISTEN_PORT:-29518} ZUN_PG_PORT=${ZUN_PG_PORT:-55435} ZUN_WSPROXY_PORT=${ZUN_WSPROXY_PORT:-29519} ZUN_CONSOLE_PORT=${ZUN_CONSOLE_PORT:-29520}
+# `npm run bench -- swarm`: a separate engine (never the main one, which a swarm would change),
+# with a second zun-compute on it, for bench/swarm.ts.
+swarm_engines="$ZUN_STATE/swarm-engines"
+if [[ " $* " == *" swarm "* ]]; then
+  export ZUN_DEFAULT_HOST=${ZUN_DEFAULT_HOST:-bench}
+  export BENCH_SWARM_SOCKET
+  BENCH_SWARM_SOCKET=$(ZUN_ENGINE_BASE=${ZUN_SWARM_ENGINE:-7} bash scripts/engines.sh up 1 "$swarm_engines" | tail -1)
+  export ZUN_EXTRA_ENGINES=$BENCH_SWARM_SOCKET BENCH_SWARM_HOST="$ZUN_DEFAULT_HOST-2"
+fi
 log="$ZUN_STATE/aio.out"
 setsid node packages/aio/dist/main.js > "$log" 2>&1 &
 aio=$!
 cleanup() {
   kill -INT "$aio" 2>/dev/null && wait "$aio" 2>/dev/null || true
+  bash scripts/engines.sh down "$swarm_engines"
   openstack_down
   release
 }
