@@ -194,8 +194,12 @@ async function fleetStats(s: Stack): Promise<Record<string, number>> {
     missed: number;
     maxGapMs: number;
     durationsMs: number[];
+    event_loop_delay_p99_ms: number;
+    event_loop_delay_max_ms: number;
   };
   return {
+    fleet_event_loop_delay_p99_ms: Math.round(st.event_loop_delay_p99_ms * 10) / 10,
+    fleet_event_loop_delay_max_ms: Math.round(st.event_loop_delay_max_ms * 10) / 10,
     beats: st.beats,
     failures: st.failures,
     missed: st.missed,

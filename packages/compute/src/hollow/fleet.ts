@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Client } from 'pg';
 import type { Sequelize } from 'sequelize';
 import { TASK_CHANNEL, listen, type Logger, type ZunConfig } from '@zun/common';
@@ -67,6 +68,8 @@ export class HollowFleet {
   private listener: Client | null = null;
   readonly heartbeats: HeartbeatStats = { beats: 0, failures: 0, missed: 0, maxGapMs: 0, durationsMs: [] };
   registrationMs = 0;
+  /** The fleet process's own event-loop delay: a late heartbeat is either this or the database. */
+  readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
 
   constructor(
     private readonly config: ZunConfig,
@@ -82,6 +85,7 @@ export class HollowFleet {
     const refusal = hollowFleetRefusal(process.env);
     if (refusal) throw new Error(refusal);
     await this.listen();
+    this.loopDelay.enable();
     const names = Array.from(
       { length: opts.count },
       (_, i) => `${opts.prefix}-${String(i + 1).padStart(4, '0')}`,
@@ -107,6 +111,7 @@ export class HollowFleet {
   }
 
   resetStats(): void {
+    this.loopDelay.reset();
     Object.assign(this.heartbeats, { beats: 0, failures: 0, missed: 0, maxGapMs: 0, durationsMs: [] });
   }
 
