@@ -65,13 +65,13 @@ function stopChild(child: ChildProcess): Promise<void> {
 export async function startStack(o: StackOptions): Promise<Stack> {
   rmSync(o.state, { recursive: true, force: true });
   mkdirSync(o.state, { recursive: true });
-  // Connections: the API's pool (20), the fleet's pool (40) and its LISTEN, the bench's own.
+  // Connections: the API's pool (20), the fleet's pool and its LISTEN, the bench's own.
   const pg = await LocalPostgres.create({
     dataDir: path.join(o.state, 'pg'),
     user: 'zun',
     password: PASSWORD,
     port: o.pgPort,
-    flags: ['-c', 'max_connections=200', '-c', 'shared_buffers=256MB', '-c', 'track_io_timing=on'],
+    flags: ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 'track_io_timing=on'],
   });
   await pg.initialise();
   await pg.start();
@@ -131,6 +131,10 @@ disk = -1
       ZUN_HOLLOW_FLEET: 'bench',
       ZUN_HOLLOW_COUNT: String(o.hosts),
       ZUN_HOLLOW_PREFIX: 'hollow',
+      // One pool for every host (the models are bound to one): as large as a real agent's (40)
+      // would starve it, since each running task holds two connections and heartbeats queue
+      // behind them; 500 real agents would hold 40 each.
+      ZUN_HOLLOW_POOL: '150',
       // Hollow hosts log only trouble: 500 hosts' routine lines would cost more than they do.
       ZUN_LOG_LEVEL: 'warn',
     },

@@ -336,10 +336,13 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
 
 async function main(): Promise<void> {
   const runs: Record<string, unknown>[] = [];
-  for (const [i, n] of SIZES.entries()) runs.push(await runSize(n, i));
   const out = path.join(__dirname, 'results', 'scale.json');
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), runs }, null, 2)}\n`);
+  for (const [i, n] of SIZES.entries()) {
+    runs.push(await runSize(n, i));
+    // Written after each size: a long run cut short still leaves what it measured.
+    writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), runs }, null, 2)}\n`);
+  }
   process.stdout.write(`results in ${out}\n`);
 }
 
