@@ -37,7 +37,13 @@ async function main(): Promise<void> {
     if (req.method === 'GET' && req.url === '/stats') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
-        JSON.stringify({ hosts: fleet.size, registration_ms: fleet.registrationMs, ...fleet.heartbeats }),
+        JSON.stringify({
+          hosts: fleet.size,
+          registration_ms: fleet.registrationMs,
+          ...fleet.heartbeats,
+          event_loop_delay_p99_ms: fleet.loopDelay.percentile(99) / 1e6,
+          event_loop_delay_max_ms: fleet.loopDelay.max / 1e6,
+        }),
       );
       return;
     }
