@@ -5,6 +5,7 @@ import type { Sequelize } from 'sequelize';
 import { TASK_CHANNEL, listen, type Logger, type ZunConfig } from '@zun/common';
 import { readHostResources } from '../host/host-info';
 import { HostRegistration } from '../host/registration';
+import { LivenessConnection } from '../host/liveness';
 import { DockerImageDriver } from '../image/docker-image-driver';
 import { RegistrySources } from '../image/registry-source';
 import { ResourceTracker } from '../manager/claims';
@@ -37,6 +38,8 @@ export function hollowFleetRefusal(env: NodeJS.ProcessEnv): string | null {
     : `hollow compute hosts simulate their engine and exist for scale benchmarks only: set ${HOLLOW_SWITCH}=bench to run them`;
 }
 
+const HOSTS_PER_LIVENESS = 50;
+
 export interface FleetOptions {
   count: number;
   /** Host names are `<prefix>-0001`, `<prefix>-0002`, ... */
@@ -66,6 +69,7 @@ interface HollowHost {
 export class HollowFleet {
   private readonly hosts = new Map<string, HollowHost>();
   private listener: Client | null = null;
+  private liveness: LivenessConnection[] = [];
   readonly heartbeats: HeartbeatStats = { beats: 0, failures: 0, missed: 0, maxGapMs: 0, durationsMs: [] };
   registrationMs = 0;
   /** The fleet process's own event-loop delay: a late heartbeat is either this or the database. */
@@ -82,6 +86,11 @@ export class HollowFleet {
   }
 
   async start(opts: FleetOptions): Promise<void> {
+    const connections = Math.max(1, Math.ceil(opts.count / HOSTS_PER_LIVENESS));
+    this.liveness = Array.from(
+      { length: connections },
+      () => new LivenessConnection(this.config.database.connection),
+    );
     const refusal = hollowFleetRefusal(process.env);
     if (refusal) throw new Error(refusal);
     await this.listen();
@@ -108,6 +117,7 @@ export class HollowFleet {
     }
     await Promise.all([...this.hosts.values()].map((h) => h.runner.idle()));
     await this.listener?.end().catch(() => undefined);
+    await Promise.all(this.liveness.map((l) => l.close()));
   }
 
   resetStats(): void {
@@ -168,11 +178,14 @@ export class HollowFleet {
       availability,
     });
     const { server, port } = await listen(app, 0, config.compute.listenHost);
+    // Real agents beat on a connection each; here one serves HOSTS_PER_LIVENESS hosts.
+    const liveness = this.liveness[this.hosts.size % this.liveness.length];
     const registration = new HostRegistration(
       config,
       engine,
       `http://${config.compute.listenHost}:${port}`,
       this.logger,
+      liveness,
     );
     const applyLimits = (r: Awaited<ReturnType<typeof readHostResources>>): void =>
       tracker.setLimits({ cpu: r.cpuLimit, memory: r.memLimit, disk: r.diskLimit });
@@ -195,13 +208,15 @@ export class HollowFleet {
         const began = Date.now();
         try {
           await registration.heartbeat();
-          applyLimits(await registration.refreshNode());
         } catch (err) {
           this.heartbeats.failures++;
           throw err;
         }
         this.beat(host, began, c.heartbeatInterval * 1000);
       }),
+      every('heartbeat_interval (host refresh)', c.heartbeatInterval, async () =>
+        applyLimits(await registration.refreshNode()),
+      ),
       every('sync_container_state_interval', c.syncContainerStateInterval, () => sync.reconcile()),
       every('task_poll_interval', c.taskPollInterval, () => runner.wake()),
     );

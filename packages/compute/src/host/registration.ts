@@ -3,6 +3,7 @@ import { literal } from 'sequelize';
 import { COMPUTE_BINARY, ComputeNode, Service, type Logger, type ZunConfig } from '@zun/common';
 import type { EngineClient } from '../docker/engine';
 import { readHostResources, type HostResources } from './host-info';
+import type { LivenessConnection } from './liveness';
 
 /**
  * The agent's presence in the database: its service row (heartbeats, endpoint the API calls)
@@ -14,6 +15,8 @@ export class HostRegistration {
     private readonly engine: EngineClient,
     private readonly endpoint: string,
     private readonly logger: Logger,
+    /** Beats on a connection of their own (see LivenessConnection); else through the pool. */
+    private readonly liveness: LivenessConnection | null = null,
   ) {}
 
   get host(): string {
@@ -41,6 +44,7 @@ export class HostRegistration {
    * per interval.
    */
   async heartbeat(): Promise<void> {
+    if (this.liveness) return this.liveness.beat(this.host);
     await Service.update(
       { last_seen_up: new Date(), report_count: literal('report_count + 1') },
       { where: { host: this.host, binary: COMPUTE_BINARY } },
