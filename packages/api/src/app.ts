@@ -2,6 +2,7 @@ import express, { type Request } from 'express';
 import type { Sequelize } from 'sequelize';
 import {
   MAX_ARCHIVE_BYTES,
+  createMetricsRegistry,
   GlanceClient,
   type ComputeAgentClient,
   type Logger,
@@ -10,6 +11,7 @@ import {
 import type { FilterScheduler } from '@zun/scheduler';
 import type { ComputeDeps } from './compute/deps';
 import { HostStateCache } from './compute/host-states';
+import { SchedulingMetrics } from './compute/scheduling-metrics';
 import { capsulesRouter } from './controllers/capsules/router';
 import type { ContainerEventHub } from './events/container-events';
 import { containersRouter } from './controllers/containers/router';
@@ -52,7 +54,8 @@ export function createApiApp(deps: ApiDeps): express.Express {
   app.set('etag', false);
   // Default query parser ("simple") keeps repeated keys as arrays, which then fail validation.
   app.use(requestId);
-  app.use(operationsRouter(deps.sequelize, logger));
+  const metrics = createMetricsRegistry('zun-api');
+  app.use(operationsRouter(deps.sequelize, logger, metrics));
 
   const baseUrl = (req: Request): string =>
     config.api.publicUrl?.replace(/\/+$/, '') ??
@@ -66,6 +69,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
     agents: deps.agents,
     glance: GlanceClient.fromConfig(config),
     logger,
+    scheduling: new SchedulingMetrics(metrics),
   };
 
   app.use('/identity', identityRouter({ config, provider: deps.identity, logger }));

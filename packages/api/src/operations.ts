@@ -14,8 +14,11 @@ import {
  * of every request (mount first), GET /metrics and GET /healthcheck (200 only when the database
  * answers, since the API can do nothing without it).
  */
-export function operationsRouter(sequelize: Sequelize, logger: Logger): Router {
-  const registry = createMetricsRegistry('zun-api');
+export function operationsRouter(
+  sequelize: Sequelize,
+  logger: Logger,
+  registry = createMetricsRegistry('zun-api'),
+): Router {
   const r = Router();
   r.use(httpObservability(registry, logger));
   r.get('/metrics', metricsHandler(registry));

@@ -11,6 +11,7 @@ import { DockerodeEngine, type EngineClient } from './docker/engine';
 import { DockerodeInteractive, type InteractiveEngine } from './docker/interactive';
 import type { HostResources } from './host/host-info';
 import { HostRegistration } from './host/registration';
+import { LivenessConnection } from './host/liveness';
 import { DockerImageDriver } from './image/docker-image-driver';
 import { GlanceImageDriver } from './image/glance-image-driver';
 import { RegistrySources } from './image/registry-source';
@@ -155,7 +156,8 @@ export async function startAgent(
   server.on('upgrade', (req, socket, head) => sessions.handleUpgrade(req, socket, head));
   const endpoint = config.compute.advertiseUrl ?? `http://${config.compute.listenHost}:${port}`;
 
-  const registration = new HostRegistration(config, eng, endpoint, logger);
+  const liveness = new LivenessConnection(config.database.connection);
+  const registration = new HostRegistration(config, eng, endpoint, logger, liveness);
   const limitsOf = (r: HostResources) => ({ cpu: r.cpuLimit, memory: r.memLimit, disk: r.diskLimit });
   const applyHost = (r: HostResources): void => {
     tracker.setLimits(limitsOf(r));
@@ -188,10 +190,13 @@ export async function startAgent(
       onError: (err) => logger.warn(`${what} failed`, { error: String(err) }),
     }).start();
   const jobs: PeriodicJob[] = [
-    every('heartbeat', 'heartbeat_interval', config.compute.heartbeatInterval, async () => {
-      await registration.heartbeat();
-      applyHost(await registration.refreshNode());
-    }),
+    // Apart, so a resource refresh waiting for a pooled connection never delays a beat.
+    every('heartbeat', 'heartbeat_interval', config.compute.heartbeatInterval, () =>
+      registration.heartbeat(),
+    ),
+    every('host refresh', 'heartbeat_interval', config.compute.heartbeatInterval, async () =>
+      applyHost(await registration.refreshNode()),
+    ),
     every(
       'periodic sync',
       'sync_container_state_interval',
@@ -248,6 +253,7 @@ export async function startAgent(
         http.cut();
       }
       await registration.markDown().catch(() => undefined);
+      await liveness.close();
       if (inTime) await sequelize.close();
       logger.info('zun-compute stopped', { host: config.host });
       return inTime;

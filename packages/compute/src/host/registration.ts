@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { literal } from 'sequelize';
 import { COMPUTE_BINARY, ComputeNode, Service, type Logger, type ZunConfig } from '@zun/common';
 import type { EngineClient } from '../docker/engine';
 import { readHostResources, type HostResources } from './host-info';
+import type { LivenessConnection } from './liveness';
 
 /**
  * The agent's presence in the database: its service row (heartbeats, endpoint the API calls)
@@ -13,6 +15,8 @@ export class HostRegistration {
     private readonly engine: EngineClient,
     private readonly endpoint: string,
     private readonly logger: Logger,
+    /** Beats on a connection of their own (see LivenessConnection); else through the pool. */
+    private readonly liveness: LivenessConnection | null = null,
   ) {}
 
   get host(): string {
@@ -35,10 +39,14 @@ export class HostRegistration {
     return resources;
   }
 
+  /**
+   * One UPDATE per beat: with hundreds of hosts every statement here is paid hundreds of times
+   * per interval.
+   */
   async heartbeat(): Promise<void> {
-    await Service.increment('report_count', { where: { host: this.host, binary: COMPUTE_BINARY } });
+    if (this.liveness) return this.liveness.beat(this.host);
     await Service.update(
-      { last_seen_up: new Date() },
+      { last_seen_up: new Date(), report_count: literal('report_count + 1') },
       { where: { host: this.host, binary: COMPUTE_BINARY } },
     );
   }

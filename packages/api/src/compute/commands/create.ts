@@ -9,6 +9,7 @@ import { recordAndQueue } from '../dispatch';
 import { generateContainerName } from '../names';
 import { placeOnHost, releaseQuietly } from '../placement';
 import { checkQuota } from '../quotas';
+import type { SchedulingStep } from '../scheduling-metrics';
 
 /**
  * POST /v1/containers: schedule in-process, then in one transaction insert the row (Creating),
@@ -24,7 +25,9 @@ export async function createContainer(
   p: CreateParams,
   run: boolean,
 ): Promise<Container> {
-  const hosts = await deps.hosts.get();
+  const timed = <T>(step: SchedulingStep, fn: () => Promise<T> | T): Promise<T> =>
+    deps.scheduling ? deps.scheduling.time(step, fn) : Promise.resolve(fn());
+  const hosts = await timed('snapshot', () => deps.hosts.get());
   if (p.requestedHost && !hosts.some((h) => h.hostname === p.requestedHost)) {
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
@@ -46,7 +49,7 @@ export async function createContainer(
     hints: p.hints,
     cpuPolicy: p.cpuPolicy,
   };
-  const result = deps.scheduler.schedule(hosts, spec);
+  const result = await timed('filter', () => deps.scheduler.schedule(hosts, spec));
   const values = {
     name: p.name ?? generateContainerName(),
     project_id: ctx.projectId,
@@ -108,7 +111,7 @@ export async function createContainer(
   if (!result.ok) return failedCreate(`There are not enough hosts available. ${result.explanation}`);
 
   const uuid = randomUUID();
-  const placed = await placeOnHost(deps, result.hosts, uuid, spec);
+  const placed = await timed('claim', () => placeOnHost(deps, result.hosts, uuid, spec));
   if (placed.host === null) {
     return failedCreate(`There are not enough hosts available. ${placed.explanation}`);
   }

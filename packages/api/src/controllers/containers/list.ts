@@ -5,6 +5,7 @@ import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
 import { afterMarker, pageQuery } from '../paging';
 import { LIST_FILTERS } from './schemas';
+import { VIEW_COLUMNS } from './views';
 
 const SORT_KEYS = new Set([
   'id',
@@ -92,6 +93,7 @@ export async function listContainers(
   const pageSize = Math.min(limit, config.api.maxLimit);
   // Plain rows: a list only renders them, and model instances cost CPU per row.
   const items = (await Container.findAll({
+    attributes: [...VIEW_COLUMNS],
     where: { [Op.and]: conditions },
     order,
     limit: pageSize,

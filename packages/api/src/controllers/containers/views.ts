@@ -6,6 +6,50 @@ import { links, pyDatetime } from '../format';
 /** Fields only admins see (policy container:get_one:<field>); absent, not null, for others. */
 const ADMIN_FIELDS = ['host', 'image_pull_policy', 'privileged', 'runtime'] as const;
 
+/**
+ * The columns containerView reads: a list selects only these, since parsing the columns it
+ * does not show (mounts, annotations, capsule volumes...) is most of a large page's cost.
+ */
+export const VIEW_COLUMNS = [
+  'id',
+  'uuid',
+  'name',
+  'project_id',
+  'user_id',
+  'image',
+  'command',
+  'entrypoint',
+  'status',
+  'status_reason',
+  'status_detail',
+  'task_state',
+  'cpu',
+  'memory',
+  'disk',
+  'environment',
+  'workdir',
+  'ports',
+  'hostname',
+  'labels',
+  'addresses',
+  'image_pull_policy',
+  'host',
+  'restart_policy',
+  'interactive',
+  'tty',
+  'image_driver',
+  'security_groups',
+  'auto_remove',
+  'runtime',
+  'auto_heal',
+  'privileged',
+  'healthcheck',
+  'cpu_policy',
+  'registry_id',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof Container)[];
+
 export function containerView(
   c: Container,
   ctx: RequestContext,
@@ -50,8 +94,21 @@ export function containerView(
     created_at: pyDatetime(c.created_at),
     updated_at: pyDatetime(c.updated_at),
   };
-  for (const f of ADMIN_FIELDS) {
-    if (!allowed(ctx, `container:get_one:${f}`)) delete view[f];
-  }
+  for (const f of hiddenFields(ctx)) delete view[f];
   return view;
+}
+
+/**
+ * The admin-only fields this caller may not see. The rules depend on the caller alone, so they
+ * are evaluated once per request (a list renders up to `max_limit` rows with the same answer).
+ */
+const hiddenByRequest = new WeakMap<RequestContext, readonly string[]>();
+
+function hiddenFields(ctx: RequestContext): readonly string[] {
+  let hidden = hiddenByRequest.get(ctx);
+  if (!hidden) {
+    hidden = ADMIN_FIELDS.filter((f) => !allowed(ctx, `container:get_one:${f}`));
+    hiddenByRequest.set(ctx, hidden);
+  }
+  return hidden;
 }

@@ -1,0 +1,175 @@
+/**
+ * The stack of the control-plane scale bench (bench/scale.ts): a fresh embedded PostgreSQL, a
+ * real zun-api process and one process of hollow compute hosts (packages/compute/src/hollow/),
+ * all on the bench's own ports and state folder, torn down after each run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client } from 'pg';
+import { LocalPostgres } from '../packages/aio/src/local-postgres';
+
+const repo = path.resolve(__dirname, '..');
+
+export interface StackOptions {
+  state: string;
+  pgPort: number;
+  apiPort: number;
+  hosts: number;
+  heartbeatInterval: number;
+}
+
+export interface Stack {
+  apiUrl: string;
+  adminPassword: string;
+  fleetUrl: string;
+  db: Client;
+  registrationMs: number;
+  stop(): Promise<void>;
+}
+
+const PASSWORD = 'scale-bench';
+
+function daemon(script: string, env: NodeJS.ProcessEnv, log: string): ChildProcess {
+  const child = spawn(process.execPath, [path.join(repo, script)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = createWriteStream(log);
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  return child;
+}
+
+async function waitFor(what: string, ok: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await ok().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not come up in ${ms} ms`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  rmSync(o.state, { recursive: true, force: true });
+  mkdirSync(o.state, { recursive: true });
+  // Connections: the API's pool (20), the fleet's pool and its LISTEN, the bench's own.
+  const pg = await LocalPostgres.create({
+    dataDir: path.join(o.state, 'pg'),
+    user: 'zun',
+    password: PASSWORD,
+    port: o.pgPort,
+    flags: ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 'track_io_timing=on'],
+  });
+  await pg.initialise();
+  await pg.start();
+  const admin = new Client({
+    host: '127.0.0.1',
+    port: o.pgPort,
+    user: 'zun',
+    password: PASSWORD,
+    database: 'postgres',
+  });
+  await admin.connect();
+  await admin.query('CREATE DATABASE zun');
+  await admin.end();
+  const conf = path.join(o.state, 'zun.conf');
+  writeFileSync(
+    conf,
+    `[DEFAULT]
+host = scale-api
+log_format = json
+auth_encryption_key = ${'0'.repeat(64)}
+
+[database]
+connection = postgres://zun:${PASSWORD}@127.0.0.1:${o.pgPort}/zun
+
+[api]
+host_ip = 127.0.0.1
+port = ${o.apiPort}
+
+[identity]
+admin_password = ${PASSWORD}
+demo_password = ${PASSWORD}
+
+[compute]
+listen_host = 127.0.0.1
+service_token = ${PASSWORD}-service
+heartbeat_interval = ${o.heartbeatInterval}
+
+[docker]
+default_registry = 127.0.0.1:5000
+
+[quota]
+containers = -1
+memory = -1
+cpu = -1
+disk = -1
+`,
+  );
+  const env = { ZUN_CONFIG: conf };
+  const apiUrl = `http://127.0.0.1:${o.apiPort}`;
+  const api = daemon('packages/api/dist/main.js', env, path.join(o.state, 'api.log'));
+  await waitFor('zun-api', async () => (await fetch(`${apiUrl}/`)).ok, 60_000);
+
+  const fleet = daemon(
+    'packages/compute/dist/hollow/main.js',
+    {
+      ...env,
+      ZUN_HOLLOW_FLEET: 'bench',
+      ZUN_HOLLOW_COUNT: String(o.hosts),
+      ZUN_HOLLOW_PREFIX: 'hollow',
+      // One pool for every host (the models are bound to one): as large as a real agent's (40)
+      // would starve it, since each running task holds two connections and heartbeats queue
+      // behind them; 500 real agents would hold 40 each.
+      ZUN_HOLLOW_POOL: '150',
+      // Hollow hosts log only trouble: 500 hosts' routine lines would cost more than they do.
+      ZUN_LOG_LEVEL: 'warn',
+    },
+    path.join(o.state, 'fleet.log'),
+  );
+  const ready = await new Promise<{ port: number; ms: number }>((resolve, reject) => {
+    let buf = '';
+    fleet.stdout?.on('data', (chunk: Buffer) => {
+      buf += chunk.toString();
+      const m = /HOLLOW_READY (\d+) (\d+) (\d+)/.exec(buf);
+      if (m) resolve({ port: Number(m[1]), ms: Number(m[3]) });
+    });
+    fleet.once('exit', (code) =>
+      reject(new Error(`the hollow fleet exited (${code}); see ${o.state}/fleet.log`)),
+    );
+  });
+  const db = new Client({
+    host: '127.0.0.1',
+    port: o.pgPort,
+    user: 'zun',
+    password: PASSWORD,
+    database: 'zun',
+  });
+  await db.connect();
+  return {
+    apiUrl,
+    adminPassword: PASSWORD,
+    fleetUrl: `http://127.0.0.1:${ready.port}`,
+    db,
+    registrationMs: ready.ms,
+    async stop() {
+      await db.end().catch(() => undefined);
+      await stopChild(fleet);
+      await stopChild(api);
+      await pg.stop();
+    },
+  };
+}
