@@ -22,7 +22,7 @@ import { quotaClassesRouter, quotasRouter } from './controllers/quotas/router';
 import { rootRouter } from './controllers/root';
 import { availabilityZonesRouter, servicesRouter } from './controllers/services';
 import './http-types';
-import { identityRouter, type LocalAuthProvider } from './identity';
+import { identityRouter, type ExternalKeystoneProvider, type LocalAuthProvider } from './identity';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
 import { microversion } from './middleware/microversion';
@@ -38,6 +38,11 @@ export interface ApiDeps {
   /** The scheduler's view of the hosts, shared with whoever needs to drop it. */
   hosts: HostStateCache;
   identity: LocalAuthProvider;
+  /**
+   * Set when [keystone_authtoken] names an external Keystone: it validates every token and the
+   * built-in identity's routes are not mounted.
+   */
+  keystone?: ExternalKeystoneProvider;
   /** Container row changes for the event streams (GET /v1/containers/events). */
   events: ContainerEventHub;
   logger: Logger;
@@ -60,7 +65,9 @@ export function createApiApp(deps: ApiDeps): express.Express {
   const baseUrl = (req: Request): string =>
     config.api.publicUrl?.replace(/\/+$/, '') ??
     `${req.protocol}://${req.get('host') ?? `${config.api.host}:${config.api.port}`}`;
-  const authUrl = (req: Request): string => `${baseUrl(req)}/identity/v3`;
+  const external = config.keystoneAuthtoken.wwwAuthenticateUri;
+  const authUrl = (req: Request): string =>
+    deps.keystone && external ? external : `${baseUrl(req)}/identity/v3`;
   const compute: ComputeDeps = {
     config,
     sequelize: deps.sequelize,
@@ -72,11 +79,11 @@ export function createApiApp(deps: ApiDeps): express.Express {
     scheduling: new SchedulingMetrics(metrics),
   };
 
-  app.use('/identity', identityRouter({ config, provider: deps.identity, logger }));
+  if (!deps.keystone) app.use('/identity', identityRouter({ config, provider: deps.identity, logger }));
   app.use(rootRouter(baseUrl));
 
   const v1 = express.Router();
-  v1.use(authenticate(deps.identity, authUrl));
+  v1.use(authenticate(deps.keystone ?? deps.identity, authUrl));
   v1.use(microversion);
   // Only JSON bodies are parsed; create then answers 415 for anything else (README §9.6).
   const jsonTypes = ['application/json', 'application/*+json'];

@@ -11,7 +11,7 @@ import { FilterScheduler } from '@zun/scheduler';
 import { createApiApp } from './app';
 import { HostStateCache } from './compute/host-states';
 import { ContainerEventHub } from './events/container-events';
-import { bootstrapIdentity, LocalAuthProvider } from './identity';
+import { bootstrapIdentity, ExternalKeystoneProvider, LocalAuthProvider } from './identity';
 import { configurePolicy } from './policy';
 
 export interface RunningApi {
@@ -38,7 +38,12 @@ export async function startApi(
   const sequelize = openDatabase(config.database.connection, { poolMax: 20 });
   await sequelize.authenticate();
   if (opts.migrate !== false) await migrate(sequelize, logger);
-  if (config.identity.adminPassword) {
+  const { authUrl } = config.keystoneAuthtoken;
+  // With an external Keystone the built-in identity is off: no users made, no /identity routes.
+  const keystone = authUrl ? new ExternalKeystoneProvider({ ...config.keystoneAuthtoken, authUrl }, logger) : undefined;
+  if (keystone) logger.info('tokens validated by an external Keystone', { url: keystone.client.base });
+  keystone?.start();
+  if (!keystone && config.identity.adminPassword) {
     await bootstrapIdentity(
       { adminPassword: config.identity.adminPassword, demoPassword: config.identity.demoPassword },
       logger,
@@ -60,6 +65,7 @@ export async function startApi(
     }),
     agents: new ComputeAgentClient(config.compute.serviceToken),
     identity: new LocalAuthProvider({ config }),
+    keystone,
     logger,
   });
   const { server, port } = await listen(app, config.api.port, config.api.host);
@@ -73,6 +79,7 @@ export async function startApi(
     async stop(opts = {}) {
       // Event streams never end by themselves; they would hold the drain for its whole grace.
       await events.stop();
+      await keystone?.stop();
       const inTime = await drain.closeWithin(opts.graceMs ?? config.gracefulShutdownTimeout * 1000);
       if (!inTime) logger.warn('grace period over: requests still in flight were cut');
       await sequelize.close();

@@ -17,6 +17,7 @@ export const SECTIONS = [
   'oslo_policy',
   'quota',
   'glance',
+  'keystone_authtoken',
 ] as const;
 
 export type Section = (typeof SECTIONS)[number];
@@ -60,6 +61,8 @@ export const SECTION_HELP: Record<Section, string> = {
     'What a project may use at most unless it has limits of its own or the quota class `default` says otherwise (-1: unlimited). Changed at run time with `zun quota-update` and `zun quota-class-update default`.',
   glance:
     'The Glance image service, for containers made with `--image-driver glance` and for commits of such containers. zun-compute and zun-api talk to Keystone and Glance with the service credential below; unset auth_url leaves the glance image driver disabled.',
+  keystone_authtoken:
+    "An external Keystone that validates every token in place of the built-in identity (set auth_url to turn it on; the built-in /identity routes and users are then off). zun-api validates with its own service credential below, caches answers (bounded, never past a token's expiry) and polls Keystone's revocation events, so a revoked token is refused within revocation_poll_interval plus one request to Keystone.",
   oslo_policy:
     "Who may do what: zun-api's policy rules, overridden by the operator's files in oslo.policy's language.",
 };
@@ -644,6 +647,101 @@ export const OPTIONS: readonly OptionDecl[] = [
     type: 'int',
     default: 30,
     help: 'Seconds a Glance or Keystone request may wait for an answer (a download or upload may take longer once it has started).',
+  },
+  // [keystone_authtoken]
+  {
+    section: 'keystone_authtoken',
+    name: 'auth_url',
+    type: 'string',
+    default: '',
+    sample: 'http://127.0.0.1:35357/v3',
+    help: "Keystone v3 URL where zun-api gets its service token and validates callers' tokens (with or without the trailing /v3). Unset: the built-in identity serves /identity/v3.",
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'www_authenticate_uri',
+    type: 'string',
+    default: null,
+    defaultText: 'auth_url',
+    help: 'The Keystone URL clients are sent to (the WWW-Authenticate header of a 401, and the web console\'s /identity), when they reach Keystone by another address than zun-api does.',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'auth_type',
+    type: 'enum',
+    choices: ['password'],
+    default: 'password',
+    help: "How zun-api's service credential authenticates to Keystone.",
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'username',
+    type: 'string',
+    default: 'zun',
+    help: 'Keystone user of the service credential; Keystone lets it validate other users\' tokens when it has the admin or service role.',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'password',
+    type: 'string',
+    default: '',
+    help: 'Password of the service credential.',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'project_name',
+    type: 'string',
+    default: 'service',
+    help: "Project the service credential's token is scoped to.",
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'user_domain_name',
+    type: 'string',
+    default: 'Default',
+    help: 'Domain of the service user.',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'project_domain_name',
+    type: 'string',
+    default: 'Default',
+    help: 'Domain of the service project.',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'token_cache_size',
+    type: 'int',
+    default: 10000,
+    help: 'Validated tokens kept in memory (least recently used go first); 0 asks Keystone on every request.',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'token_cache_time',
+    type: 'int',
+    default: 300,
+    help: 'Seconds a validated token is trusted without asking Keystone again (never past the token\'s own expiry).',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'revocation_poll_interval',
+    type: 'float',
+    default: 5,
+    help: "Seconds between reads of Keystone's revocation events (GET /v3/OS-REVOKE/events); cached tokens they match are dropped, so a revoked token is refused within about this long.",
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'http_request_max_retries',
+    type: 'int',
+    default: 1,
+    help: 'Retries of a Keystone request that could not connect, before the caller gets a 503.',
+  },
+  {
+    section: 'keystone_authtoken',
+    name: 'timeout',
+    type: 'int',
+    default: 10,
+    help: 'Seconds a Keystone request may wait for an answer.',
   },
   // [oslo_policy]
   {

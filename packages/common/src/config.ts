@@ -109,6 +109,22 @@ export interface ZunConfig {
     regionName: string;
     timeoutS: number;
   };
+  /** An external Keystone validating tokens; authUrl undefined: the built-in identity serves. */
+  keystoneAuthtoken: {
+    authUrl: string | undefined;
+    wwwAuthenticateUri: string | undefined;
+    authType: 'password';
+    username: string;
+    password: string;
+    projectName: string;
+    userDomainName: string;
+    projectDomainName: string;
+    tokenCacheSize: number;
+    tokenCacheTimeS: number;
+    revocationPollIntervalS: number;
+    maxRetries: number;
+    timeoutS: number;
+  };
   /** zun-console: where it listens and the zun-api it forwards to. */
   console: { host: string; port: number; apiUrl: string };
   /** Project limits when neither the project nor the quota class `default` sets one (-1: none). */
@@ -233,6 +249,22 @@ export function configFrom(v: OptionValues): ZunConfig {
       projectDomainName: v.str('glance', 'project_domain_name'),
       regionName: v.str('glance', 'region_name'),
       timeoutS: v.num('glance', 'timeout'),
+    },
+    keystoneAuthtoken: {
+      authUrl: v.optional('keystone_authtoken', 'auth_url'),
+      wwwAuthenticateUri:
+        v.optional('keystone_authtoken', 'www_authenticate_uri') ?? v.optional('keystone_authtoken', 'auth_url'),
+      authType: v.str('keystone_authtoken', 'auth_type') as 'password',
+      username: v.str('keystone_authtoken', 'username'),
+      password: v.str('keystone_authtoken', 'password'),
+      projectName: v.str('keystone_authtoken', 'project_name'),
+      userDomainName: v.str('keystone_authtoken', 'user_domain_name'),
+      projectDomainName: v.str('keystone_authtoken', 'project_domain_name'),
+      tokenCacheSize: v.num('keystone_authtoken', 'token_cache_size'),
+      tokenCacheTimeS: v.num('keystone_authtoken', 'token_cache_time'),
+      revocationPollIntervalS: v.num('keystone_authtoken', 'revocation_poll_interval'),
+      maxRetries: v.num('keystone_authtoken', 'http_request_max_retries'),
+      timeoutS: v.num('keystone_authtoken', 'timeout'),
     },
     console: {
       host: v.str('console', 'host'),

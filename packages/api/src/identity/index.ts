@@ -10,3 +10,5 @@ export { identityRouter } from './router';
 export type { IdentityRouterDeps } from './router';
 export { hashToken, TokenStore } from './tokens';
 export type { IssuedToken, TokenRecord, TokenStoreOptions } from './tokens';
+export { ExternalKeystoneProvider } from './keystone';
+export type { KeystoneSettings } from './keystone';

@@ -9,7 +9,14 @@ import { computeIsAdmin } from '../policy';
 export function authenticate(provider: AuthProvider, authUrl: (req: Request) => string) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const token = req.header('x-auth-token');
-    const ctx = token ? await provider.authenticate(token) : null;
+    let ctx;
+    try {
+      ctx = token ? await provider.authenticate(token) : null;
+    } catch (err) {
+      // An identity service that cannot answer is a 503 in Zun's envelope, never a 401.
+      next(err);
+      return;
+    }
     if (!ctx) {
       res.setHeader('WWW-Authenticate', `Keystone uri="${authUrl(req)}"`);
       res.status(401).json({
