@@ -121,6 +121,27 @@ describe('zun-console server', () => {
     expect(seen.length).toBe(before);
   });
 
+  it('sends /identity to the external Keystone when [keystone_authtoken] is set, /v1 still to zun-api', async () => {
+    const withKeystone = await startConsole(
+      loadConfig({
+        ZUN_CONFIG: '/dev/null',
+        ZUN_CONSOLE_PORT: '0',
+        ZUN_CONSOLE_API_URL: 'http://127.0.0.1:1',
+        ZUN_KEYSTONE_AUTHTOKEN_AUTH_URL: 'http://127.0.0.1:1/v3',
+        ZUN_KEYSTONE_AUTHTOKEN_WWW_AUTHENTICATE_URI: `http://127.0.0.1:${upstreamPort}/keystone/v3`,
+      }),
+      logger,
+      publicDir,
+    );
+    try {
+      await fetch(`${withKeystone.url}/identity/v3/auth/tokens?nocatalog`, { method: 'POST', body: '{}' });
+      expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/keystone/v3/auth/tokens?nocatalog', body: '{}' });
+      expect((await fetch(`${withKeystone.url}/v1/containers`)).status).toBe(502);
+    } finally {
+      await withKeystone.stop(100);
+    }
+  });
+
   it('passes an event stream through as it is written, not when it ends', async () => {
     const abort = new AbortController();
     const r = await fetch(`${consoleServer.url}/v1/containers/events`, { signal: abort.signal });

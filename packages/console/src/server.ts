@@ -44,10 +44,15 @@ export async function startConsole(
     throw new Error(`the console is not built (no ${publicDir}/index.html): run npm run build`);
   }
   const api = new URL(config.console.apiUrl);
+  // With an external Keystone zun-api has no /identity: the console signs in with that Keystone.
+  const keystoneUri = config.keystoneAuthtoken.authUrl && config.keystoneAuthtoken.wwwAuthenticateUri;
+  const keystone = keystoneUri ? new URL(keystoneUri.replace(/\/+$/, '').replace(/\/v3$/, '')) : null;
   const streams = new Set<ServerResponse>();
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
-    if (API_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))) {
+    if (keystone && (url === '/identity' || url.startsWith('/identity/') || url.startsWith('/identity?'))) {
+      forward(req, res, keystone, logger, streams, `${keystone.pathname.replace(/\/+$/, '')}${url.slice('/identity'.length)}`);
+    } else if (API_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))) {
       forward(req, res, api, logger, streams);
     } else if (url === '/healthcheck') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
@@ -75,6 +80,7 @@ function forward(
   api: URL,
   logger: Logger,
   streams: Set<ServerResponse>,
+  path = req.url,
 ): void {
   const headers = { ...req.headers, host: api.host };
   const upstream = http.request(
@@ -83,7 +89,7 @@ function forward(
       hostname: api.hostname,
       port: api.port,
       method: req.method,
-      path: req.url,
+      path,
       headers,
     },
     (answer) => {
