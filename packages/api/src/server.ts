@@ -40,7 +40,9 @@ export async function startApi(
   if (opts.migrate !== false) await migrate(sequelize, logger);
   const { authUrl } = config.keystoneAuthtoken;
   // With an external Keystone the built-in identity is off: no users made, no /identity routes.
-  const keystone = authUrl ? new ExternalKeystoneProvider({ ...config.keystoneAuthtoken, authUrl }, logger) : undefined;
+  const keystone = authUrl
+    ? new ExternalKeystoneProvider({ ...config.keystoneAuthtoken, authUrl }, logger)
+    : undefined;
   if (keystone) logger.info('tokens validated by an external Keystone', { url: keystone.client.base });
   keystone?.start();
   if (!keystone && config.identity.adminPassword) {

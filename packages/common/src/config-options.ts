@@ -663,7 +663,7 @@ export const OPTIONS: readonly OptionDecl[] = [
     type: 'string',
     default: null,
     defaultText: 'auth_url',
-    help: 'The Keystone URL clients are sent to (the WWW-Authenticate header of a 401, and the web console\'s /identity), when they reach Keystone by another address than zun-api does.',
+    help: "The Keystone URL clients are sent to (the WWW-Authenticate header of a 401, and the web console's /identity), when they reach Keystone by another address than zun-api does.",
   },
   {
     section: 'keystone_authtoken',
@@ -678,7 +678,7 @@ export const OPTIONS: readonly OptionDecl[] = [
     name: 'username',
     type: 'string',
     default: 'zun',
-    help: 'Keystone user of the service credential; Keystone lets it validate other users\' tokens when it has the admin or service role.',
+    help: "Keystone user of the service credential; Keystone lets it validate other users' tokens when it has the admin or service role.",
   },
   {
     section: 'keystone_authtoken',
@@ -720,7 +720,7 @@ export const OPTIONS: readonly OptionDecl[] = [
     name: 'token_cache_time',
     type: 'int',
     default: 300,
-    help: 'Seconds a validated token is trusted without asking Keystone again (never past the token\'s own expiry).',
+    help: "Seconds a validated token is trusted without asking Keystone again (never past the token's own expiry).",
   },
   {
     section: 'keystone_authtoken',

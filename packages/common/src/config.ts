@@ -253,7 +253,8 @@ export function configFrom(v: OptionValues): ZunConfig {
     keystoneAuthtoken: {
       authUrl: v.optional('keystone_authtoken', 'auth_url'),
       wwwAuthenticateUri:
-        v.optional('keystone_authtoken', 'www_authenticate_uri') ?? v.optional('keystone_authtoken', 'auth_url'),
+        v.optional('keystone_authtoken', 'www_authenticate_uri') ??
+        v.optional('keystone_authtoken', 'auth_url'),
       authType: v.str('keystone_authtoken', 'auth_type') as 'password',
       username: v.str('keystone_authtoken', 'username'),
       password: v.str('keystone_authtoken', 'password'),

@@ -135,7 +135,11 @@ describe('zun-console server', () => {
     );
     try {
       await fetch(`${withKeystone.url}/identity/v3/auth/tokens?nocatalog`, { method: 'POST', body: '{}' });
-      expect(seen.at(-1)).toMatchObject({ method: 'POST', url: '/keystone/v3/auth/tokens?nocatalog', body: '{}' });
+      expect(seen.at(-1)).toMatchObject({
+        method: 'POST',
+        url: '/keystone/v3/auth/tokens?nocatalog',
+        body: '{}',
+      });
       expect((await fetch(`${withKeystone.url}/v1/containers`)).status).toBe(502);
     } finally {
       await withKeystone.stop(100);

@@ -51,7 +51,14 @@ export async function startConsole(
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     const url = req.url ?? '/';
     if (keystone && (url === '/identity' || url.startsWith('/identity/') || url.startsWith('/identity?'))) {
-      forward(req, res, keystone, logger, streams, `${keystone.pathname.replace(/\/+$/, '')}${url.slice('/identity'.length)}`);
+      forward(
+        req,
+        res,
+        keystone,
+        logger,
+        streams,
+        `${keystone.pathname.replace(/\/+$/, '')}${url.slice('/identity'.length)}`,
+      );
     } else if (API_PREFIXES.some((p) => url === p || url.startsWith(`${p}/`) || url.startsWith(`${p}?`))) {
       forward(req, res, api, logger, streams);
     } else if (url === '/healthcheck') {

@@ -13,7 +13,10 @@ async function issue(user: string, password: string, project: string): Promise<s
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ['password'], password: { user: { name: user, password, domain: { id: 'default' } } } },
+        identity: {
+          methods: ['password'],
+          password: { user: { name: user, password, domain: { id: 'default' } } },
+        },
         scope: { project: { name: project, domain: { id: 'default' } } },
       },
     }),
@@ -51,7 +54,11 @@ class KeystoneTap {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const path = (req.url ?? '').replace(/^\/v3/, '');
-        this.requests.push({ method: req.method ?? '', path, serviceToken: String(req.headers['x-auth-token'] ?? '') });
+        this.requests.push({
+          method: req.method ?? '',
+          path,
+          serviceToken: String(req.headers['x-auth-token'] ?? ''),
+        });
         const headers: Record<string, string> = {};
         for (const h of ['content-type', 'x-auth-token', 'x-subject-token']) {
           const v = req.headers[h];
@@ -115,7 +122,10 @@ describe('tokens validated by the real Keystone', () => {
       (r) => r.status < 500,
       () => false,
     );
-    if (!ok) throw new Error(`Keystone does not answer at ${KEYSTONE_URL}: npm test starts it (scripts/lib/openstack.sh)`);
+    if (!ok)
+      throw new Error(
+        `Keystone does not answer at ${KEYSTONE_URL}: npm test starts it (scripts/lib/openstack.sh)`,
+      );
     await tap.start();
   });
   afterEach(async () => {

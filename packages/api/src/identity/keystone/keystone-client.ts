@@ -83,7 +83,9 @@ export class KeystoneClient {
         auth: {
           identity: {
             methods: ['password'],
-            password: { user: { name: s.username, password: s.password, domain: { name: s.userDomainName } } },
+            password: {
+              user: { name: s.username, password: s.password, domain: { name: s.userDomainName } },
+            },
           },
           scope: { project: { name: s.projectName, domain: { name: s.projectDomainName } } },
         },
@@ -119,8 +121,11 @@ export class KeystoneClient {
   }
 
   private unavailable(why: string, cause?: unknown): ServiceUnavailableError {
-    return new ServiceUnavailableError(`The identity service at ${this.base} cannot validate tokens now (${why}).`, {
-      cause,
-    });
+    return new ServiceUnavailableError(
+      `The identity service at ${this.base} cannot validate tokens now (${why}).`,
+      {
+        cause,
+      },
+    );
   }
 }

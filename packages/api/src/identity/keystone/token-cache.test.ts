@@ -1,6 +1,8 @@
 import { eventMatches, TokenCache, type ValidatedToken } from './token-cache';
 
-function token(over: { expiresAt?: number; userId?: string; projectId?: string; auditIds?: string[] } = {}): ValidatedToken {
+function token(
+  over: { expiresAt?: number; userId?: string; projectId?: string; auditIds?: string[] } = {},
+): ValidatedToken {
   return {
     context: {
       userId: over.userId ?? 'u1',
