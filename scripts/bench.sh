@@ -57,3 +57,4 @@ run_bench containers
 run_bench overhead
 run_bench wsproxy
 run_bench glance
+run_bench keystone
