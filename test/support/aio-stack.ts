@@ -121,8 +121,10 @@ export class AioStack {
   }
 
   private rcEnv(file: string): NodeJS.ProcessEnv {
-    const rc = readFileSync(path.join(this.state, file), 'utf8');
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
+    // With an external Keystone there is no zunrc: the test sets env and demoEnv itself.
+    if (!existsSync(path.join(this.state, file))) return env;
+    const rc = readFileSync(path.join(this.state, file), 'utf8');
     for (const m of rc.matchAll(/^export (\w+)='?([^'\n]*)'?$/gm)) env[m[1]] = m[2];
     return env;
   }

@@ -213,17 +213,30 @@ async function main(): Promise<void> {
     await launch('zun-console', 'console', env, path.join(state, 'logs', 'console.log'), async () => {
       return (await fetch(`${consoleUrl}/healthcheck`)).ok;
     });
-    writeRc(path.join(state, 'zunrc'), 'admin', secrets.adminPassword);
-    writeRc(path.join(state, 'zunrc-demo'), 'demo', secrets.demoPassword);
-    say(`zun-api      ${apiUrl}/v1  (identity: ${apiUrl}/identity/v3)`);
+    // With an external Keystone ([keystone_authtoken] auth_url) the cloud's own credentials are
+    // used: there is no built-in admin or demo to write a zunrc for.
+    const keystone = process.env.ZUN_KEYSTONE_AUTHTOKEN_AUTH_URL;
+    if (!keystone) {
+      writeRc(path.join(state, 'zunrc'), 'admin', secrets.adminPassword);
+      writeRc(path.join(state, 'zunrc-demo'), 'demo', secrets.demoPassword);
+    }
+    say(
+      `zun-api      ${apiUrl}/v1  (identity: ${keystone ? `external Keystone ${keystone}` : `${apiUrl}/identity/v3`})`,
+    );
     say(`zun-compute  host "${host}", agent on 127.0.0.1:${agentPort}, engine ${dockerSocket}`);
     for (const h of extraHosts) say(`zun-compute  host ${h}`);
     say(`zun-wsproxy  ws://127.0.0.1:${wsproxyPort}/  (zun run -i, zun attach, zun exec -it)`);
     say(`console  ${consoleUrl}/  (web console: sign in as admin or demo, passwords in the zunrc files)`);
     say(`registry     ${registry} ([docker] default_registry: \`busybox\` is ${registry}/busybox)`);
     say(`logs         ${path.join(state, 'logs')}`);
-    say(`credentials  source ${path.join(state, 'zunrc')}   (admin; demo user: zunrc-demo)`);
-    say(`ready. Try:  source ${path.join(state, 'zunrc')} && zun run --name hello busybox echo hello`);
+    if (keystone) {
+      say(
+        "credentials  your Keystone's (OS_AUTH_URL, OS_USERNAME, ...; a `container` endpoint in its catalog)",
+      );
+    } else {
+      say(`credentials  source ${path.join(state, 'zunrc')}   (admin; demo user: zunrc-demo)`);
+      say(`ready. Try:  source ${path.join(state, 'zunrc')} && zun run --name hello busybox echo hello`);
+    }
     say('Ctrl-C stops everything.');
     process.stdout.write('ZUN_READY\n');
   } catch (err) {
