@@ -7,9 +7,10 @@
  *   zun-ts: POST /v1/capsules (a sandbox and 2 busybox members sleeping, with memory and cpu
  *           requests) → the moment the service records the capsule Running (its updated_at; the
  *           client-observed time is reported too)
- *   raw:    the sandbox container (same image, shareable IPC, on a user-defined bridge network as
- *           zun-ts puts it on the project's) created and started, then the 2 members created and
- *           started at once with NetworkMode/IpcMode `container:<sandbox>` and the same limits
+ *   raw:    the same engine work in the same order as zun-compute's: the sandbox container (same
+ *           image, shareable IPC, on a user-defined bridge network as zun-ts puts it on the
+ *           project's) created; then, while it starts, the 2 members created with
+ *           NetworkMode/IpcMode `container:<sandbox>` and the same limits, and started once it runs
  * Images are on the host for both. Results go to bench/results/capsule.json.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -63,7 +64,8 @@ async function rawCapsule(): Promise<number> {
     HostConfig: { NetworkMode: RAW_NETWORK, IpcMode: 'shareable', RestartPolicy: { Name: 'no' } },
     NetworkingConfig: { EndpointsConfig: { [RAW_NETWORK]: {} } },
   });
-  await sandbox.start();
+  const started = sandbox.start();
+  started.catch(() => undefined);
   const join = `container:${sandbox.id}`;
   await Promise.all(
     Array.from({ length: MEMBERS }, async () => {
@@ -80,9 +82,11 @@ async function rawCapsule(): Promise<number> {
           RestartPolicy: { Name: 'always' },
         },
       });
+      await started;
       await member.start();
     }),
   );
+  await started;
   return performance.now() - t0;
 }
 

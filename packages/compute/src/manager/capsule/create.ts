@@ -68,11 +68,16 @@ export async function createCapsule(
         ctx.engine.createContainer(sandboxSpec(ctx, capsule, ref, network, parts.members)),
       );
       await capsule.update({ container_id: id });
-      await ctx.engine.startContainer(id);
       return id;
     });
+    // A part joining the sandbox can be created while it starts; it is started after it.
+    const sandboxStarted = step(`Starting the capsule sandbox (${capsule.image})`, () =>
+      ctx.engine.startContainer(sandboxId),
+    );
+    sandboxStarted.catch(() => undefined);
     const make = (part: Container) => makePart(ctx, capsule, part, sandboxId, volumes, image);
     for (const init of parts.inits) {
+      await sandboxStarted;
       const id = await step(`Init container ${init.name ?? init.uuid}`, () => make(init));
       const code = await runToCompletion(ctx, capsule, init, id);
       await settleInit(ctx, init, id, code);
@@ -83,11 +88,14 @@ export async function createCapsule(
     // failure (the first in template order) goes to the clean-up, so none is made behind it.
     await settleAll(
       parts.members.map((member) =>
-        step(`Capsule member ${member.name ?? member.uuid}`, async () =>
-          ctx.engine.startContainer(await make(member)),
-        ),
+        step(`Capsule member ${member.name ?? member.uuid}`, async () => {
+          const id = await make(member);
+          await sandboxStarted;
+          await ctx.engine.startContainer(id);
+        }),
       ),
     );
+    await sandboxStarted;
     await settleAll(
       parts.members.map(async (member) => {
         const info = await ctx.engine.inspectContainer(member.container_id!);
