@@ -14,6 +14,7 @@
  * Images are on the host for both. Results go to bench/results/capsule.json.
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { api, login } from './api-client';
@@ -141,6 +142,7 @@ const pct = (xs: number[], p: number) =>
 const f = (n: number) => n.toFixed(1);
 
 async function main(): Promise<void> {
+  const loadStart = loadavg()[0];
   await login();
   await pull(IMAGE);
   await pull(SANDBOX_IMAGE);
@@ -168,6 +170,8 @@ async function main(): Promise<void> {
 
   const result = {
     date: new Date().toISOString(),
+    // Other work on the machine slows both sides; the ratio is what compares.
+    load_average_1m: { start: loadStart, end: loadavg()[0] },
     rounds: ROUNDS,
     members: MEMBERS,
     latency_ms: {
@@ -186,6 +190,7 @@ async function main(): Promise<void> {
       `latency median ms   ${f(l.raw.median).padStart(10)} ${f(l.zun.median).padStart(10)}     ${l.ratio_median.toFixed(3)} (<= 1.15)`,
       `latency p90 ms      ${f(l.raw.p90).padStart(10)} ${f(l.zun.p90).padStart(10)}`,
       `  observed by a client polling every ${POLL_MS} ms: median ${f(l.zun_client_observed.median)}, p90 ${f(l.zun_client_observed.p90)}`,
+      `  load average (1 min) ${result.load_average_1m.start.toFixed(1)} at the start, ${result.load_average_1m.end.toFixed(1)} at the end`,
       '',
     ].join('\n'),
   );
