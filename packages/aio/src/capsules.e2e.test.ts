@@ -77,26 +77,35 @@ describe('zun CLI: capsules (all-in-one stack)', () => {
     if (r.code !== 0) throw new Error(`capsule-describe ${ident}: ${r.err}${r.out}`);
     return JSON.parse(r.out) as View;
   };
+  // Waits poll the REST API (each look through the CLI costs about a second of CPU); the final
+  // state is read once with the real CLI.
   const waitCapsule = async (ident: string, status: string): Promise<View> => {
     const deadline = Date.now() + 90_000;
-    let last: View = {};
+    let last: unknown = null;
     while (Date.now() < deadline) {
-      last = await describeCapsule(ident);
-      if (last.status === status && !last.task_state) return last;
-      if (last.status === 'Error' && status !== 'Error') break;
-      await new Promise((r) => setTimeout(r, 500));
+      const r = await stack.api(`/v1/capsules/${encodeURIComponent(ident)}`);
+      last = r.body;
+      const view = r.body as View;
+      if (r.status === 200 && view.status === status && !view.task_state) {
+        const shown = await describeCapsule(ident);
+        if (shown.status === status) return shown;
+      }
+      if (r.status === 200 && view.status === 'Error' && status !== 'Error') break;
+      await new Promise((res) => setTimeout(res, 300));
     }
     throw new Error(`capsule ${ident} never reached ${status}: ${JSON.stringify(last)}`);
   };
   const waitGone = async (ident: string): Promise<void> => {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if ((await zun('capsule-describe', ident)).code !== 0) return;
-      await new Promise((r) => setTimeout(r, 500));
+      if ((await stack.api(`/v1/capsules/${encodeURIComponent(ident)}`)).status === 404) {
+        expect((await zun('capsule-describe', ident)).code).not.toBe(0);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 300));
     }
     throw new Error(`capsule ${ident} still there`);
   };
-
   /** The memory the host's claims hold, as `zun host-show` reports it. */
   const memUsed = async (): Promise<number> => {
     const r = await zun('host-show', stack.host, '-f', 'json');
