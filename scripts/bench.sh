@@ -55,6 +55,7 @@ fi
 if [ -f bench/scheduler.ts ]; then npx ts-node --transpile-only bench/scheduler.ts; fi
 run_bench containers
 run_bench overhead
+run_bench capsule
 run_bench wsproxy
 run_bench glance
 run_bench keystone

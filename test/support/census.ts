@@ -1,11 +1,12 @@
 import type Docker from 'dockerode';
 import { Client } from 'pg';
-import { LABEL_HOST, LABEL_UUID } from '@zun/common';
+import { LABEL_CAPSULE, LABEL_HOST, LABEL_UUID } from '@zun/common';
 
 /**
  * What a fault scenario asserts once the system has had time to recover: every container row is
  * settled (no task in flight, Error only with a reason), no engine container of ours without a
- * row, no claim without a live container, and every request the API acknowledged has its row.
+ * row, no capsule volume without its capsule, no claim without a live container, and every
+ * request the API acknowledged has its row.
  */
 export interface Census {
   rows: number;
@@ -17,6 +18,8 @@ export interface Census {
   errorsWithoutReason: string[];
   /** Engine containers labelled with our host that have no row. */
   leakedEngineContainers: string[];
+  /** Engine volumes made for a capsule (labelled with it) whose capsule has no row. */
+  leakedVolumes: string[];
   /** Claims whose container has no row or is in Error (an Error container holds nothing). */
   leakedClaims: string[];
   /** Tasks not finished (pending or running). */
@@ -67,6 +70,9 @@ export async function takeCensus(
     const byStatus: Record<string, number> = {};
     for (const r of rows) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
     const engine = await docker.listContainers({ all: true, filters: { label: [`${LABEL_HOST}=${host}`] } });
+    const capsuleVolumes =
+      (await docker.listVolumes({ filters: { label: [`${LABEL_HOST}=${host}`, LABEL_CAPSULE] } })).Volumes ??
+      [];
     return {
       rows: rows.length,
       byStatus,
@@ -78,6 +84,9 @@ export async function takeCensus(
       leakedEngineContainers: engine
         .filter((c) => !byUuid.has(c.Labels[LABEL_UUID] ?? ''))
         .map((c) => `${c.Names[0]} ${c.State} created ${new Date(c.Created * 1000).toISOString()}`),
+      leakedVolumes: capsuleVolumes
+        .filter((v) => !byUuid.has(v.Labels?.[LABEL_CAPSULE] ?? ''))
+        .map((v) => v.Name),
       leakedClaims: claims
         .filter(
           (c) =>
@@ -114,6 +123,7 @@ export function healthy(c: Census): boolean {
     c.unsettled.length === 0 &&
     c.errorsWithoutReason.length === 0 &&
     c.leakedEngineContainers.length === 0 &&
+    c.leakedVolumes.length === 0 &&
     c.leakedClaims.length === 0 &&
     c.openTasks === 0 &&
     c.lostRequests.length === 0

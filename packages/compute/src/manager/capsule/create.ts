@@ -12,7 +12,7 @@ import { applyInspect, reasonOf, type ManagerContext } from '../context';
 import { createOnNetworks } from '../../network/attach';
 import { DEFAULT_NETWORK } from '../../network/project-networks';
 import { failCapsule } from './fail';
-import { loadParts, partSpec, removeEngineContainers, sandboxSpec } from './parts';
+import { loadParts, partSpec, removeEngineContainers, sandboxSpec, settleAll } from './parts';
 import { writeVerdict } from './rollup';
 import { partMounts, prepareCapsuleVolumes } from './volumes';
 
@@ -48,50 +48,66 @@ export async function createCapsule(
   const done = audit.event('compute__do_capsule_create');
   try {
     const parts = await loadParts(capsule.uuid);
-    await removeEngineContainers(ctx, capsule, parts);
+    await removeEngineContainers(ctx, capsule);
     await ctx.tracker.claim(capsule, { host: ctx.host, task_state: TaskState.ContainerCreating });
     // The parts live here too: reads (logs, exec, top) go to this host, and the reconcile keeps them.
     await Container.update(
       { host: ctx.host, container_id: null, task_state: null, status: ContainerStatus.Creating },
       { where: { capsule_id: capsule.uuid } },
     );
+    const image = partImages(ctx);
+    // The parts' images are checked (or pulled) while the sandbox is made; a failure is the
+    // part's step's, when it gets there.
+    for (const p of [...parts.inits, ...parts.members]) {
+      image(p, p.image_pull_policy).catch(() => undefined);
+    }
     const volumes = await step('Preparing the capsule volumes', () => prepareCapsuleVolumes(ctx, capsule));
     const sandboxId = await step(`Creating the capsule sandbox (${capsule.image})`, async () => {
-      const { ref } = await ctx.images.ensureForRow(
-        { image: capsule.image, registry_id: null },
-        'ifnotpresent',
-      );
+      const { ref } = await image({ image: capsule.image, registry_id: null }, 'ifnotpresent');
       const id = await createOnNetworks(ctx, capsule, [DEFAULT_NETWORK], (network) =>
         ctx.engine.createContainer(sandboxSpec(ctx, capsule, ref, network, parts.members)),
       );
       await capsule.update({ container_id: id });
-      await ctx.engine.startContainer(id);
       return id;
     });
+    // A part joining the sandbox can be created while it starts; it is started after it.
+    const sandboxStarted = step(`Starting the capsule sandbox (${capsule.image})`, () =>
+      ctx.engine.startContainer(sandboxId),
+    );
+    sandboxStarted.catch(() => undefined);
+    const make = (part: Container) => makePart(ctx, capsule, part, sandboxId, volumes, image);
     for (const init of parts.inits) {
-      const id = await step(`Init container ${init.name ?? init.uuid}`, () =>
-        makePart(ctx, capsule, init, sandboxId, volumes),
-      );
+      await sandboxStarted;
+      const id = await step(`Init container ${init.name ?? init.uuid}`, () => make(init));
       const code = await runToCompletion(ctx, capsule, init, id);
       await settleInit(ctx, init, id, code);
       if (code !== 0)
         throw new CapsuleStepError(`Init container ${init.name ?? init.uuid} exited with code ${code}`);
     }
-    for (const member of parts.members) {
-      await step(`Capsule member ${member.name ?? member.uuid}`, async () =>
-        ctx.engine.startContainer(await makePart(ctx, capsule, member, sandboxId, volumes)),
-      );
-    }
-    for (const member of parts.members) {
-      const info = await ctx.engine.inspectContainer(member.container_id!);
-      if (info) await applyInspect(member, info, { task_state: null });
-      // Gone already (removed behind our back): the roll-up below names it.
-      else
-        await member.update({
-          status: ContainerStatus.Error,
-          status_reason: 'Removed right after its start',
-        });
-    }
+    // Members start together, as the engine allows; every one has ended its step before a
+    // failure (the first in template order) goes to the clean-up, so none is made behind it.
+    await settleAll(
+      parts.members.map((member) =>
+        step(`Capsule member ${member.name ?? member.uuid}`, async () => {
+          const id = await make(member);
+          await sandboxStarted;
+          await ctx.engine.startContainer(id);
+        }),
+      ),
+    );
+    await sandboxStarted;
+    await settleAll(
+      parts.members.map(async (member) => {
+        const info = await ctx.engine.inspectContainer(member.container_id!);
+        if (info) await applyInspect(member, info, { task_state: null });
+        // Gone already (removed behind our back): the roll-up below names it.
+        else
+          await member.update({
+            status: ContainerStatus.Error,
+            status_reason: 'Removed right after its start',
+          });
+      }),
+    );
     // Running, or already Error if a member died meanwhile (the roll-up's rule from the start).
     await writeVerdict(capsule, parts.members, await ctx.engine.inspectContainer(sandboxId), ctx.logger);
     done();
@@ -115,15 +131,35 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Pulls the part's image and creates its engine container in the sandbox's namespaces. */
+type PartImages = (
+  row: Pick<Container, 'image' | 'registry_id'>,
+  policy: string | null,
+) => ReturnType<ManagerContext['images']['ensureForRow']>;
+
+/** The capsule's image checks (or pulls), one per image and policy, shared by the parts using it. */
+function partImages(ctx: ManagerContext): PartImages {
+  const seen = new Map<string, ReturnType<PartImages>>();
+  return (row, policy) => {
+    const key = JSON.stringify([row.image, row.registry_id, policy]);
+    let found = seen.get(key);
+    if (!found) {
+      found = ctx.images.ensureForRow(row, policy);
+      seen.set(key, found);
+    }
+    return found;
+  };
+}
+
+/** The part's image, then its engine container in the sandbox's namespaces. */
 async function makePart(
   ctx: ManagerContext,
   capsule: Container,
   part: Container,
   sandboxId: string,
   volumes: Map<string, string>,
+  images: PartImages,
 ): Promise<string> {
-  const { ref, inspect: image } = await ctx.images.ensureForRow(part, part.image_pull_policy);
+  const { ref, inspect: image } = await images(part, part.image_pull_policy);
   const id = await ctx.engine.createContainer(
     partSpec(ctx, capsule, part, ref, sandboxId, partMounts(part, volumes)),
   );

@@ -8,7 +8,7 @@ import {
 } from '@zun/common';
 import { collectUnusedNetworks } from '../../network/project-networks';
 import { reasonOf, type ManagerContext } from '../context';
-import { loadParts, removeEngineContainers } from './parts';
+import { removeEngineContainers } from './parts';
 import { releaseCapsuleVolumes } from './volumes';
 
 /**
@@ -27,7 +27,7 @@ export async function deleteCapsule(
   // The parts' own events (die, destroy) must not be read as failures while they go.
   await Container.update({ task_state: TaskState.ContainerDeleting }, { where: all });
   try {
-    await removeEngineContainers(ctx, capsule, await loadParts(capsule.uuid));
+    await removeEngineContainers(ctx, capsule);
     await releaseCapsuleVolumes(ctx, capsule, { inUseIsFine: false });
   } catch (err) {
     if (isDatabaseUnavailable(err)) throw err;

@@ -24,7 +24,7 @@ export async function failCapsule(ctx: ManagerContext, capsule: Container, reaso
     // One that ran to its end was settled then, with its exit code as the reason.
     if (init.status !== ContainerStatus.Stopped) await applyInspect(init, info, { task_state: null });
   }
-  await removeEngineContainers(ctx, capsule, parts, kept);
+  await removeEngineContainers(ctx, capsule, kept);
   try {
     await releaseCapsuleVolumes(ctx, capsule, { inUseIsFine: true });
     await collectUnusedNetworks(ctx, { project: capsule.project_id });

@@ -103,27 +103,34 @@ function ourLabels(ctx: ManagerContext, capsule: Container, uuid: string): Recor
 }
 
 /**
- * Removes the engine containers of the capsule's parts and then its sandbox's, except those of
- * `keep` (part uuids): by name (ours alone, so this also finds a container made by a run cut
- * short before it recorded the id), and any other container labelled with the capsule. Missing
- * ones are fine.
+ * Removes the engine containers of the capsule's parts, then its sandbox's, except those of
+ * `keep` (part uuids). Every one of them is created with the capsule's label, so one list finds
+ * them all, also one made by a run cut short before it recorded the id. The parts go at once;
+ * the sandbox last, as they are in its namespaces. Missing ones are fine.
  */
 export async function removeEngineContainers(
   ctx: ManagerContext,
   capsule: Container,
-  parts: CapsuleParts,
   keep: ReadonlySet<string> = new Set(),
 ): Promise<void> {
-  for (const p of [...parts.members, ...parts.inits]) {
-    if (!keep.has(p.uuid)) await removeQuietly(ctx, dockerName(p.uuid));
-  }
-  const strays = await ctx.engine.listContainers([
+  const found = await ctx.engine.listContainers([
     `${LABEL_CAPSULE}=${capsule.uuid}`,
     `${LABEL_HOST}=${ctx.host}`,
   ]);
-  for (const s of strays) {
-    const uuid = s.Labels?.[LABEL_UUID] ?? '';
-    if (uuid !== capsule.uuid && !keep.has(uuid)) await removeQuietly(ctx, s.Id);
-  }
+  const uuidOf = (c: (typeof found)[number]) => c.Labels?.[LABEL_UUID] ?? '';
+  const parts = found.filter((c) => uuidOf(c) !== capsule.uuid && !keep.has(uuidOf(c)));
+  await settleAll(parts.map((c) => removeQuietly(ctx, c.Id)));
+  // Also by name: the sandbox is the one container whose name is the capsule's.
   await removeQuietly(ctx, dockerName(capsule.uuid));
+}
+
+/**
+ * Waits for every one of `work` to end, then throws the first failure: nothing is still running
+ * against the engine when the caller goes on (to clean up after a failure, for one).
+ */
+export async function settleAll<T>(work: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(work);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
