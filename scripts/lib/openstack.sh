@@ -283,7 +283,9 @@ INI
 }
 
 openstack_up() {
-  openstack_install && keystone_up && glance_up
+  openstack_install && keystone_up && glance_up || return 1
+  # The tests find them here (test/support/openstack.ts), also on ports other than the defaults.
+  export ZUN_TEST_KEYSTONE_URL="$ZUN_KEYSTONE_URL/v3" ZUN_TEST_GLANCE_URL="$ZUN_GLANCE_URL"
 }
 
 openstack_down() {
