@@ -24,7 +24,8 @@ cleanup() {
 trap cleanup EXIT
 
 t0=$(t)
-bash "$here/images/build.sh"
+# ZUN_DEPLOY_SKIP_BUILD=1: use the images already built.
+[ "${ZUN_DEPLOY_SKIP_BUILD:-0}" = 1 ] || bash "$here/images/build.sh"
 t1=$(t)
 bash "$here/deploy.sh" down
 bash "$here/deploy.sh" up "$HOSTS"

@@ -17,8 +17,9 @@ LB_PORT=${ZUN_DEPLOY_LB_PORT:-19517}
 WS_PORT=${ZUN_DEPLOY_WS_PORT:-16784}
 CONSOLE_PORT=${ZUN_DEPLOY_CONSOLE_PORT:-19519}
 REGISTRY=${ZUN_DEPLOY_REGISTRY:-127.0.0.1:5000}
-# Engine numbers (hence bridges zunbrI and address pools) apart from other sets on the machine.
-export ZUN_ENGINE_BASE=${ZUN_DEPLOY_ENGINE_BASE:-61}
+# Engine numbers (hence bridges zunbrI and address pools 10.(210+I)/16, so I <= 45) apart from
+# the other sets on the machine.
+export ZUN_ENGINE_BASE=${ZUN_DEPLOY_ENGINE_BASE:-41}
 NET=zun-deploy-net
 LABEL=zun-deploy=1
 ENGINES="$DEPLOY/engines"
@@ -228,8 +229,9 @@ up() {
   up_api 1
   up_api 2
   up_lb
-  local i=1
-  for sock in $(bash "$repo/scripts/engines.sh" up "$n" "$ENGINES"); do
+  local i=1 socks
+  socks=$(bash "$repo/scripts/engines.sh" up "$n" "$ENGINES")
+  for sock in $socks; do
     up_compute "$i" "$sock"
     i=$((i + 1))
   done
@@ -275,7 +277,8 @@ down() {
   ids=$(docker ps -aq --filter "label=$LABEL")
   [ -n "$ids" ] && docker rm -f $ids >/dev/null
   # Tenants' containers live on the compute hosts' own engines, which go away with them.
-  bash "$repo/scripts/engines.sh" down "$ENGINES"
+  # engines.sh down answers 1 for a folder without engines; nothing to stop is not an error.
+  bash "$repo/scripts/engines.sh" down "$ENGINES" || true
   docker network rm "$NET" >/dev/null 2>&1 || true
   ids=$(docker volume ls -q --filter "label=$LABEL")
   [ -n "$ids" ] && docker volume rm $ids >/dev/null
