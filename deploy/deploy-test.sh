@@ -27,8 +27,11 @@ t0=$(t)
 # ZUN_DEPLOY_SKIP_BUILD=1: use the images already built.
 [ "${ZUN_DEPLOY_SKIP_BUILD:-0}" = 1 ] || bash "$here/images/build.sh"
 t1=$(t)
-bash "$here/deploy.sh" down
-bash "$here/deploy.sh" up "$HOSTS"
+# ZUN_DEPLOY_REUSE=1: drive a deployment already up (kept by ZUN_DEPLOY_KEEP=1).
+if [ "${ZUN_DEPLOY_REUSE:-0}" != 1 ]; then
+  bash "$here/deploy.sh" down
+  bash "$here/deploy.sh" up "$HOSTS"
+fi
 t2=$(t)
 
 # shellcheck disable=SC1091
@@ -38,20 +41,23 @@ zun host-list
 hosts_seen=$(zun host-list | grep -c 'deploy-host-' || true)
 [ "$hosts_seen" -eq "$HOSTS" ] || { say "expected $HOSTS compute hosts, saw $hosts_seen"; exit 1; }
 
+# The zun CLI prints tables only: one field of `zun show`.
+field() { zun show "$1" 2>/dev/null | awk -F'|' -v f="$2" '{ k = $2; gsub(/ /, "", k) } k == f { v = $3; gsub(/ /, "", v); print v }'; }
+names() { zun list 2>/dev/null | awk -F'|' 'NR > 3 && NF > 3 { v = $3; gsub(/ /, "", v); print v }'; }
 wait_status() { # name, status
   for _ in $(seq 1 120); do
-    [ "$(zun show "$1" -f value -c status 2>/dev/null || true)" = "$2" ] && return 0
+    [ "$(field "$1" status)" = "$2" ] && return 0
     sleep 1
   done
   say "$1 never reached $2"; zun show "$1" || true; return 1
 }
-zun run --name deploy-hello busybox echo hello-from-deploy
+zun run --name deploy-hello busybox echo hello-from-deploy >/dev/null
 wait_status deploy-hello Stopped
 zun logs deploy-hello | grep -q hello-from-deploy
 for i in 1 2; do zun run --name "deploy-sleep-$i" busybox sleep 600 >/dev/null; done
 wait_status deploy-sleep-1 Running
 wait_status deploy-sleep-2 Running
-placed=$(for i in 1 2; do zun show "deploy-sleep-$i" -f value -c host; done | sort -u | paste -sd, -)
+placed=$(for i in 1 2; do field "deploy-sleep-$i" host; done | sort -u | paste -sd, -)
 say "the two sleepers run on: $placed"
 zun exec deploy-sleep-1 echo exec-ok | grep -q exec-ok
 
@@ -59,15 +65,18 @@ zun exec deploy-sleep-1 echo exec-ok | grep -q exec-ok
 tmux -L "$TMUX_SOCK" new-session -d -s attach -x 120 -y 30 \
   "bash -c 'source $DEPLOY/zunrc; zun run -i --name deploy-attach busybox sh; sleep 60'"
 screen() { tmux -L "$TMUX_SOCK" capture-pane -p -t attach; }
-for _ in $(seq 1 120); do screen | grep -q '/ #' && break; sleep 1; done
+# The client waits for the container, then for Enter before it shows the shell's prompt.
+for _ in $(seq 1 120); do screen | grep -q 'connected to' && break; sleep 1; done
+tmux -L "$TMUX_SOCK" send-keys -t attach Enter
+for _ in $(seq 1 30); do screen | grep -q '/ #' && break; sleep 1; done
 tmux -L "$TMUX_SOCK" send-keys -t attach 'echo attach-ok-$((6*7))' Enter
 for _ in $(seq 1 30); do screen | grep -q 'attach-ok-42' && break; sleep 1; done
 screen | grep -q 'attach-ok-42' || { say "no answer through the interactive session:"; screen; exit 1; }
 tmux -L "$TMUX_SOCK" send-keys -t attach 'exit' Enter
 wait_status deploy-attach Stopped
 for c in deploy-hello deploy-attach deploy-sleep-1 deploy-sleep-2; do zun delete --stop "$c"; done
-for _ in $(seq 1 60); do [ -z "$(zun list -f value -c name 2>/dev/null)" ] && break; sleep 1; done
-[ -z "$(zun list -f value -c name)" ] || { say "containers left after delete:"; zun list; exit 1; }
+for _ in $(seq 1 60); do [ -z "$(names)" ] && break; sleep 1; done
+[ -z "$(names)" ] || { say "containers left after delete:"; zun list; exit 1; }
 t3=$(t)
 say "CLI checks passed"
 
