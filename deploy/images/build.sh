@@ -17,7 +17,11 @@ mkdir -p "$CACHE"
 rootfs() { # name, extra packages
   local tar="$CACHE/$1-rootfs.tar"
   if [ ! -s "$tar" ]; then
-    command -v mmdebstrap >/dev/null || { echo "needs mmdebstrap (apt-get install mmdebstrap)" >&2; exit 1; }
+    if ! command -v mmdebstrap >/dev/null; then
+      [ "$(id -u)" = 0 ] || { echo "needs Debian's mmdebstrap (apt-get install mmdebstrap)" >&2; exit 1; }
+      echo "zun: installing Debian's mmdebstrap (once)..." >&2
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null
+    fi
     mmdebstrap --variant=minbase ${2:+--include=$2} bookworm "$tar.part" "$MIRROR"
     mv "$tar.part" "$tar"
   fi
