@@ -29,8 +29,9 @@ export async function api<T>(
   method: string,
   p: string,
   body?: unknown,
+  base = API,
 ): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${API}${p}`, {
+  const res = await fetch(`${base}${p}`, {
     method,
     headers: {
       'X-Auth-Token': token,

@@ -59,3 +59,4 @@ run_bench capsule
 run_bench wsproxy
 run_bench glance
 run_bench keystone
+run_bench quotas

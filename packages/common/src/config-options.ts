@@ -759,6 +759,14 @@ export const OPTIONS: readonly OptionDecl[] = [
     help: "Folders of further policy files (*.yaml, *.yml, *.json), read after policy_file in name order; relative to zun.conf's folder.",
   },
   // [quota]
+  {
+    section: 'quota',
+    name: 'driver',
+    type: 'enum',
+    choices: ['db', 'noop'],
+    default: 'db',
+    help: "db: quotas are counted and enforced on create, update and capsule create. noop: no quota is checked (upstream's NoopQuotaDriver), e.g. for a single-tenant cloud; the quota API still stores limits.",
+  },
   ...(
     [
       ['containers', 40, 'Containers per project (capsule members count, each).'],

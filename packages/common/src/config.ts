@@ -128,7 +128,7 @@ export interface ZunConfig {
   /** zun-console: where it listens and the zun-api it forwards to. */
   console: { host: string; port: number; apiUrl: string };
   /** Project limits when neither the project nor the quota class `default` sets one (-1: none). */
-  quota: { containers: number; memory: number; cpu: number; disk: number };
+  quota: { driver: 'db' | 'noop'; containers: number; memory: number; cpu: number; disk: number };
   /** The policy files, resolved against zun.conf's folder (oslo.policy's lookup). */
   policy: { file: string; dirs: string[] };
   scheduler: {
@@ -273,6 +273,7 @@ export function configFrom(v: OptionValues): ZunConfig {
       apiUrl: v.optional('console', 'api_url') ?? `http://${v.str('api', 'host_ip')}:${v.num('api', 'port')}`,
     },
     quota: {
+      driver: v.str('quota', 'driver') as 'db' | 'noop',
       containers: v.num('quota', 'containers'),
       memory: v.num('quota', 'memory'),
       cpu: v.num('quota', 'cpu'),

@@ -174,6 +174,19 @@ describe('quotas (real PostgreSQL, real agent)', () => {
     ).toBe(200);
   });
 
+  it('[quota] driver = noop checks nothing: past the limit a noop zun-api accepts what a db one refuses', async () => {
+    const noop = await stack.launchApi({ ZUN_QUOTA_DRIVER: 'noop' });
+    try {
+      await stack.call('PUT', `/v1/quotas/${demo}`, { user: 'admin', body: { containers: 1 } });
+      expect((await create()).status).toBe(202);
+      expect((await create()).status).toBe(403);
+      expect((await create(16, noop.url)).status).toBe(202);
+      expect(await rowsOf(demo)).toHaveLength(2);
+    } finally {
+      await noop.stop();
+    }
+  }, 120_000);
+
   it('two zun-api processes racing at the edge of a quota accept exactly the limit', async () => {
     const second = await stack.launchApi();
     try {
