@@ -28,14 +28,16 @@ async function once(base: string, i: number): Promise<{ accept: number; running:
   const t0 = performance.now();
   const made = await api<{ uuid: string }>(
     'POST',
-    '/v1/containers',
+    '/v1/containers?run=true',
     { name: `bench-quota-${i}`, image: IMAGE, command: ['sleep', '300'], memory: 16 },
     base,
   );
   const accept = performance.now() - t0;
   if (made.status !== 202) throw new Error(`create answered ${made.status}: ${JSON.stringify(made.body)}`);
   let status = '';
+  const deadline = Date.now() + 120_000;
   while (status !== 'Running') {
+    if (Date.now() > deadline) throw new Error(`bench container ${made.body.uuid} not Running in 120 s`);
     await new Promise((r) => setTimeout(r, 50));
     status = (await api<{ status: string }>('GET', `/v1/containers/${made.body.uuid}`, undefined, base)).body
       .status;
