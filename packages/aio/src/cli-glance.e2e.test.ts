@@ -103,4 +103,21 @@ describe('zun CLI: --image-driver glance and commit into Glance (all-in-one stac
     expect(await fetched('downloaded')).toBe(before + 1);
     expect((await zun('logs', 'g-copy')).out).toContain(`from-commit-${suffix}`);
   }, 180_000);
+
+  it("zun image-search --image_driver glance: Glance's docker images a project may use, by name or id", async () => {
+    const search = async (term: string, demo: boolean, ...extra: string[]) => {
+      const r = await stack.zun('image-search', '--image_driver', 'glance', ...extra, term, { demo });
+      expect(r.code).toBe(0);
+      return r.out;
+    };
+    // The public upload: every project finds it, by part of its name or by id.
+    expect(await search(`busybox-${suffix}`, true)).toContain(image.id);
+    expect(await search(image.id, true)).toContain(image.name!);
+    expect(await search(`busybox-${suffix}`, true, '--exact-match')).not.toContain(image.id);
+    expect(await search(image.name!, true, '--exact-match')).toContain(image.id);
+    // The committed image is private to the admin project: the demo project does not see it.
+    const committed = `zun-e2e-commit-${suffix}`;
+    expect(await search(committed, false)).toContain(committed);
+    expect(await search(committed, true)).not.toContain(committed);
+  }, 120_000);
 });

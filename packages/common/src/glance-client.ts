@@ -91,6 +91,32 @@ export class GlanceClient {
     return usable[0];
   }
 
+  /**
+   * Docker-format images (container_format docker) a project may use whose name contains the
+   * term (equals it with `exact`), or the image whose id it is; `projectId` null (an admin)
+   * sees every project's. Pages through Glance's listing.
+   */
+  async search(term: string, projectId: string | null, exact: boolean): Promise<GlanceImage[]> {
+    const visible = (i: GlanceImage): boolean =>
+      i.container_format === 'docker' && (projectId === null || usableBy(i, projectId));
+    if (UUID.test(term)) {
+      const image = await this.getImage(term);
+      if (image && visible(image)) return [image];
+    }
+    const q = new URLSearchParams({ visibility: 'all', container_format: 'docker', limit: '200' });
+    if (exact) q.set('name', term);
+    const found: GlanceImage[] = [];
+    let next: string | undefined = `/v2/images?${q}`;
+    while (next) {
+      const page = (await this.json('GET', next)) as { images: GlanceImage[]; next?: string };
+      found.push(
+        ...page.images.filter((i) => visible(i) && (exact ? i.name === term : (i.name ?? '').includes(term))),
+      );
+      next = page.next;
+    }
+    return found;
+  }
+
   async getImage(id: string): Promise<GlanceImage | null> {
     try {
       return (await this.json('GET', `/v2/images/${encodeURIComponent(id)}`)) as GlanceImage;

@@ -1,6 +1,10 @@
 import { Op } from 'sequelize';
 import {
+  GlanceError,
   InputError,
+  ServiceUnavailableError,
+  type GlanceClient,
+  type GlanceImage,
   parseImageReference,
   Project,
   Registry,
@@ -12,6 +16,25 @@ import {
 } from '@zun/common';
 import type { RequestContext } from '../identity/context';
 import { RegistryCatalog, type CatalogAuth } from './registry-catalog';
+
+/**
+ * GET /v1/images/{image}/search with the glance driver: Glance's image records (container
+ * format docker) the caller's project may use — its own, public and community ones; an admin
+ * sees every project's — matched by id, or by name (substring, or equal with exact_match).
+ */
+export async function searchGlance(
+  glance: GlanceClient,
+  ctx: RequestContext,
+  term: string,
+  exact: boolean,
+): Promise<GlanceImage[]> {
+  try {
+    return await glance.search(term, ctx.isAdmin ? null : ctx.projectId, exact);
+  } catch (err) {
+    if (err instanceof GlanceError) throw new ServiceUnavailableError(err.message, { cause: err });
+    throw err;
+  }
+}
 
 /** One search result, in the docker driver's shape plus the tags the registry holds. */
 export interface SearchEntry {

@@ -10,7 +10,7 @@ import {
 import type { ComputeDeps } from '../../compute/deps';
 import { deleteImage } from '../../compute/commands/image-delete';
 import { pullImage } from '../../compute/commands/image-pull';
-import { searchImages } from '../../compute/image-search';
+import { searchGlance, searchImages } from '../../compute/image-search';
 import { enforce } from '../../policy';
 import { parseBool, validator } from '../../validation/schema';
 import { listImages } from './list';
@@ -34,12 +34,16 @@ export function imagesRouter(deps: ComputeDeps, logger: Logger, baseUrl: (req: R
     enforce(req.context, 'image:search');
     const q = searchQuery({ ...(req.query as Record<string, string>) });
     const term = decodeURIComponent((req.params as Record<string, string>)[0]);
-    if (q.image_driver === 'glance') {
-      throw new InputError(
-        'Image search with the glance driver is not available in this deployment: search the registries with the docker driver.',
-      );
-    }
     const exact = parseBool('exact_match', q.exact_match, false);
+    if (q.image_driver === 'glance') {
+      if (!deps.glance) {
+        throw new InputError(
+          'Image search with the glance driver is not available in this deployment ([glance] auth_url is not set): search the registries with the docker driver.',
+        );
+      }
+      res.json(await searchGlance(deps.glance, req.context, term, exact));
+      return;
+    }
     res.json(await searchImages(config, req.context, logger, term, exact));
   });
 
