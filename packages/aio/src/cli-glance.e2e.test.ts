@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import Docker from 'dockerode';
 import type { GlanceClient, GlanceImage } from '@zun/common';
 import { AioStack, BUSYBOX } from '../../../test/support/aio-stack';
 import { GLANCE_ENV, requireOpenStack, uploadSavedImage } from '../../../test/support/openstack';
@@ -8,7 +10,12 @@ import { GLANCE_ENV, requireOpenStack, uploadSavedImage } from '../../../test/su
  * the real Keystone and Glance that the test set-up starts (scripts/lib/openstack.sh).
  */
 describe('zun CLI: --image-driver glance and commit into Glance (all-in-one stack, real Glance)', () => {
-  const stack = new AioStack({ host: 'e2e-glance', env: GLANCE_ENV });
+  // A second compute host with an engine of its own (scripts/engines.sh), which never saw any
+  // image: the committed image must come to it from Glance.
+  const stack = new AioStack({
+    host: 'e2e-glance',
+    env: { ...GLANCE_ENV, ZUN_EXTRA_HOSTS: '1', ZUN_ENGINE_BASE: '6' },
+  });
   const suffix = randomBytes(4).toString('hex');
   const made: string[] = [];
   let glance: GlanceClient;
@@ -51,6 +58,8 @@ describe('zun CLI: --image-driver glance and commit into Glance (all-in-one stac
   it('runs by name, then by id from the cache (nothing downloaded the second time)', async () => {
     const byName = await zun(
       'run',
+      '--host',
+      'e2e-glance',
       '--image-driver',
       'glance',
       '--name',
@@ -64,7 +73,18 @@ describe('zun CLI: --image-driver glance and commit into Glance (all-in-one stac
     expect(shown).toMatchObject({ image: image.name, image_driver: 'glance' });
     expect(await fetched('downloaded')).toBe(1);
 
-    const byId = await zun('run', '--image-driver', 'glance', '--name', 'g-id', image.id, 'sleep', '600');
+    const byId = await zun(
+      'run',
+      '--host',
+      'e2e-glance',
+      '--image-driver',
+      'glance',
+      '--name',
+      'g-id',
+      image.id,
+      'sleep',
+      '600',
+    );
     expect(byId.code).toBe(0);
     await stack.waitStatus('g-id', 'Running', 60_000);
     expect(await fetched('downloaded')).toBe(1);
@@ -76,7 +96,7 @@ describe('zun CLI: --image-driver glance and commit into Glance (all-in-one stac
     expect(String(failed.status_reason)).toContain(`Image nothing-${suffix} was not found in Glance`);
   }, 180_000);
 
-  it('zun commit of a glance container answers with the Glance id; the committed image runs after a download', async () => {
+  it('zun commit of a glance container answers with the Glance id; the committed image runs on another host, downloaded there', async () => {
     await zun('exec', 'g-name', 'sh', '-c', `echo from-commit-${suffix} > /marker`);
     const out = await zun('commit', 'g-name', `zun-e2e-commit-${suffix}`);
     expect(out.code).toBe(0);
@@ -94,13 +114,24 @@ describe('zun CLI: --image-driver glance and commit into Glance (all-in-one stac
     }
     const committed = await glance.getImage(id!);
     expect(committed?.status).toBe('active');
-    // As on a host that never saw it: the run must download it from Glance.
-    await dropCache(committed!.checksum);
-    const before = await fetched('downloaded');
-    const run = await zun('run', '--image-driver', 'glance', '--name', 'g-copy', id!, 'cat', '/marker');
+    // On the other host, whose engine never saw it: downloaded from Glance and run there.
+    const run = await zun(
+      'run',
+      '--host',
+      'e2e-glance-2',
+      '--image-driver',
+      'glance',
+      '--name',
+      'g-copy',
+      id!,
+      'cat',
+      '/marker',
+    );
     expect(run.code).toBe(0);
-    await stack.waitStatus('g-copy', 'Stopped', 60_000);
-    expect(await fetched('downloaded')).toBe(before + 1);
+    const copy = await stack.waitStatus('g-copy', 'Stopped', 90_000);
+    expect(copy.host).toBe('e2e-glance-2');
+    const other = new Docker({ socketPath: path.join(stack.state, 'engines', '6', 'docker.sock') });
+    expect((await other.getImage(`zun-glance:${committed!.checksum}`).inspect()).Id).toBeTruthy();
     expect((await zun('logs', 'g-copy')).out).toContain(`from-commit-${suffix}`);
   }, 180_000);
 
