@@ -191,7 +191,12 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     );
 
     // The slow one is interrupted again: the next start fails it instead of retrying for ever.
-    await waitUntil('the stop to run again', async () => (await tasksOf(slow)).at(-1)?.state === 'running');
+    // Running *again*: re-queued by the recovery (which marks it interrupted) and taken once more.
+    // Its state was already 'running' from before the first kill, so the state alone proves nothing.
+    await waitUntil('the stop to run again', async () => {
+      const last = (await tasksOf(slow)).at(-1);
+      return last?.state === 'running' && last.error === 'interrupted by an agent restart';
+    });
     await killAgent();
     await startAgent();
     // Recovery runs as the agent starts; under load its write may land just after the start line.
