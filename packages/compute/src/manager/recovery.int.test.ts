@@ -144,6 +144,13 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     await stop(slow, 120);
     await stopInFlight(quick);
     await stopInFlight(slow);
+    // Taken by the agent, not merely accepted: only a running task is "cut short" by the kill.
+    for (const uuid of [quick, slow]) {
+      await waitUntil(
+        'the stop task to be taken',
+        async () => (await tasksOf(uuid)).at(-1)?.state === 'running',
+      );
+    }
     await killAgent();
 
     // What a task that failed without clearing its row (the old runner) leaves, and a row whose
