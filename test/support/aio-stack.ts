@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { passwordToken } from './password-token';
 import { reapNetworksAndVolumes } from './reap';
 
 const run = promisify(execFile);
@@ -217,23 +218,7 @@ export class AioStack {
     let token = this.tokens.get(demo);
     if (!token) {
       const env = demo ? this.demoEnv : this.env;
-      const res = await fetch(`${env.OS_AUTH_URL}/auth/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: {
-                user: { name: env.OS_USERNAME, domain: { name: 'Default' }, password: env.OS_PASSWORD },
-              },
-            },
-            scope: { project: { name: env.OS_PROJECT_NAME, domain: { name: 'Default' } } },
-          },
-        }),
-      });
-      token = res.headers.get('x-subject-token') ?? '';
-      if (res.status !== 201 || !token) throw new Error(`no token for the test: ${res.status}`);
+      token = await passwordToken(env.OS_AUTH_URL, env.OS_USERNAME, env.OS_PASSWORD, env.OS_PROJECT_NAME);
       this.tokens.set(demo, token);
     }
     const res = await fetch(`http://127.0.0.1:${this.ports.api}${urlPath}`, {

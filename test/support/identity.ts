@@ -2,30 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Project, Role, RoleAssignment, User } from '@zun/common';
 import { DEFAULT_DOMAIN } from '../../packages/api/src/identity/domain';
 import { hashPassword } from '../../packages/api/src/identity/passwords';
+import { passwordToken } from './password-token';
 
-/** A project-scoped token from the identity service at `apiUrl` (password method, Default domain). */
-export async function issueToken(
-  apiUrl: string,
-  user: string,
-  password: string,
-  project = user,
-): Promise<string> {
-  const res = await fetch(`${apiUrl}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: user, domain: { name: 'Default' }, password } },
-        },
-        scope: { project: { name: project, domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  const token = res.headers.get('x-subject-token');
-  if (res.status !== 201 || !token) throw new Error(`cannot get a token for ${user}: ${res.status}`);
-  return token;
+/** A project-scoped token from the built-in identity service of the API at `apiUrl`. */
+export function issueToken(apiUrl: string, user: string, password: string, project = user): Promise<string> {
+  return passwordToken(`${apiUrl}/identity/v3`, user, password, project);
 }
 
 /**

@@ -3,28 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { AioStack, BUSYBOX, freePort } from '../../../test/support/aio-stack';
 import { KEYSTONE_URL, requireOpenStack } from '../../../test/support/openstack';
+import { passwordToken } from '../../../test/support/password-token';
 
 const run = promisify(execFile);
 
 /** A password token from the real Keystone, scoped to the user's own project. */
-async function keystoneToken(user: string, password: string, project = user): Promise<string> {
-  const res = await fetch(`${KEYSTONE_URL}/auth/tokens?nocatalog`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: user, domain: { id: 'default' }, password } },
-        },
-        scope: { project: { name: project, domain: { id: 'default' } } },
-      },
-    }),
-  });
-  const token = res.headers.get('x-subject-token');
-  if (res.status !== 201 || !token) throw new Error(`Keystone refused ${user}: ${res.status}`);
-  return token;
-}
+const keystoneToken = (user: string, password: string, project = user): Promise<string> =>
+  passwordToken(KEYSTONE_URL, user, password, project);
 
 /**
  * zun-api with [keystone_authtoken] pointing at the real Keystone that the test set-up starts

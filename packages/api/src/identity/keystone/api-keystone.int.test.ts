@@ -1,25 +1,10 @@
 import { createTestDatabase, type TestDatabase } from '../../../../../test/support/db';
 import { KEYSTONE_URL } from '../../../../../test/support/openstack';
+import { passwordToken } from '../../../../../test/support/password-token';
 import { TestStack } from '../../../../../test/support/stack';
 
-async function issue(user: string, password: string, project: string): Promise<string> {
-  const res = await fetch(`${KEYSTONE_URL}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: user, password, domain: { id: 'default' } } },
-        },
-        scope: { project: { name: project, domain: { id: 'default' } } },
-      },
-    }),
-  });
-  const token = res.headers.get('x-subject-token');
-  if (res.status !== 201 || !token) throw new Error(`Keystone refused ${user}: ${res.status}`);
-  return token;
-}
+const issue = (user: string, password: string, project: string): Promise<string> =>
+  passwordToken(KEYSTONE_URL, user, password, project);
 
 const keystoneEnv = (authUrl: string): Record<string, string> => ({
   ZUN_KEYSTONE_AUTHTOKEN_AUTH_URL: authUrl,

@@ -2,29 +2,14 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, ServiceUnavailableError } from '@zun/common';
 import { KEYSTONE_URL } from '../../../../../test/support/openstack';
+import { passwordToken } from '../../../../../test/support/password-token';
 import { ExternalKeystoneProvider } from './external-provider';
 import type { KeystoneSettings } from './keystone-client';
 
 const logger = createLogger('test', { debug: false, format: 'text' });
 
-async function issue(user: string, password: string, project: string): Promise<string> {
-  const res = await fetch(`${KEYSTONE_URL}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: user, password, domain: { id: 'default' } } },
-        },
-        scope: { project: { name: project, domain: { id: 'default' } } },
-      },
-    }),
-  });
-  const token = res.headers.get('x-subject-token');
-  if (res.status !== 201 || !token) throw new Error(`Keystone refused ${user}: ${res.status}`);
-  return token;
-}
+const issue = (user: string, password: string, project: string): Promise<string> =>
+  passwordToken(KEYSTONE_URL, user, password, project);
 
 async function revoke(token: string): Promise<void> {
   const res = await fetch(`${KEYSTONE_URL}/auth/tokens`, {
