@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ZunConfig } from './config';
+import { KeystoneSession, type CatalogEntry } from './keystone-session';
 
 /** An image record of Glance's v2 API, the fields we use. */
 export interface GlanceImage {
@@ -35,14 +36,6 @@ export class GlanceError extends Error {
 
 type GlanceSettings = ZunConfig['glance'];
 
-interface CachedToken {
-  value: string;
-  expiresAt: number;
-  glanceUrl: string;
-}
-
-/** A token is renewed this long before Keystone says it expires, so no request carries a dying one. */
-const TOKEN_MARGIN_MS = 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -53,10 +46,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * resolve), and images made for a project get that project as owner.
  */
 export class GlanceClient {
-  private token: CachedToken | null = null;
-  private pendingToken: Promise<CachedToken> | null = null;
+  private readonly session: KeystoneSession;
 
-  constructor(private readonly settings: GlanceSettings & { authUrl: string }) {}
+  constructor(private readonly settings: GlanceSettings & { authUrl: string }) {
+    const s = settings;
+    this.session = new KeystoneSession(
+      s,
+      (url, init) =>
+        call(`Keystone at ${this.session.base}`, url, {
+          ...init,
+          signal: AbortSignal.timeout(s.timeoutS * 1000),
+        }),
+      (status) =>
+        new GlanceError(
+          `Keystone at ${this.session.base} refused the [glance] service credential (user ${s.username}, project ${s.projectName}): HTTP ${status}`,
+          status,
+        ),
+    );
+  }
 
   static fromConfig(config: ZunConfig): GlanceClient | null {
     const { authUrl } = config.glance;
@@ -200,7 +207,7 @@ export class GlanceClient {
     });
     if (res.status === 401 && retryOn401 && init.body === undefined) {
       // Revoked or rotated keys: one fresh token, then the answer stands.
-      this.token = null;
+      this.session.forget();
       return this.request(method, path, init, false, timeoutS);
     }
     if (res.status >= 400) {
@@ -213,54 +220,13 @@ export class GlanceClient {
     return res;
   }
 
-  private async currentToken(): Promise<CachedToken> {
-    if (this.token && this.token.expiresAt - TOKEN_MARGIN_MS > Date.now()) return this.token;
-    // Concurrent callers share one token request.
-    this.pendingToken ??= this.issueToken().finally(() => {
-      this.pendingToken = null;
-    });
-    this.token = await this.pendingToken;
-    return this.token;
-  }
-
-  private async issueToken(): Promise<CachedToken> {
+  /** The service token and the image endpoint: `api_servers`, or the public one of the region in its catalog. */
+  private async currentToken(): Promise<{ value: string; glanceUrl: string }> {
+    const token = await this.session.current();
     const s = this.settings;
-    const base = s.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '');
-    const res = await call(`Keystone at ${base}`, `${base}/v3/auth/tokens`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      signal: AbortSignal.timeout(s.timeoutS * 1000),
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: s.username, password: s.password, domain: { name: s.userDomainName } },
-            },
-          },
-          scope: { project: { name: s.projectName, domain: { name: s.projectDomainName } } },
-        },
-      }),
-    });
-    const value = res.headers.get('x-subject-token');
-    if (res.status !== 201 || !value) {
-      throw new GlanceError(
-        `Keystone at ${base} refused the [glance] service credential (user ${s.username}, project ${s.projectName}): HTTP ${res.status}`,
-        res.status,
-      );
-    }
-    const body = (await res.json()) as { token: { expires_at: string; catalog?: CatalogEntry[] } };
-    const glanceUrl = (s.apiServers ?? imageEndpoint(body.token.catalog ?? [], s.regionName)).replace(
-      /\/+$/,
-      '',
-    );
-    return { value, expiresAt: Date.parse(body.token.expires_at), glanceUrl };
+    const glanceUrl = (s.apiServers ?? imageEndpoint(token.catalog, s.regionName)).replace(/\/+$/, '');
+    return { value: token.value, glanceUrl };
   }
-}
-
-interface CatalogEntry {
-  type: string;
-  endpoints: { interface: string; region?: string; region_id?: string; url: string }[];
 }
 
 function imageEndpoint(catalog: CatalogEntry[], region: string): string {

@@ -15,3 +15,4 @@ export * from './config-sample';
 export * from './healthcheck';
 export * from './http-metrics';
 export * from './glance-client';
+export * from './keystone-session';

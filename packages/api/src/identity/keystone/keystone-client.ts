@@ -1,7 +1,4 @@
-import { ServiceUnavailableError, type ZunConfig } from '@zun/common';
-
-/** The service token is renewed this long before Keystone says it expires. */
-const SERVICE_TOKEN_MARGIN_MS = 60_000;
+import { KeystoneSession, ServiceUnavailableError, type ZunConfig } from '@zun/common';
 
 export type KeystoneSettings = ZunConfig['keystoneAuthtoken'] & { authUrl: string };
 
@@ -22,11 +19,18 @@ export interface KeystoneToken {
  */
 export class KeystoneClient {
   readonly base: string;
-  private serviceToken: { value: string; expiresAt: number } | null = null;
-  private pending: Promise<string> | null = null;
+  private readonly session: KeystoneSession;
 
   constructor(private readonly s: KeystoneSettings) {
-    this.base = s.authUrl.replace(/\/+$/, '').replace(/\/v3$/, '');
+    this.session = new KeystoneSession(
+      s,
+      (url, init) => this.call(url.slice(this.session.base.length), init),
+      (status) =>
+        this.unavailable(
+          `HTTP ${status}: Keystone refused the [keystone_authtoken] service credential (user ${s.username}, project ${s.projectName})`,
+        ),
+    );
+    this.base = this.session.base;
   }
 
   /** The token's body, or null when Keystone says it is not valid (unknown, expired, revoked). */
@@ -51,55 +55,16 @@ export class KeystoneClient {
 
   /** One retry with a new service token when Keystone refuses the one we hold (revoked, rotated keys). */
   private async withServiceToken(request: (token: string) => Promise<Response>): Promise<Response> {
-    const res = await request(await this.currentServiceToken());
+    const res = await request((await this.session.current()).value);
     if (res.status !== 401 && res.status !== 403) return res;
-    this.serviceToken = null;
-    const again = await request(await this.currentServiceToken());
+    this.session.forget();
+    const again = await request((await this.session.current()).value);
     if (again.status === 401 || again.status === 403) {
       throw this.unavailable(
         `HTTP ${again.status}: the [keystone_authtoken] service credential (user ${this.s.username}) may not validate tokens`,
       );
     }
     return again;
-  }
-
-  private async currentServiceToken(): Promise<string> {
-    if (this.serviceToken && this.serviceToken.expiresAt - SERVICE_TOKEN_MARGIN_MS > Date.now()) {
-      return this.serviceToken.value;
-    }
-    // Concurrent requests share one login.
-    this.pending ??= this.issueServiceToken().finally(() => {
-      this.pending = null;
-    });
-    return this.pending;
-  }
-
-  private async issueServiceToken(): Promise<string> {
-    const s = this.s;
-    const res = await this.call('/v3/auth/tokens', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: {
-              user: { name: s.username, password: s.password, domain: { name: s.userDomainName } },
-            },
-          },
-          scope: { project: { name: s.projectName, domain: { name: s.projectDomainName } } },
-        },
-      }),
-    });
-    const value = res.headers.get('x-subject-token');
-    if (res.status !== 201 || !value) {
-      throw this.unavailable(
-        `HTTP ${res.status}: Keystone refused the [keystone_authtoken] service credential (user ${s.username}, project ${s.projectName})`,
-      );
-    }
-    const body = (await res.json()) as { token: { expires_at: string } };
-    this.serviceToken = { value, expiresAt: Date.parse(body.token.expires_at) };
-    return value;
   }
 
   private async call(path: string, init: RequestInit): Promise<Response> {
