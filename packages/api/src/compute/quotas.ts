@@ -90,20 +90,23 @@ export async function projectUsage(
 }
 
 /**
- * Refuses (OverQuotaError) when adding `delta` to the project's usage passes a limit. Inside a
- * transaction it first takes the project's quota lock, held until that transaction ends: two
- * creates of one project, in any zun-api process, then check and insert one after the other,
- * so the limit is exact; other projects never wait. With `[quota] driver = noop` nothing is
- * checked (and no lock taken).
+ * Refuses (OverQuotaError) when adding `delta` to the project's usage passes a limit, and
+ * returns the limits it read. Inside a transaction it first takes the project's quota lock, held
+ * until that transaction ends: two creates of one project, in any zun-api process, then check
+ * and insert one after the other, so the usage is exact; other projects never wait. `limits`
+ * read by an earlier check of the same request are used again: usage changes under the lock,
+ * limits only when an admin sets them. With `[quota] driver = noop` nothing is checked (and no
+ * lock taken).
  */
 export async function checkQuota(
   sequelize: Sequelize,
   config: ZunConfig,
   projectId: string,
   delta: Partial<QuotaValues>,
-  t?: Transaction,
-): Promise<void> {
-  if (config.quota.driver === 'noop') return;
+  opts: { transaction?: Transaction; limits?: QuotaValues } = {},
+): Promise<QuotaValues | null> {
+  if (config.quota.driver === 'noop') return null;
+  const t = opts.transaction;
   if (t) {
     await sequelize.query("SELECT pg_advisory_xact_lock(hashtext('zun-quota:' || :projectId))", {
       transaction: t,
@@ -111,7 +114,7 @@ export async function checkQuota(
     });
   }
   const [limits, usage] = await Promise.all([
-    projectLimits(projectId, config, t),
+    opts.limits ?? projectLimits(projectId, config, t),
     projectUsage(sequelize, projectId, t),
   ]);
   const over = QUOTA_RESOURCES.filter((r) => {
@@ -119,4 +122,5 @@ export async function checkQuota(
     return d > 0 && limits[r] >= 0 && usage[r] + d > limits[r];
   }).map((r) => ({ resource: r, limit: limits[r], inUse: usage[r], requested: delta[r] ?? 0 }));
   if (over.length) throw new OverQuotaError(over);
+  return limits;
 }

@@ -52,7 +52,7 @@ export async function createCapsule(
     cpu: spec.cpu,
     memory: Number(spec.memory),
   };
-  await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
+  const limits = await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
   const hosts = await deps.hosts.get();
   const request: RequestSpec = {
     cpu: spec.cpu,
@@ -100,7 +100,10 @@ export async function createCapsule(
   const host = placed.host;
   try {
     return await deps.sequelize.transaction(async (t) => {
-      await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, t);
+      await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, {
+        transaction: t,
+        limits: limits ?? undefined,
+      });
       const rows = await insertRows(t, ctx, spec, {
         uuid,
         image,

@@ -35,7 +35,7 @@ export async function createContainer(
   // Checked before anything is claimed (the common refusal costs nothing), and again, exactly,
   // under the project's quota lock in the transaction that records the container.
   const quotaDelta = { containers: 1, cpu: p.cpu, memory: Number(p.memory), disk: p.disk };
-  await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
+  const limits = await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
   // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
   const registry = p.registry ? await findRegistry(p.registry, ctx, { ownProject: true }) : null;
   if (registry) refuseForeignImageHost(p.image, registry);
@@ -118,7 +118,10 @@ export async function createContainer(
   const target = placed.host;
   try {
     return await deps.sequelize.transaction(async (t) => {
-      await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, t);
+      await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, {
+        transaction: t,
+        limits: limits ?? undefined,
+      });
       const row = await Container.create(
         { ...values, uuid, host: target, status: ContainerStatus.Creating },
         { transaction: t },

@@ -39,7 +39,7 @@ export async function updateContainer(
           cpu: change.cpu !== undefined ? change.cpu - (c.cpu ?? 0) : 0,
           memory: change.memory !== undefined ? Number(change.memory) - Number(c.memory ?? 0) : 0,
         },
-        t,
+        { transaction: t },
       );
       await deps.agents.updateResources(endpoint, c.uuid, {
         cpu: change.cpu ?? null,
