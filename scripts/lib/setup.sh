@@ -13,10 +13,31 @@ ensure_node_deps() {
   fi
 }
 
+# Written after a successful build. Nothing newer than it among the sources means nothing to
+# build: each e2e test starts its own stack with this script, and a no-op `npm run build`
+# (npm, tsc and esbuild starting to find nothing to do) costs seconds of CPU every time.
+build_stamp=.zun/build.stamp
+
+build_is_current() {
+  [ -f "$build_stamp" ] && [ -f packages/aio/dist/main.js ] && [ -d packages/console/dist/public ] || return 1
+  local newer
+  newer=$(find packages package.json package-lock.json tsconfig.base.json tsconfig.json \
+    \( -name node_modules -o -name dist \) -prune -o -newer "$build_stamp" -type f \
+    \( -name '*.ts' -o -name '*.tsx' -o -name '*.mjs' -o -name '*.json' -o -name '*.css' -o -name '*.html' \) \
+    -print -quit)
+  [ -z "$newer" ]
+}
+
 ensure_build() {
+  if build_is_current; then return 0; fi
   echo "zun: building..."
   # The daemons (tsc) and the web console's browser bundle (esbuild): `npm run build`.
-  npm run --silent build || return 1
+  local started
+  started=$(mktemp)
+  npm run --silent build || { rm -f "$started"; return 1; }
+  # Stamped with the time the build began: a file saved during the build is seen next time.
+  mkdir -p "$(dirname "$build_stamp")"
+  mv "$started" "$build_stamp"
 }
 
 prepare() {
