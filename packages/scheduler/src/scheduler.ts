@@ -179,27 +179,49 @@ export class FilterScheduler {
     return this.failure(total, wanted);
   }
 
+  /**
+   * What the filter passes check, from the request and the enabled filters. null/false/0/empty also
+   * switch a check off, either because its filter is not enabled or because it cannot reject any host
+   * for this request. `|| null`: an empty string asks for nothing, as upstream's truthiness tests have it.
+   */
+  private hoist(req: RequestSpec) {
+    const labels = this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS;
+    return {
+      az: this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null,
+      checkUsable: this.enabled(FILTER_CODE.ComputeFilter),
+      runtime: this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null,
+      checkCpu: this.enabled(FILTER_CODE.CPUFilter),
+      minCpu: req.cpu - EPSILON,
+      checkMem: this.enabled(FILTER_CODE.RamFilter),
+      minMem: req.memory - EPSILON,
+      disk: this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0,
+      labels,
+      checkLabels: labels.length > 0,
+      // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
+      pinCpus: this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0,
+      wanted: req.requestedHost || null,
+    };
+  }
+
   /** The filter pass over plain host objects; returns how many hosts entered it. */
   private scanObjects(hosts: readonly HostState[], req: RequestSpec): number {
     const { removed, top, directBlame } = this;
     // The request's values hoisted out of the loop, as locals: read from a shared object instead, they
-    // measured ~20% slower per host. null/false/0/empty also switch a check off, either because its
-    // filter is not enabled or because it cannot reject any host for this request. `|| null`: an empty
-    // string asks for nothing, as upstream's truthiness tests have it.
-    const az = this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null;
-    const checkUsable = this.enabled(FILTER_CODE.ComputeFilter);
-    const runtime = this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null;
-    const checkCpu = this.enabled(FILTER_CODE.CPUFilter);
-    const minCpu = req.cpu - EPSILON;
-    const checkMem = this.enabled(FILTER_CODE.RamFilter);
-    const minMem = req.memory - EPSILON;
-    const disk = this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0;
-    const labels = this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS;
-    const checkLabels = labels.length > 0;
-    // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
-    const pinCpus =
-      this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0;
-    const wanted = req.requestedHost || null;
+    // measured ~20% slower per host.
+    const {
+      az,
+      checkUsable,
+      runtime,
+      checkCpu,
+      minCpu,
+      checkMem,
+      minMem,
+      disk,
+      labels,
+      checkLabels,
+      pinCpus,
+      wanted,
+    } = this.hoist(req);
     let total = 0;
     for (let i = 0; i < hosts.length; i++) {
       const host = hosts[i];
@@ -236,21 +258,20 @@ export class FilterScheduler {
    */
   private scanTable(table: HostTable, req: RequestSpec): number {
     const { removed, top, directBlame } = this;
-    // Hoisted as in scanObjects.
-    const az = this.enabled(FILTER_CODE.AvailabilityZoneFilter) ? req.availabilityZone || null : null;
-    const checkUsable = this.enabled(FILTER_CODE.ComputeFilter);
-    const runtime = this.enabled(FILTER_CODE.RuntimeFilter) ? req.runtime || null : null;
-    const checkCpu = this.enabled(FILTER_CODE.CPUFilter);
-    const minCpu = req.cpu - EPSILON;
-    const checkMem = this.enabled(FILTER_CODE.RamFilter);
-    const minMem = req.memory - EPSILON;
-    const disk = this.enabled(FILTER_CODE.DiskFilter) ? req.disk : 0;
-    const labels = this.enabled(FILTER_CODE.LabelFilter) ? labelRequirements(req.hints) : NO_LABELS;
-    const checkLabels = labels.length > 0;
-    // 0 unless CpuSetFilter is enabled and the request is 'dedicated': 'shared' passes every host.
-    const pinCpus =
-      this.enabled(FILTER_CODE.CpuSetFilter) && isDedicated(req) ? dedicatedCpuCount(req.cpu) : 0;
-    const wanted = req.requestedHost || null;
+    const {
+      az,
+      checkUsable,
+      runtime,
+      checkCpu,
+      minCpu,
+      checkMem,
+      minMem,
+      disk,
+      labels,
+      checkLabels,
+      pinCpus,
+      wanted,
+    } = this.hoist(req);
     if (table.numaDirty) table.rebuildNodes();
     const hosts = table.list;
     const { rows, nodeStart, nodeFree, nodeMem } = table;
