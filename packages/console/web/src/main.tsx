@@ -2,8 +2,12 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { HostsPage, ServicesPage } from './admin';
 import { Api } from './api';
+import { CapsuleCreatePage } from './capsule-create';
+import { CapsuleDetailPage } from './capsule-detail';
+import { CapsulesPage } from './capsules';
 import { ContainersPage } from './containers';
 import { DetailPage } from './detail';
+import { ImagesPage } from './images';
 import {
   forget,
   isAdmin,
@@ -94,6 +98,8 @@ function Shell({
   const [path, setPath] = useState(route());
   const [projects, setProjects] = useState<Project[]>([session.project]);
   const [error, setError] = useState<string | null>(null);
+  // What the create page says about the capsule it made, shown on that capsule's page.
+  const [capsuleNotice, setCapsuleNotice] = useState<{ uuid: string; text: string } | null>(null);
   const admin = isAdmin(session);
   useEffect(() => {
     const onHash = (): void => setPath(route());
@@ -113,8 +119,32 @@ function Shell({
 
   let page;
   const detail = /^\/containers\/([0-9a-f-]{36})$/.exec(path);
+  const capsule = /^\/capsules\/([0-9a-f-]{36})$/.exec(path);
   if (path.startsWith('/admin') && !admin)
-    page = <Message kind="error">The admin pages are for administrators.</Message>;
+    page = <Message kind="error">Not allowed: the admin pages are for administrators.</Message>;
+  else if (path === '/capsules')
+    page = (
+      <CapsulesPage api={api} onOpen={(u) => go(`/capsules/${u}`)} onCreate={() => go('/capsules/create')} />
+    );
+  else if (path === '/capsules/create')
+    page = (
+      <CapsuleCreatePage
+        api={api}
+        onCreated={(uuid, text) => (setCapsuleNotice({ uuid, text }), go(`/capsules/${uuid}`))}
+        onCancel={() => go('/capsules')}
+      />
+    );
+  else if (capsule)
+    page = (
+      <CapsuleDetailPage
+        key={capsule[1]}
+        api={api}
+        uuid={capsule[1]}
+        notice={capsuleNotice?.uuid === capsule[1] ? capsuleNotice.text : null}
+        onBack={() => go('/capsules')}
+      />
+    );
+  else if (path === '/admin/images') page = <ImagesPage api={api} />;
   else if (detail) page = <DetailPage api={api} uuid={detail[1]} onBack={() => go('/containers')} />;
   else if (path === '/create')
     page = <CreateWizard api={api} onDone={() => go('/containers')} onCancel={() => go('/containers')} />;
@@ -143,12 +173,14 @@ function Shell({
         <strong class="brand">Zun</strong>
         <nav aria-label="Main">
           {link('/containers', 'Containers')}
+          {link('/capsules', 'Capsules')}
           {admin && (
             <>
               <span class="sep">Admin:</span>
               {link('/admin/containers', 'All containers')}
               {link('/admin/hosts', 'Hosts')}
               {link('/admin/services', 'Services')}
+              {link('/admin/images', 'Images')}
             </>
           )}
         </nav>
