@@ -207,6 +207,127 @@ describe('web console in Chromium', () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 
+  it('admin images: pulls busybox onto the host, reads out a refused and a failed pull, deletes', async () => {
+    await signIn('admin');
+    await page.getByRole('link', { name: 'Images' }).click();
+    await page.getByRole('heading', { name: 'Images' }).waitFor();
+    const pull = async (image: string): Promise<void> => {
+      await page.getByLabel('Image (required)').fill(image);
+      await page.getByLabel('Host (required)').selectOption(stack.host);
+      await page.getByRole('button', { name: 'Pull', exact: true }).click();
+    };
+    const image = (ref: string) => page.locator(`tr[data-image="${ref}@${stack.host}"]`);
+
+    // A name without a registry is the default registry's (the stack's local one).
+    await pull('busybox');
+    const busybox = image('127.0.0.1:5000/busybox:latest');
+    await busybox.locator('[data-status="Pulled"]').waitFor({ timeout: 60_000 });
+    const cells = await busybox.locator('td').allTextContents();
+    expect(cells.slice(1, 4)).toEqual(['127.0.0.1:5000/busybox', 'latest', stack.host]);
+    expect(cells[4]).toMatch(/^\d+(\.\d)? (KiB|MiB)$/);
+    expect(cells[5]).toMatch(/^[0-9a-f]{12}$/);
+
+    // The API's refusal is read out beside the form.
+    await pull('busybox');
+    await page
+      .locator('#pull-problem')
+      .getByText(
+        `An image with repo 127.0.0.1:5000/busybox, tag latest already exists on host ${stack.host}.`,
+      )
+      .waitFor();
+    // An image the registry does not have: the record says why its pull failed.
+    await pull('127.0.0.1:5000/no-such-image:v1');
+    const missing = image('127.0.0.1:5000/no-such-image:v1');
+    await missing.locator('[data-status="Error"]').waitFor({ timeout: 60_000 });
+    await missing.getByText(/^Pulling 127\.0\.0\.1:5000\/no-such-image:v1 failed: /).waitFor();
+    await shot('admin-images');
+    await missing.getByRole('button', { name: /^Delete / }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await missing.waitFor({ state: 'detached' });
+    await page.getByText('Deleted 1 image(s).').waitFor();
+    // The busybox record stays: its image is the engine's, which other work uses.
+    expect(await busybox.count()).toBe(1);
+  });
+
+  it('demo capsules: a refused template read out beside the text, fixed from a file, Running with its members, deleted', async () => {
+    await signIn('demo');
+    // No images page for a member: no link, and the address says why.
+    expect(await page.getByRole('link', { name: 'Images' }).count()).toBe(0);
+    await page.goto(`${base}/#/admin/images`);
+    await page.getByText('Not allowed: the admin pages are for administrators.').waitFor();
+
+    await page.getByRole('link', { name: 'Capsules' }).click();
+    await page.getByRole('heading', { name: 'Capsules' }).waitFor();
+    await page.getByRole('button', { name: '+ Create capsule' }).click();
+    const text = page.getByLabel('Template (YAML or JSON, required)');
+    const problem = page.locator('#template-problem');
+    const member = (memory: number) => `    - image: busybox
+      command: [sleep, "3600"]
+      resources:
+        requests:
+          memory: ${memory}
+`;
+    const template = (memory: number) =>
+      `kind: capsule\nmetadata:\n  name: web-capsule\nspec:\n  containers:\n${member(memory)}${member(32)}`;
+
+    // Text that is no YAML is answered by the page itself, with the line.
+    await text.fill('kind: capsule\nspec:\n  containers: [\n    {image: busybox\n');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await problem.getByText(/not valid YAML or JSON \(line \d+, column \d+\)/).waitFor();
+
+    // A template the API refuses: its message, beside the text, which stays as typed.
+    await text.fill(template(1));
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await problem
+      .getByText(
+        /Invalid capsule template: spec\.containers\[0\]\.resources\.requests\.memory must be between \d+ and \d+ MiB \(got 1\)\./,
+      )
+      .waitFor();
+    expect(await text.getAttribute('aria-describedby')).toBe('template-problem');
+    expect(await text.getAttribute('aria-invalid')).toBe('true');
+    expect(await text.inputValue()).toBe(template(1));
+    await shot('capsule-create-error');
+
+    // Fixed, and loaded from a file this time.
+    await page.getByLabel('Load a template file (YAML or JSON)').setInputFiles({
+      name: 'web-capsule.yaml',
+      mimeType: 'text/yaml',
+      buffer: Buffer.from(template(32)),
+    });
+    await page.getByText('loaded from web-capsule.yaml').waitFor();
+    expect(await text.inputValue()).toBe(template(32));
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByText('Request to create capsule web-capsule has been accepted.').waitFor();
+    await page.getByRole('heading', { name: 'web-capsule' }).waitFor();
+    await page.locator('.toolbar [data-status="Running"]').waitFor({ timeout: 90_000 });
+    const members = page.locator('tr[data-member^="capsule-web-capsule-"]');
+    await members.locator('[data-status="Running"]').nth(1).waitFor();
+    expect(await members.count()).toBe(2);
+    expect(await page.locator('[data-field="resources"]').textContent()).toMatch(/ CPU · 64 MiB$/);
+    await shot('capsule-detail');
+
+    // A member's link opens its container page.
+    const first = (await members.first().getAttribute('data-member'))!;
+    await members.first().getByRole('link', { name: first }).click();
+    await page.getByRole('heading', { name: first }).waitFor();
+    await page.goBack();
+
+    await page.getByRole('link', { name: 'Capsules' }).click();
+    const capsule = page.locator('tr[data-capsule="web-capsule"]');
+    await capsule.locator('[data-status="Running"]').waitFor();
+    await page.getByLabel('Search').fill('web-cap');
+    await capsule.waitFor();
+    await shot('capsules');
+    await page.setViewportSize({ width: 420, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await capsule.getByRole('button', { name: 'Delete web-capsule' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
+    await capsule.waitFor({ state: 'detached', timeout: 60_000 });
+    await page.getByText('No capsules yet.').waitFor();
+  });
+
   it('switches between the projects of a user with several', async () => {
     // A second project for demo, written as an operator's identity tooling would.
     const secrets = JSON.parse(readFileSync(path.join(stack.state, 'secrets.json'), 'utf8')) as {
