@@ -56,6 +56,16 @@ describe('web console in Chromium', () => {
     throw new Error(`terminal never showed ${what}:\n${rows.join('\n')}`);
   };
 
+  /** In a narrow window the page itself never scrolls sideways (wide tables scroll in their box). */
+  const expectNoSidewaysScroll = async (): Promise<void> => {
+    await page.setViewportSize({ width: 420, height: 800 });
+    try {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  };
+
   /** The stack's own database, for what no API offers (rows in bulk, identity records). */
   const database = async (): Promise<Client> => {
     const secrets = JSON.parse(readFileSync(path.join(stack.state, 'secrets.json'), 'utf8')) as {
@@ -241,6 +251,7 @@ describe('web console in Chromium', () => {
     await missing.locator('[data-status="Error"]').waitFor({ timeout: 60_000 });
     await missing.getByText(/^Pulling 127\.0\.0\.1:5000\/no-such-image:v1 failed: /).waitFor();
     await shot('admin-images');
+    await expectNoSidewaysScroll();
     await missing.getByRole('button', { name: /^Delete / }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
     await missing.waitFor({ state: 'detached' });
@@ -287,6 +298,7 @@ describe('web console in Chromium', () => {
     expect(await text.getAttribute('aria-invalid')).toBe('true');
     expect(await text.inputValue()).toBe(template(1));
     await shot('capsule-create-error');
+    await expectNoSidewaysScroll();
 
     // Fixed, and loaded from a file this time.
     await page.getByLabel('Load a template file (YAML or JSON)').setInputFiles({
@@ -305,6 +317,7 @@ describe('web console in Chromium', () => {
     expect(await members.count()).toBe(2);
     expect(await page.locator('[data-field="resources"]').textContent()).toMatch(/ CPU · 64 MiB$/);
     await shot('capsule-detail');
+    await expectNoSidewaysScroll();
 
     // A member's link opens its container page.
     const first = (await members.first().getAttribute('data-member'))!;
@@ -318,9 +331,7 @@ describe('web console in Chromium', () => {
     await page.getByLabel('Search').fill('web-cap');
     await capsule.waitFor();
     await shot('capsules');
-    await page.setViewportSize({ width: 420, height: 800 });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await expectNoSidewaysScroll();
 
     await capsule.getByRole('button', { name: 'Delete web-capsule' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();

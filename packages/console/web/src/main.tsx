@@ -163,7 +163,7 @@ function Shell({
     );
 
   const link = (to: string, label: string) => (
-    <a href={`#${to}`} aria-current={path === to ? 'page' : undefined}>
+    <a href={`#${to}`} aria-current={path === to || path.startsWith(`${to}/`) ? 'page' : undefined}>
       {label}
     </a>
   );
