@@ -90,6 +90,66 @@ export async function projectUsage(
 }
 
 /**
+ * A project's limits (as projectLimits) and usage (as projectUsage) in one statement: on a busy
+ * machine each round trip to the database is felt in a create's latency.
+ */
+async function limitsAndUsage(
+  sequelize: Sequelize,
+  config: ZunConfig,
+  projectId: string,
+  t?: Transaction,
+): Promise<{ limits: QuotaValues; usage: QuotaValues }> {
+  type Overrides = Record<string, number | string> | null;
+  const [row] = await sequelize.query<{
+    containers: string;
+    memory: string;
+    cpu: string;
+    disk: string;
+    class_limits: Overrides;
+    project_limits: Overrides;
+  }>(
+    `SELECT count(*) FILTER (WHERE container_type IN (:plain, :member, :init)) AS containers,
+            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN NULLIF(memory, '')::numeric END), 0) AS memory,
+            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN cpu END), 0) AS cpu,
+            coalesce(sum(CASE WHEN container_type = :plain THEN disk END), 0) AS disk,
+            (SELECT json_object_agg(resource, hard_limit) FROM quota_classes WHERE class_name = :cls) AS class_limits,
+            (SELECT json_object_agg(resource, hard_limit) FROM quotas WHERE project_id = :projectId) AS project_limits
+       FROM containers
+      WHERE project_id = :projectId AND NOT (status = 'Error' AND host IS NULL)`,
+    {
+      type: QueryTypes.SELECT,
+      transaction: t,
+      replacements: {
+        projectId,
+        cls: DEFAULT_CLASS,
+        plain: CONTAINER_TYPE.container,
+        capsule: CONTAINER_TYPE.capsule,
+        member: CONTAINER_TYPE.capsuleMember,
+        init: CONTAINER_TYPE.capsuleInit,
+      },
+    },
+  );
+  const { containers, memory, cpu, disk } = config.quota;
+  const limits: QuotaValues = { containers, memory, cpu, disk };
+  // Config defaults, then the default class, then the project's own: as projectLimits.
+  for (const overrides of [row.class_limits, row.project_limits]) {
+    for (const [resource, limit] of Object.entries(overrides ?? {})) {
+      if ((QUOTA_RESOURCES as readonly string[]).includes(resource))
+        limits[resource as QuotaResource] = Number(limit);
+    }
+  }
+  return {
+    limits,
+    usage: {
+      containers: Number(row.containers),
+      memory: Number(row.memory),
+      cpu: Math.round(Number(row.cpu) * 1000) / 1000,
+      disk: Number(row.disk),
+    },
+  };
+}
+
+/**
  * Refuses (OverQuotaError) when adding `delta` to the project's usage passes a limit, and
  * returns the limits it read. Inside a transaction it first takes the project's quota lock, held
  * until that transaction ends: two creates of one project, in any zun-api process, then check
@@ -113,10 +173,9 @@ export async function checkQuota(
       replacements: { projectId },
     });
   }
-  const [limits, usage] = await Promise.all([
-    opts.limits ?? projectLimits(projectId, config, t),
-    projectUsage(sequelize, projectId, t),
-  ]);
+  const { limits, usage } = opts.limits
+    ? { limits: opts.limits, usage: await projectUsage(sequelize, projectId, t) }
+    : await limitsAndUsage(sequelize, config, projectId, t);
   const over = QUOTA_RESOURCES.filter((r) => {
     const d = delta[r] ?? 0;
     return d > 0 && limits[r] >= 0 && usage[r] + d > limits[r];

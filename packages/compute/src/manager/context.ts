@@ -7,6 +7,7 @@ import type { DockerImageDriver } from '../image/docker-image-driver';
 import type { GlanceImageDriver } from '../image/glance-image-driver';
 import type { ResourceTracker } from './claims';
 import type { ComputeMetrics } from '../metrics';
+import type { StepTimer } from './step-timer';
 
 /** What every compute command needs. */
 export interface ManagerContext {
@@ -20,6 +21,8 @@ export interface ManagerContext {
   tracker: ResourceTracker;
   logger: Logger;
   metrics?: ComputeMetrics;
+  /** The running task's step timings (absent outside a task). */
+  steps?: StepTimer;
 }
 
 /**

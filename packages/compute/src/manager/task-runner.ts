@@ -4,6 +4,7 @@ import { ActionLog } from './actions';
 import type { ManagerContext } from './context';
 import { failTaskContainer, unexpectedFailure } from './recovery';
 import { runTask } from './task-handlers';
+import { StepTimer } from './step-timer';
 
 /** Written on a task handed back by recover(): a second interruption fails it. */
 const INTERRUPTED = 'interrupted by an agent restart';
@@ -168,12 +169,15 @@ export class TaskRunner {
       uuid: task.container_uuid,
       action: task.action,
     });
-    const ctx = { ...this.ctx, logger: log };
+    const steps = new StepTimer();
+    steps.record('queued', Date.now() - new Date(task.created_at).getTime());
+    const ctx = { ...this.ctx, logger: log, steps };
     const audit = new ActionLog(task.action_id, log);
     let failure: unknown = null;
     const ended = this.ctx.metrics?.taskStarted(task.action);
     try {
       const c = await Container.findOne({ where: { uuid: task.container_uuid } });
+      steps.mark('load_row');
       if (c) await runTask(task.action, ctx, c, task.params, audit);
       else log.info('task skipped: container no longer exists');
     } catch (err) {
@@ -203,7 +207,7 @@ export class TaskRunner {
         failure === null ? { state: 'done' } : { state: 'failed', error: String(failure) },
         { where: { id: task.id } },
       );
-      if (failure === null) log.info('task done');
+      if (failure === null) log.info('task done', { steps_ms: steps.steps });
     } catch (err) {
       // Written at the next drain once the database answers (or, if the agent stops first,
       // the task runs again at its next start: commands are re-runnable).

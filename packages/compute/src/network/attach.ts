@@ -6,6 +6,7 @@ import {
   collectUnusedNetworks,
   dockerNetworkName,
   ensureProjectNetwork,
+  forgetNetwork,
   usingNetworks,
 } from './project-networks';
 
@@ -22,11 +23,36 @@ export async function createOnNetworks(
 ): Promise<string> {
   const names = nets.map((n) => dockerNetworkName(c.project_id, n));
   return usingNetworks(names, async () => {
-    const infos = [];
-    for (const n of nets) infos.push(await ensureProjectNetwork(ctx, c.project_id, n));
-    const id = await create(infos[0].Id);
+    const ensureAll = async () => {
+      const infos = [];
+      for (const n of nets) infos.push(await ensureProjectNetwork(ctx, c.project_id, n));
+      return infos;
+    };
+    let infos = await ensureAll();
+    let id: string;
     try {
-      for (const info of infos.slice(1)) await ctx.engine.networks.connect(info.Id, id);
+      id = await create(infos[0].Id);
+    } catch (err) {
+      // A network known to this agent that the engine lost meanwhile (removed behind our back,
+      // or the engine's network store reset): made again, then the create is tried once more.
+      if (!isNotFound(err)) throw err;
+      const [primary] = names;
+      forgetNetwork(ctx, primary);
+      infos = await ensureAll();
+      id = await create(infos[0].Id);
+    }
+    try {
+      for (const [i, info] of infos.entries()) {
+        if (i === 0) continue;
+        try {
+          await ctx.engine.networks.connect(info.Id, id);
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+          forgetNetwork(ctx, names[i]);
+          const again = await ensureProjectNetwork(ctx, c.project_id, nets[i]);
+          await ctx.engine.networks.connect(again.Id, id);
+        }
+      }
     } catch (err) {
       await ctx.engine.removeContainer(id, true).catch(() => undefined);
       throw err;

@@ -26,6 +26,22 @@ const removing = new Map<string, Promise<void>>();
 const ensuring = new Map<string, Promise<NetworkInspect>>();
 /** When each unused network was first found unused (ms); a network in use has no entry. */
 const idleSince = new Map<string, number>();
+/**
+ * The project networks this agent made or found, per engine: a create on a known network then
+ * skips the engine's network inspect, one serial round trip of every start. Forgotten when we
+ * remove the network, and when the engine says it is gone (see forgetNetwork).
+ */
+const known = new WeakMap<object, Map<string, NetworkInspect>>();
+const knownOn = (ctx: ManagerContext): Map<string, NetworkInspect> => {
+  let m = known.get(ctx.engine.networks);
+  if (!m) known.set(ctx.engine.networks, (m = new Map()));
+  return m;
+};
+
+/** Drops what this agent knows of a network, which the engine no longer has. */
+export function forgetNetwork(ctx: ManagerContext, dockerName: string): void {
+  knownOn(ctx).delete(dockerName);
+}
 
 /** Runs `fn` while the networks `names` (Docker names) cannot be collected. */
 export async function usingNetworks<T>(names: string[], fn: () => Promise<T>): Promise<T> {
@@ -54,6 +70,8 @@ export async function ensureProjectNetwork(
 ): Promise<NetworkInspect> {
   const dockerName = dockerNetworkName(project, name);
   idleSince.delete(dockerName);
+  const cached = knownOn(ctx).get(dockerName);
+  if (cached) return cached;
   // The engine does not reliably refuse a duplicate name under concurrent creates: creates of
   // one network by this agent share one request.
   let pending = ensuring.get(dockerName);
@@ -72,6 +90,7 @@ export async function ensureProjectNetwork(
   if (net.Labels?.[LABEL_PROJECT] !== project || net.Labels?.[LABEL_MANAGED] !== 'true') {
     throw new Error(`Docker network ${dockerName} exists but does not belong to project ${project}`);
   }
+  knownOn(ctx).set(dockerName, net);
   return net;
 }
 
@@ -101,6 +120,7 @@ export async function collectUnusedNetworks(
       idleSince.set(net.Name, since);
       // A create that began meanwhile holds the network (inUse): it is not idle any more.
       if (now - since < timeoutMs || inUse.has(net.Name)) return;
+      forgetNetwork(ctx, net.Name);
       await ctx.engine.networks.remove(net.Id);
       idleSince.delete(net.Name);
       ctx.logger.info('removed unused project network', { network: net.Name });

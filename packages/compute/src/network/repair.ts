@@ -1,6 +1,6 @@
 import type { Container } from '@zun/common';
 import type { ManagerContext } from '../manager/context';
-import { ensureProjectNetwork, tenantNetworkName, usingNetworks } from './project-networks';
+import { ensureProjectNetwork, forgetNetwork, tenantNetworkName, usingNetworks } from './project-networks';
 
 /**
  * A stopped container still names the networks it was on; if the engine lost one of them (its
@@ -19,6 +19,7 @@ export async function repairLostNetworks(ctx: ManagerContext, c: Container): Pro
     if (await ctx.engine.networks.inspect(dockerName)) continue;
     const tenantName = tenantNetworkName(c.project_id, dockerName);
     if (tenantName === null) continue; // not one of the project's: nothing of ours to recreate
+    forgetNetwork(ctx, dockerName);
     await usingNetworks([dockerName], async () => {
       const net = await ensureProjectNetwork(ctx, c.project_id, tenantName);
       // By name, forced: the endpoint still points at the lost network's id.

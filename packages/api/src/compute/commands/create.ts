@@ -27,17 +27,25 @@ export async function createContainer(
 ): Promise<Container> {
   const timed = <T>(step: SchedulingStep, fn: () => Promise<T> | T): Promise<T> =>
     deps.scheduling ? deps.scheduling.time(step, fn) : Promise.resolve(fn());
+  // Checked before anything is claimed (the common refusal costs nothing), and again, exactly,
+  // under the project's quota lock in the transaction that records the container. The three
+  // look-ups are independent: they run together, so a create waits for one round trip, not three.
+  const quotaDelta = { containers: 1, cpu: p.cpu, memory: Number(p.memory), disk: p.disk };
+  const quota = checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
+  // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
+  const registryLookup = p.registry
+    ? findRegistry(p.registry, ctx, { ownProject: true })
+    : Promise.resolve(null);
+  // Awaited in turn below; a refusal meanwhile must not count as unhandled.
+  quota.catch(() => undefined);
+  registryLookup.catch(() => undefined);
   const hosts = await timed('snapshot', () => deps.hosts.get());
   if (p.requestedHost && !hosts.some((h) => h.hostname === p.requestedHost)) {
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
   refuseWhatNoHostOffers(hosts, p);
-  // Checked before anything is claimed (the common refusal costs nothing), and again, exactly,
-  // under the project's quota lock in the transaction that records the container.
-  const quotaDelta = { containers: 1, cpu: p.cpu, memory: Number(p.memory), disk: p.disk };
-  const limits = await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
-  // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
-  const registry = p.registry ? await findRegistry(p.registry, ctx, { ownProject: true }) : null;
+  const limits = await quota;
+  const registry = await registryLookup;
   if (registry) refuseForeignImageHost(p.image, registry);
   const spec: RequestSpec = {
     cpu: p.cpu,

@@ -49,14 +49,18 @@ export async function createContainer(
     return;
   }
   const done = audit.event('compute__do_container_create');
+  let recording: Promise<unknown> = Promise.resolve();
   try {
     // A create retried after an agent crash starts from a clean slate.
     if (c.container_id) await removeQuietly(ctx, c.container_id);
     const { ref, inspect: image } = await claimAndEnsureImage(ctx, c);
+    ctx.steps?.mark('claim_image');
 
     const requested = params.mounts ?? [];
     const mounts = await prepareMounts(ctx, c, requested);
+    ctx.steps?.mark('mounts');
     const id = await createOnNetworks(ctx, c, params.nets ?? [DEFAULT_NETWORK], async (network) => {
+      ctx.steps?.mark('network');
       const make = () => ctx.engine.createContainer(containerSpec(ctx, c, ref, network, mounts));
       try {
         return await make();
@@ -80,9 +84,14 @@ export async function createContainer(
       status: ContainerStatus.Created,
       task_state: params.run ? TaskState.ContainerStarting : null,
     };
+    ctx.steps?.mark('engine_create');
     if (params.run) {
-      // The start's inspect fills hostname, ports and addresses; no need to inspect twice.
-      await c.update({ ...created, status_detail: 'Created' });
+      // The start's inspect fills hostname, ports and addresses; no need to inspect twice. The
+      // engine starts the container while this is written (one round trip less before Running);
+      // the start's own writes wait for it. Should the agent stop before it lands, the re-run
+      // finds the name taken and makes the container afresh (see the 409 above).
+      recording = c.update({ ...created, status_detail: 'Created' });
+      recording.catch(() => undefined);
     } else {
       const info = await ctx.engine.inspectContainer(id);
       if (info) await applyInspect(c, info, created);
@@ -97,7 +106,7 @@ export async function createContainer(
     done(err as Error);
     return;
   }
-  if (params.run) await startContainer(ctx, c, audit);
+  if (params.run) await startContainer(ctx, c, audit, recording);
 }
 
 /**
