@@ -6,7 +6,6 @@ import {
   collectUnusedNetworks,
   dockerNetworkName,
   ensureProjectNetwork,
-  forgetNetwork,
   usingNetworks,
 } from './project-networks';
 
@@ -19,40 +18,19 @@ export async function createOnNetworks(
   ctx: ManagerContext,
   c: Container,
   nets: string[],
-  create: (primaryNetworkId: string) => Promise<string>,
+  create: (primaryNetwork: string) => Promise<string>,
 ): Promise<string> {
   const names = nets.map((n) => dockerNetworkName(c.project_id, n));
   return usingNetworks(names, async () => {
-    const ensureAll = async () => {
-      const infos = [];
-      for (const n of nets) infos.push(await ensureProjectNetwork(ctx, c.project_id, n));
-      return infos;
-    };
-    let infos = await ensureAll();
-    let id: string;
+    const infos = [];
+    for (const n of nets) infos.push(await ensureProjectNetwork(ctx, c.project_id, n));
+    // By name, not id: the engine resolves names when the container starts (it checks neither
+    // at create or connect), so a network this agent knew but the engine lost meanwhile (removed
+    // behind our back, or a reset network store) fails that start by name, and the start's
+    // repair (repairLostNetworks) makes it again under the same name.
+    const id = await create(infos[0].Name);
     try {
-      id = await create(infos[0].Id);
-    } catch (err) {
-      // A network known to this agent that the engine lost meanwhile (removed behind our back,
-      // or the engine's network store reset): made again, then the create is tried once more.
-      if (!isNotFound(err)) throw err;
-      const [primary] = names;
-      forgetNetwork(ctx, primary);
-      infos = await ensureAll();
-      id = await create(infos[0].Id);
-    }
-    try {
-      for (const [i, info] of infos.entries()) {
-        if (i === 0) continue;
-        try {
-          await ctx.engine.networks.connect(info.Id, id);
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-          forgetNetwork(ctx, names[i]);
-          const again = await ensureProjectNetwork(ctx, c.project_id, nets[i]);
-          await ctx.engine.networks.connect(again.Id, id);
-        }
-      }
+      for (const info of infos.slice(1)) await ctx.engine.networks.connect(info.Name, id);
     } catch (err) {
       await ctx.engine.removeContainer(id, true).catch(() => undefined);
       throw err;
