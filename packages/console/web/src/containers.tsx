@@ -96,7 +96,7 @@ export function ContainersPage({
       <button
         type="button"
         class="link"
-        onClick={() => setSort({ key, dir: sort.key === key ? (-sort.dir as 1 | -1) : 1 })}
+        onClick={() => (setSort({ key, dir: sort.key === key ? (-sort.dir as 1 | -1) : 1 }), setPage(0))}
       >
         {label}
         {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
