@@ -47,9 +47,12 @@ async function openSession(api: Api, c: ContainerView): Promise<Session> {
  */
 const loadXterm = (): Promise<[typeof XTerm, typeof XFit]> =>
   Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]).then(([x, f]) => [
-    x.Terminal,
-    f.FitAddon,
+    commonJs(x).Terminal,
+    commonJs(f).FitAddon,
   ]);
+
+/** The bundler hands import() of a CommonJS module (xterm.js is one) over as its `default`. */
+const commonJs = <T,>(m: T): T => (m as T & { default?: T }).default ?? m;
 
 export function ConsoleTab({ api, container }: { api: Api; container: ContainerView }) {
   const host = useRef<HTMLDivElement>(null);
