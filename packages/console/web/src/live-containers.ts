@@ -64,6 +64,8 @@ export function useLiveContainers(api: Api, allProjects: boolean, firstPage: num
   const [error, setError] = useState<string | null>(null);
   const [live, setLive] = useState(false);
   useEffect(() => {
+    // The same page component serves one project and all of them: never show the other's rows.
+    setState({ rows: new Map(), complete: false });
     let cancelled = false;
     let rows = new Map<string, ContainerView>();
     let complete = false;
