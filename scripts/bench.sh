@@ -14,6 +14,11 @@ if [ "${1:-}" = scale ]; then
   exec npx ts-node --transpile-only bench/scale.ts
 fi
 prepare
+# bench/console.ts drives the web console in Debian's chromium (as the browser tests do).
+if [[ $# -eq 0 || " $* " == *" console "* ]] && [ ! -x /usr/bin/chromium ]; then
+  echo "zun: installing Debian chromium for the console benchmark..."
+  apt_install chromium
+fi
 # Keystone and Glance for the glance driver's benchmark (bench/glance.ts), only when it runs:
 # they cost the 2 cores a few uwsgi workers that the other benchmarks would compete with.
 if [ $# -eq 0 ] || [[ " $* " == *" glance "* ]] || [[ " $* " == *" keystone "* ]]; then
@@ -47,6 +52,7 @@ run_bench() {
   BENCH_API_URL="http://127.0.0.1:$ZUN_API_PORT" \
   BENCH_COMPUTE_URL="http://127.0.0.1:$ZUN_COMPUTE_LISTEN_PORT" \
   BENCH_WSPROXY_URL="http://127.0.0.1:$ZUN_WSPROXY_PORT" \
+  BENCH_CONSOLE_URL="http://127.0.0.1:$ZUN_CONSOLE_PORT" \
   BENCH_ADMIN_PASSWORD=$(node -e "console.log(require('$ZUN_STATE/secrets.json').adminPassword)") \
     npx ts-node --transpile-only "bench/$1.ts"
 }
@@ -63,3 +69,4 @@ run_bench wsproxy
 run_bench glance
 run_bench keystone
 run_bench quotas
+run_bench console

@@ -5,7 +5,7 @@
 import { build } from 'esbuild';
 import process from 'node:process';
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,11 +34,15 @@ const stale =
 if (stale) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '-p', path.join(here, 'web', 'tsconfig.json')], { stdio: 'inherit' });
+  // Chunks are named by their content: the previous build's would pile up.
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   cpSync(path.join(here, 'web', 'public'), out, { recursive: true });
   await build({
     entryPoints: { app: path.join(here, 'web', 'src', 'main.tsx') },
     bundle: true,
+    // xterm.js goes into a chunk of its own, loaded when a terminal opens (web/src/terminal.tsx).
+    splitting: true,
     minify: true,
     sourcemap: true,
     format: 'esm',

@@ -371,45 +371,111 @@ describe('web console in Chromium', () => {
     await row('switch-me').waitFor();
   });
 
-  it('stays quick with 2,000 containers: listed, paged, searched, sorted', async () => {
+  it('pages, sorts, filters and searches over every row of a long list, live', async () => {
     const made = await stack.zun('create', '--name', 'template', 'busybox', 'sleep', '600', { demo: true });
     expect(made.code).toBe(0);
-    // 2,000 more rows of the demo project, copies of that one on no host (no agent touches them).
+    // 300 more rows of the demo project (a third each Stopped, Created, Error), copies of that
+    // one on no host (no agent touches them). bench/console.ts times the page with 2,000.
     const db = await database();
     const cols = (
       await db.query<{ column_name: string }>(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = 'containers' AND column_name NOT IN ('id', 'uuid', 'name', 'host', 'status')",
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'containers' AND column_name NOT IN ('id', 'uuid', 'name', 'host', 'status', 'container_id')",
       )
     ).rows.map((r) => `"${r.column_name}"`);
     await db.query(
-      `INSERT INTO containers (uuid, name, host, status, ${cols.join(', ')})
-       SELECT gen_random_uuid()::text, 'bulk-' || lpad(g::text, 4, '0'), NULL, 'Stopped', ${cols.map((c) => `t.${c}`).join(', ')}
-       FROM containers t, generate_series(1, 2000) g WHERE t.name = 'template'`,
+      `INSERT INTO containers (uuid, name, host, status, container_id, ${cols.join(', ')})
+       SELECT gen_random_uuid()::text, 'bulk-' || lpad(g::text, 3, '0'), NULL,
+              (ARRAY['Stopped', 'Created', 'Error'])[1 + g % 3], NULL, ${cols.map((c) => `t.${c}`).join(', ')}
+       FROM containers t, generate_series(1, 300) g WHERE t.name = 'template'`,
     );
     try {
+      // What the page must show, ordered as it orders (its collator, ties by uuid).
+      type Row = { uuid: string; name: string; status: string };
+      const all = (
+        await db.query<Row>(
+          `SELECT uuid, name, status FROM containers WHERE container_type = 0
+           AND project_id = (SELECT project_id FROM containers WHERE name = 'template')`,
+        )
+      ).rows;
+      const collator = new Intl.Collator(undefined, { numeric: true });
+      const by = (key: 'name' | 'status', dir: 1 | -1) => (a: Row, b: Row) =>
+        dir * collator.compare(a[key], b[key]) || (a.uuid < b.uuid ? -1 : 1);
+      const names = (rows: Row[]) => rows.map((r) => r.name);
+      const byName = names([...all].sort(by('name', 1)));
+      const shown = () => page.$$eval('tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-name')));
+      const waitShown = async (want: string[], what: string): Promise<void> => {
+        const deadline = Date.now() + 10_000;
+        let got = await shown();
+        while (JSON.stringify(got) !== JSON.stringify(want) && Date.now() < deadline) {
+          await page.waitForTimeout(50);
+          got = await shown();
+        }
+        expect([what, got]).toEqual([what, want]);
+      };
+      const pager = page.getByRole('navigation', { name: 'Pages' });
+      const next = pager.getByRole('button', { name: 'Next ›' });
+      const pages = Math.ceil(all.length / 50);
+
       await signIn('demo');
       const t0 = Date.now();
       await page.reload();
-      await page.getByText(/Page 1 of \d+ · 20\d\d of 20\d\d containers/).waitFor();
+      await row(byName[0]).waitFor();
+      const firstRows = Date.now() - t0;
+      await pager.getByText(`Page 1 of ${pages} · ${all.length} of ${all.length} containers`).waitFor();
       const loaded = Date.now() - t0;
-      const t1 = Date.now();
-      await page.getByLabel('Search').fill('bulk-1999');
-      await row('bulk-1999').waitFor();
-      const searched = Date.now() - t1;
-      await page.getByLabel('Search').fill('');
-      const t2 = Date.now();
+      await waitShown(byName.slice(0, 50), 'page 1 by name');
+      await next.click();
+      await next.click();
+      await pager.getByText(`Page 3 of ${pages}`).waitFor();
+      await waitShown(byName.slice(100, 150), 'page 3 by name');
+      while (await next.isEnabled()) await next.click();
+      await pager.getByText(`Page ${pages} of ${pages}`).waitFor();
+      await waitShown(byName.slice((pages - 1) * 50), 'the last page');
+
+      // A new order starts again at the first page.
       await page.getByRole('button', { name: 'Name' }).click();
-      await page.locator('tbody tr').first().and(row('template')).waitFor();
-      const sorted = Date.now() - t2;
+      await pager.getByText(`Page 1 of ${pages}`).waitFor();
+      await waitShown(byName.slice().reverse().slice(0, 50), 'page 1 by name, descending');
+      await page.getByRole('button', { name: 'Status' }).click();
+      const byStatus = names([...all].sort(by('status', 1)));
+      await waitShown(byStatus.slice(0, 50), 'page 1 by status');
+      await next.click();
+      await waitShown(byStatus.slice(50, 100), 'page 2 by status');
+
+      // Filter and search cover every row, not the page shown; they start at the first page.
+      const errors = [...all].filter((r) => r.status === 'Error').sort(by('status', 1));
+      await page.locator('.filters select').selectOption('Error');
+      await pager
+        .getByText(
+          `Page 1 of ${Math.ceil(errors.length / 50)} · ${errors.length} of ${all.length} containers`,
+        )
+        .waitFor();
+      await waitShown(names(errors).slice(0, 50), 'Error rows, page 1');
+      const t1 = Date.now();
+      await page.getByLabel('Search').fill('bulk-29');
+      const hits = errors.filter((r) => r.name.includes('bulk-29'));
+      await waitShown(names(hits), 'Error rows matching bulk-29');
+      const searched = Date.now() - t1;
+      // A row turning Error reaches the filtered page without a reload.
+      const turned = all.find((r) => r.name.startsWith('bulk-29') && r.status !== 'Error')!;
+      await db.query("UPDATE containers SET status = 'Error', updated_at = now() WHERE uuid = $1", [
+        turned.uuid,
+      ]);
+      await waitShown(
+        names([...hits, { ...turned, status: 'Error' }].sort(by('status', 1))),
+        'a row turned Error',
+      );
+      await page.getByLabel('Search').fill('');
+      await page.locator('.filters select').selectOption('');
       process.stdout.write(
-        `2,000 rows: listed and shown in ${loaded} ms, searched in ${searched} ms, sorted in ${sorted} ms\n`,
+        `${all.length} rows: first rows in ${firstRows} ms, all in ${loaded} ms, searched in ${searched} ms\n`,
       );
       expect(loaded).toBeLessThan(3_000);
       expect(searched).toBeLessThan(1_000);
-      expect(sorted).toBeLessThan(1_000);
+
       // Removing them all reaches the open page as events, without a reload.
       await db.query("DELETE FROM containers WHERE name LIKE 'bulk-%'");
-      await page.getByText(/Page 1 of 1 · \d of \d containers/).waitFor();
+      await pager.getByText(/Page 1 of 1 · \d of \d containers/).waitFor();
     } finally {
       await db.query("DELETE FROM containers WHERE name LIKE 'bulk-%'");
       await db.end();

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { createLogger, listen, loadConfig } from '@zun/common';
 import { startConsole, type RunningConsole } from './server';
 
@@ -45,7 +46,7 @@ describe('zun-console server', () => {
 
   beforeAll(async () => {
     writeFileSync(path.join(publicDir, 'index.html'), '<!doctype html><title>console</title>');
-    writeFileSync(path.join(publicDir, 'app.js'), 'export {};');
+    writeFileSync(path.join(publicDir, 'app.js'), `export const filler = '${'x'.repeat(4000)}';`);
     const up = await listen(
       (req, res) => {
         let body = '';
@@ -62,6 +63,17 @@ describe('zun-console server', () => {
             // A stream that writes one event and stays open, as the API's does.
             res.writeHead(200, { 'Content-Type': 'text/event-stream' });
             res.write('event: ready\ndata: {}\n\n');
+            return;
+          }
+          if (req.url === '/v1/containers?limit=1000') {
+            const big = JSON.stringify({
+              containers: Array.from({ length: 200 }, (_, i) => ({ name: `c-${i}` })),
+            });
+            res.writeHead(200, {
+              'Content-Type': 'application/json',
+              'Content-Length': Buffer.byteLength(big),
+            });
+            res.end(big);
             return;
           }
           res.writeHead(409, { 'Content-Type': 'application/json', 'X-Openstack-Request-Id': 'req-1' });
@@ -95,6 +107,45 @@ describe('zun-console server', () => {
       expect(await rawStatus(raw)).toBe(404);
     }
     expect((await fetch(`${consoleServer.url}/healthcheck`)).status).toBe(200);
+  });
+
+  /** The raw answer to a GET that takes gzip or not: its headers and its bytes as they came. */
+  const rawGet = (rawPath: string, gzip: boolean) =>
+    new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+      const u = new URL(consoleServer.url);
+      http
+        .get(
+          {
+            host: u.hostname,
+            port: u.port,
+            path: rawPath,
+            headers: gzip ? { 'Accept-Encoding': 'gzip, br' } : {},
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+          },
+        )
+        .on('error', reject);
+    });
+
+  it('gzips the app and large API JSON for a browser that takes it, and only then', async () => {
+    for (const p of ['/app.js', '/v1/containers?limit=1000']) {
+      const plain = await rawGet(p, false);
+      expect([p, plain.headers['content-encoding']]).toEqual([p, undefined]);
+      const zipped = await rawGet(p, true);
+      expect([p, zipped.headers['content-encoding'], zipped.headers.vary]).toEqual([
+        p,
+        'gzip',
+        'Accept-Encoding',
+      ]);
+      expect(zipped.headers['content-length']).toBeUndefined();
+      expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
+      expect(zipped.body.length).toBeLessThan(plain.body.length / 4);
+    }
+    // Too small to gain anything: as it came.
+    expect((await rawGet('/', true)).headers['content-encoding']).toBeUndefined();
   });
 
   it('forwards API calls unchanged (method, path, query, token, body, status, headers)', async () => {
@@ -150,6 +201,8 @@ describe('zun-console server', () => {
     const abort = new AbortController();
     const r = await fetch(`${consoleServer.url}/v1/containers/events`, { signal: abort.signal });
     expect(r.headers.get('content-type')).toBe('text/event-stream');
+    // fetch takes gzip: a stream must still come as written, never compressed.
+    expect(r.headers.get('content-encoding')).toBeNull();
     const reader = r.body!.getReader();
     const first = await Promise.race([
       reader.read(),

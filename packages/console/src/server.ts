@@ -1,6 +1,13 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
+import { constants as zlib, createGzip } from 'node:zlib';
 import { HttpDrain, listen, type Logger, type ZunConfig } from '@zun/common';
 
 /** Where `npm run build` puts the browser app (packages/console/build.mjs). */
@@ -14,6 +21,14 @@ const TYPES: Record<string, string> = {
   '.png': 'image/png',
   '.svg': 'image/svg+xml',
 };
+
+/**
+ * Sent gzipped to a browser that takes it: the app and the API's JSON (a list of thousands of
+ * containers is about a tenth of its size compressed). Never an event stream, which must reach
+ * the browser as it is written, and not what is too small to gain anything.
+ */
+const COMPRESSIBLE = /^(text\/(html|css|javascript)|application\/json)/;
+const COMPRESS_FROM_BYTES = 1024;
 
 /** Paths zun-api answers; everything else is the browser app. */
 const API_PREFIXES = ['/v1', '/identity'];
@@ -64,7 +79,7 @@ export async function startConsole(
     } else if (url === '/healthcheck') {
       res.writeHead(200, { 'Content-Type': 'text/plain' }).end('OK');
     } else {
-      serveStatic(url, res, publicDir);
+      serveStatic(req, res, publicDir);
     }
   };
   const { server, port } = await listen(handler, config.console.port, config.console.host);
@@ -100,14 +115,16 @@ function forward(
       headers,
     },
     (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
       // Event streams must reach the browser as they are written, not when a buffer fills.
       if (String(answer.headers['content-type']).startsWith('text/event-stream')) {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
         res.flushHeaders();
         streams.add(res);
         res.once('close', () => streams.delete(res));
+        answer.pipe(res);
+        return;
       }
-      answer.pipe(res);
+      send(req, res, answer.statusCode ?? 502, answer.headers, answer, zlib.Z_BEST_SPEED);
     },
   );
   upstream.on('error', (err) => {
@@ -134,7 +151,8 @@ function forward(
   req.pipe(upstream);
 }
 
-function serveStatic(url: string, res: ServerResponse, publicDir: string): void {
+function serveStatic(req: IncomingMessage, res: ServerResponse, publicDir: string): void {
+  const url = req.url ?? '/';
   let pathname: string;
   try {
     pathname = decodeURIComponent(new URL(url, 'http://x').pathname);
@@ -148,12 +166,43 @@ function serveStatic(url: string, res: ServerResponse, publicDir: string): void 
     res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
     return;
   }
-  res.writeHead(200, {
-    'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+  const headers = {
+    'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
+    'content-length': String(statSync(file).size),
     // index.html names the bundle without a hash: always revalidate.
-    'Cache-Control': 'no-cache',
-    'Content-Security-Policy': CSP,
-    'X-Content-Type-Options': 'nosniff',
-  });
-  createReadStream(file).pipe(res);
+    'cache-control': 'no-cache',
+    'content-security-policy': CSP,
+    'x-content-type-options': 'nosniff',
+  };
+  send(req, res, 200, headers, createReadStream(file), zlib.Z_DEFAULT_COMPRESSION);
+}
+
+/** Writes status, headers and body, gzipped when the browser takes it and it is worth it. */
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  headers: IncomingHttpHeaders | OutgoingHttpHeaders,
+  body: Readable,
+  level: number,
+): void {
+  const size = headers['content-length'] === undefined ? Infinity : Number(headers['content-length']);
+  const compress =
+    req.method !== 'HEAD' &&
+    /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? '')) &&
+    COMPRESSIBLE.test(String(headers['content-type'] ?? '')) &&
+    headers['content-encoding'] === undefined &&
+    size >= COMPRESS_FROM_BYTES;
+  if (!compress) {
+    res.writeHead(status, headers);
+    body.pipe(res);
+    return;
+  }
+  const vary = headers.vary ? `${String(headers.vary)}, Accept-Encoding` : 'Accept-Encoding';
+  const gzipped: OutgoingHttpHeaders = { ...headers, 'content-encoding': 'gzip', vary };
+  // The length is the uncompressed one; gzip's goes chunked.
+  delete gzipped['content-length'];
+  res.writeHead(status, gzipped);
+  // An error on either side ends the answer; the browser sees a cut response, as without gzip.
+  pipeline(body, createGzip({ level }), res, () => undefined);
 }

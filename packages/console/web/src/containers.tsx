@@ -1,7 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ACTIONS, allowed, type Action } from './actions';
 import type { Api } from './api';
-import { followContainers, type ContainerView } from './events';
+import type { ContainerView } from './events';
+import { useLiveContainers } from './live-containers';
 import { Message, StatusBadge, short } from './ui';
 
 const PAGE_SIZE = 50;
@@ -22,56 +23,6 @@ const STATUSES = [
   'Unknown',
 ];
 
-/** Every row the caller may see: the list API followed to its end (it pages by `next`). */
-async function listAll(api: Api, allProjects: boolean): Promise<ContainerView[]> {
-  const rows: ContainerView[] = [];
-  let url: string | null = `/v1/containers?limit=1000${allProjects ? '&all_projects=True' : ''}`;
-  while (url) {
-    const page: { containers: ContainerView[]; next: string | null } = await api.request('GET', url);
-    rows.push(...page.containers);
-    url = page.next ? new URL(page.next).pathname + new URL(page.next).search : null;
-  }
-  return rows;
-}
-
-/**
- * The rows, kept live: a change pushed by the API's event stream replaces its row, a removal
- * drops it; the whole list is read once per (re)connection of the stream.
- */
-function useLiveContainers(api: Api, allProjects: boolean) {
-  const [rows, setRows] = useState<Map<string, ContainerView>>(new Map());
-  const [error, setError] = useState<string | null>(null);
-  const [live, setLive] = useState(false);
-  useEffect(() => {
-    let cancelled = false;
-    const stop = followContainers(api, allProjects, {
-      ready: () => {
-        setLive(true);
-        listAll(api, allProjects).then(
-          (list) => !cancelled && (setRows(new Map(list.map((c) => [c.uuid, c]))), setError(null)),
-          (err: Error) => !cancelled && setError(err.message),
-        );
-      },
-      changed: (c) => setRows((m) => new Map(m).set(c.uuid, c)),
-      removed: (uuid) =>
-        setRows((m) => {
-          const next = new Map(m);
-          next.delete(uuid);
-          return next;
-        }),
-      down: (why) => {
-        setLive(false);
-        setError(`Live updates interrupted (${why}); reconnecting…`);
-      },
-    });
-    return () => {
-      cancelled = true;
-      stop();
-    };
-  }, [api, allProjects]);
-  return { rows, error, live };
-}
-
 export function ContainersPage({
   api,
   allProjects,
@@ -83,7 +34,7 @@ export function ContainersPage({
   onOpen: (uuid: string) => void;
   onCreate?: () => void;
 }) {
-  const { rows, error, live } = useLiveContainers(api, allProjects);
+  const { rows, complete, error, live } = useLiveContainers(api, allProjects, PAGE_SIZE);
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
@@ -145,7 +96,7 @@ export function ContainersPage({
       <button
         type="button"
         class="link"
-        onClick={() => setSort({ key, dir: sort.key === key ? (-sort.dir as 1 | -1) : 1 })}
+        onClick={() => (setSort({ key, dir: sort.key === key ? (-sort.dir as 1 | -1) : 1 }), setPage(0))}
       >
         {label}
         {sort.key === key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
@@ -302,15 +253,23 @@ export function ContainersPage({
           </tbody>
         </table>
         {shown.length === 0 && (
-          <p class="empty">{rows.size === 0 ? 'No containers yet.' : 'No container matches.'}</p>
+          <p class="empty">
+            {!complete
+              ? 'Loading containers…'
+              : rows.size === 0
+                ? 'No containers yet.'
+                : 'No container matches.'}
+          </p>
         )}
       </div>
       <nav class="pager" aria-label="Pages">
         <button type="button" disabled={current === 0} onClick={() => setPage(current - 1)}>
           ‹ Previous
         </button>
-        <span>
-          Page {current + 1} of {pages} · {shown.length} of {rows.size} containers
+        <span aria-live="polite">
+          {complete
+            ? `Page ${current + 1} of ${pages} · ${shown.length} of ${rows.size} containers`
+            : `Page ${current + 1} · loading all containers…`}
         </span>
         <button type="button" disabled={current >= pages - 1} onClick={() => setPage(current + 1)}>
           Next ›

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
+import type { Terminal as XTerm } from '@xterm/xterm';
+import type { FitAddon as XFit } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
 import type { Api } from './api';
 import type { ContainerView } from './events';
@@ -41,6 +41,19 @@ async function openSession(api: Api, c: ContainerView): Promise<Session> {
   };
 }
 
+/**
+ * xterm.js is most of the console's code: fetched when a terminal opens, so every other page
+ * (the containers list first) starts without parsing it.
+ */
+const loadXterm = (): Promise<[typeof XTerm, typeof XFit]> =>
+  Promise.all([import('@xterm/xterm'), import('@xterm/addon-fit')]).then(([x, f]) => [
+    commonJs(x).Terminal,
+    commonJs(f).FitAddon,
+  ]);
+
+/** The bundler hands import() of a CommonJS module (xterm.js is one) over as its `default`. */
+const commonJs = <T,>(m: T): T => (m as T & { default?: T }).default ?? m;
+
 export function ConsoleTab({ api, container }: { api: Api; container: ContainerView }) {
   const host = useRef<HTMLDivElement>(null);
   const [state, setState] = useState<string>('Connecting…');
@@ -49,10 +62,27 @@ export function ConsoleTab({ api, container }: { api: Api; container: ContainerV
 
   useEffect(() => {
     if (!running || !host.current) return;
+    const el = host.current;
+    let detach: (() => void) | null = null;
+    let gone = false;
+    loadXterm().then(
+      ([Terminal, FitAddon]) => {
+        if (!gone) detach = attachTerminal(Terminal, FitAddon, el);
+      },
+      (err: Error) => setState(`The terminal could not be loaded: ${err.message}`),
+    );
+    return () => {
+      gone = true;
+      detach?.();
+    };
+  }, [api, container.uuid, running, attempt]);
+
+  /** The terminal in `el`, wired to a new session; returns what closes both. */
+  function attachTerminal(Terminal: typeof XTerm, FitAddon: typeof XFit, el: HTMLDivElement): () => void {
     const term = new Terminal({ cursorBlink: true, fontSize: 14, convertEol: false });
     const fit = new FitAddon();
     term.loadAddon(fit);
-    term.open(host.current);
+    term.open(el);
     fit.fit();
     term.focus();
     let ws: WebSocket | null = null;
@@ -101,7 +131,7 @@ export function ConsoleTab({ api, container }: { api: Api; container: ContainerV
       ws?.close();
       term.dispose();
     };
-  }, [api, container.uuid, running, attempt]);
+  }
 
   if (!running) return <p class="notice">The container is not running: start it to open a console.</p>;
   return (

@@ -1,6 +1,11 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request } from 'express';
-import { UnsupportedMediaTypeError, InvalidParamInVersion, NotAllowedError } from '@zun/common';
+import {
+  UnsupportedMediaTypeError,
+  InvalidParamInVersion,
+  NotAllowedError,
+  type Container,
+} from '@zun/common';
 import type { ComputeDeps } from '../../compute/deps';
 import { createContainer } from '../../compute/commands/create';
 import { deleteContainer } from '../../compute/commands/delete';
@@ -28,7 +33,7 @@ import {
   logsQuerySchema,
   stopQuerySchema,
 } from './schemas';
-import { containerView } from './views';
+import { containerView, pickFields } from './views';
 import { containerEvents } from './events';
 import { waitForStatusChange, waitRequest } from './wait';
 import type { ContainerEventHub } from '../../events/container-events';
@@ -83,7 +88,12 @@ export function containersRouter(
     const q = listQuery({ ...(req.query as Query) });
     const base = baseUrl(req);
     const page = await listContainers(q, req.context, deps.config, base);
-    res.json({ containers: page.items.map((c) => containerView(c, req.context, null)), next: page.next });
+    const view = (c: Container): Record<string, unknown> => containerView(c, req.context, null);
+    const { fields } = page;
+    res.json({
+      containers: page.items.map(fields ? (c) => pickFields(view(c), fields) : view),
+      next: page.next,
+    });
   });
 
   // Before /:ident, which would take `events` for a container's name.

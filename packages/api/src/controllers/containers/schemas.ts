@@ -120,6 +120,7 @@ export const listQuerySchema: JsonSchema = {
       'all_projects',
       'resource_url',
       'expand',
+      'fields',
     ].map((k) => [k, { type: 'string' }]),
   ),
   additionalProperties: false,

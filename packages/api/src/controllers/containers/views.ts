@@ -112,3 +112,13 @@ function hiddenFields(ctx: RequestContext): readonly string[] {
   }
   return hidden;
 }
+
+/** Only the named fields of a view (a list's `fields=`); admin-only ones stay hidden. */
+export function pickFields(
+  view: Record<string, unknown>,
+  fields: readonly string[],
+): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const f of fields) if (f in view) picked[f] = view[f];
+  return picked;
+}
