@@ -155,8 +155,10 @@ async function limitsAndUsage(
  * until that transaction ends: two creates of one project, in any zun-api process, then check
  * and insert one after the other, so the usage is exact; other projects never wait. `limits`
  * read by an earlier check of the same request are used again: usage changes under the lock,
- * limits only when an admin sets them. With `[quota] driver = noop` nothing is checked (and no
- * lock taken).
+ * limits only when an admin sets them. Given those limits, a project unlimited in every resource
+ * the request adds is neither locked nor counted: there is nothing to check, and the lock would
+ * only serialise the project's creates behind a sum over all its containers. With
+ * `[quota] driver = noop` nothing is checked (and no lock taken).
  */
 export async function checkQuota(
   sequelize: Sequelize,
@@ -166,6 +168,8 @@ export async function checkQuota(
   opts: { transaction?: Transaction; limits?: QuotaValues } = {},
 ): Promise<QuotaValues | null> {
   if (config.quota.driver === 'noop') return null;
+  const known = opts.limits;
+  if (known && !QUOTA_RESOURCES.some((r) => (delta[r] ?? 0) > 0 && known[r] >= 0)) return known;
   const t = opts.transaction;
   if (t) {
     await sequelize.query("SELECT pg_advisory_xact_lock(hashtext('zun-quota:' || :projectId))", {
@@ -173,8 +177,8 @@ export async function checkQuota(
       replacements: { projectId },
     });
   }
-  const { limits, usage } = opts.limits
-    ? { limits: opts.limits, usage: await projectUsage(sequelize, projectId, t) }
+  const { limits, usage } = known
+    ? { limits: known, usage: await projectUsage(sequelize, projectId, t) }
     : await limitsAndUsage(sequelize, config, projectId, t);
   const over = QUOTA_RESOURCES.filter((r) => {
     const d = delta[r] ?? 0;
