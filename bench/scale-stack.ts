@@ -71,7 +71,19 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     user: 'zun',
     password: PASSWORD,
     port: o.pgPort,
-    flags: ['-c', 'max_connections=300', '-c', 'shared_buffers=256MB', '-c', 'track_io_timing=on'],
+    // pg_stat_statements: the bench reports each phase's most expensive statements.
+    flags: [
+      '-c',
+      'max_connections=300',
+      '-c',
+      'shared_buffers=256MB',
+      '-c',
+      'track_io_timing=on',
+      '-c',
+      'shared_preload_libraries=pg_stat_statements',
+      '-c',
+      'pg_stat_statements.track=all',
+    ],
   });
   await pg.initialise();
   await pg.start();
@@ -159,6 +171,7 @@ disk = -1
     database: 'zun',
   });
   await db.connect();
+  await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   return {
     apiUrl,
     adminPassword: PASSWORD,

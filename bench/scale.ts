@@ -10,6 +10,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { apiLoopDelay, resetStatements, topStatements } from './scale-probes';
 import { startStack, type Stack } from './scale-stack';
 
 const SIZES = (process.env.BENCH_SCALE_HOSTS ?? '50,500').split(',').map(Number);
@@ -238,6 +239,20 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
 
     const uuids: string[] = [];
     const createMs: number[] = [];
+    // One client lists while the creates run, timed once half the rows exist: the list under
+    // the create load, as well as after it (below).
+    const listDuringMs: number[] = [];
+    let creating = true;
+    const listDuring = (async () => {
+      while (creating) {
+        const r = await call(s, 'GET', '/v1/containers?limit=100');
+        if (r.status !== 200) fail('list during create', r.status);
+        else if (uuids.length >= CONTAINERS / 2) listDuringMs.push(r.ms);
+        await new Promise((res) => setTimeout(res, 20));
+      }
+    })();
+    await resetStatements(s.db);
+    await apiLoopDelay(s.apiUrl);
     const created = await measureDb(s, CONTAINERS, () =>
       pool(CONTAINERS, CONCURRENCY, async (n) => {
         const r = await call(s, 'POST', '/v1/containers?run=true', {
@@ -252,7 +267,12 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
         uuids.push((JSON.parse(r.text) as { uuid: string }).uuid);
       }),
     );
-    say(`${uuids.length} creates in ${created.db.seconds} s`);
+    creating = false;
+    await listDuring;
+    const createLoop = await apiLoopDelay(s.apiUrl);
+    const createTop = await topStatements(s.db);
+    say(`${uuids.length} creates in ${created.db.seconds} s; API loop delay ${JSON.stringify(createLoop)}`);
+    say(`list during creates p50 ${pct(listDuringMs, 50)} ms p99 ${pct(listDuringMs, 99)} ms`);
     const settleStart = Date.now();
     let statuses = await countByStatus(s);
     while (
@@ -275,6 +295,8 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
       }),
     );
     // One client at a time: the latency of the list itself, not of a queue in front of it.
+    await resetStatements(s.db);
+    await apiLoopDelay(s.apiUrl);
     const listMs: number[] = [];
     const listed = await measureDb(s, READS, () =>
       pool(READS, 1, async () => {
@@ -283,6 +305,8 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
         else fail('list', r.status);
       }),
     );
+    const listLoop = await apiLoopDelay(s.apiUrl);
+    const listTop = await topStatements(s.db, 5);
     const listConcurrentMs: number[] = [];
     await pool(READS, 4, async () => {
       const r = await call(s, 'GET', '/v1/containers?limit=100');
@@ -291,6 +315,8 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
     say(`list p50 ${pct(listMs, 50)} ms p99 ${pct(listMs, 99)} ms`);
 
     const deleteMs: number[] = [];
+    await resetStatements(s.db);
+    await apiLoopDelay(s.apiUrl);
     const deleted = await measureDb(s, uuids.length, () =>
       pool(uuids.length, CONCURRENCY, async (n) => {
         const r = await call(s, 'DELETE', `/v1/containers/${uuids[n]}?force=True`);
@@ -298,6 +324,8 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
         else fail('delete', r.status);
       }),
     );
+    const deleteLoop = await apiLoopDelay(s.apiUrl);
+    const deleteTop = await topStatements(s.db);
     const drainStart = Date.now();
     let left = Object.values(await countByStatus(s)).reduce((a, b) => a + b, 0);
     while (left > 0 && Date.now() - drainStart < 600_000) {
@@ -316,12 +344,32 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
       concurrency: CONCURRENCY,
       registration_ms: s.registrationMs,
       errors,
-      create: { ...summary(createMs), db: created.db, settled_s: settledS, statuses },
+      create: {
+        ...summary(createMs),
+        db: created.db,
+        settled_s: settledS,
+        statuses,
+        api_event_loop_delay: createLoop,
+        top_statements: createTop,
+      },
       scheduling,
       show: { ...summary(showMs), concurrency: 4, db: shown.db },
-      list_limit_100: { ...summary(listMs), concurrency: 1, db: listed.db },
+      list_limit_100_during_creates: { ...summary(listDuringMs), concurrency: 1, rows: 'half to all' },
+      list_limit_100: {
+        ...summary(listMs),
+        concurrency: 1,
+        db: listed.db,
+        api_event_loop_delay: listLoop,
+        top_statements: listTop,
+      },
       list_limit_100_concurrency_4: summary(listConcurrentMs),
-      delete: { ...summary(deleteMs), db: deleted.db, rows_left: left },
+      delete: {
+        ...summary(deleteMs),
+        db: deleted.db,
+        rows_left: left,
+        api_event_loop_delay: deleteLoop,
+        top_statements: deleteTop,
+      },
       heartbeats: {
         interval_s: HEARTBEAT,
         ...heartbeats,
@@ -336,7 +384,7 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
 
 async function main(): Promise<void> {
   const runs: Record<string, unknown>[] = [];
-  const out = path.join(__dirname, 'results', 'scale.json');
+  const out = process.env.BENCH_SCALE_OUT ?? path.join(__dirname, 'results', 'scale.json');
   mkdirSync(path.dirname(out), { recursive: true });
   for (const [i, n] of SIZES.entries()) {
     runs.push(await runSize(n, i));
