@@ -30,8 +30,8 @@ export interface Stack {
 
 const PASSWORD = 'scale-bench';
 
-function daemon(script: string, env: NodeJS.ProcessEnv, log: string): ChildProcess {
-  const child = spawn(process.execPath, [path.join(repo, script)], {
+function daemon(script: string, env: NodeJS.ProcessEnv, log: string, nodeFlags: string[] = []): ChildProcess {
+  const child = spawn(process.execPath, [...nodeFlags, path.join(repo, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,7 +65,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 export async function startStack(o: StackOptions): Promise<Stack> {
   rmSync(o.state, { recursive: true, force: true });
   mkdirSync(o.state, { recursive: true });
-  // Connections: the API's pool (20), the fleet's pool and its LISTEN, the bench's own.
+  // Connections: the API's pool (20), the fleet's pool, its LISTEN and liveness connections (one
+  // per 5 hosts), the bench's own.
   const pg = await LocalPostgres.create({
     dataDir: path.join(o.state, 'pg'),
     user: 'zun',
@@ -74,7 +75,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     // pg_stat_statements: the bench reports each phase's most expensive statements.
     flags: [
       '-c',
-      'max_connections=300',
+      'max_connections=400',
       '-c',
       'shared_buffers=256MB',
       '-c',
@@ -133,7 +134,11 @@ disk = -1
   );
   const env = { ZUN_CONFIG: conf };
   const apiUrl = `http://127.0.0.1:${o.apiPort}`;
-  const api = daemon('packages/api/dist/main.js', env, path.join(o.state, 'api.log'));
+  // BENCH_SCALE_PROFILE=1: a CPU profile of zun-api, written to <state>/prof when it stops.
+  const profile = process.env.BENCH_SCALE_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.join(o.state, 'prof')}`]
+    : [];
+  const api = daemon('packages/api/dist/main.js', env, path.join(o.state, 'api.log'), profile);
   await waitFor('zun-api', async () => (await fetch(`${apiUrl}/`)).ok, 60_000);
 
   const fleet = daemon(

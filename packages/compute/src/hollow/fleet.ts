@@ -38,7 +38,11 @@ export function hollowFleetRefusal(env: NodeJS.ProcessEnv): string | null {
     : `hollow compute hosts simulate their engine and exist for scale benchmarks only: set ${HOLLOW_SWITCH}=bench to run them`;
 }
 
-const HOSTS_PER_LIVENESS = 50;
+// A connection runs one statement at a time. At 200 ms a round trip (a loaded machine) one
+// carries 5 beats a second, just what 50 hosts need at a 10 s interval: with 50 hosts on one,
+// any slower round trip queued beats until they were a minute late. Real agents have a
+// connection each; here a few hosts share one.
+const HOSTS_PER_LIVENESS = 5;
 
 export interface FleetOptions {
   count: number;
