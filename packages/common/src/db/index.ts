@@ -43,11 +43,17 @@ const MIGRATIONS = [
   { name: '011-container-events', mod: m011 },
 ];
 
-export function openDatabase(connection: string, opts: { poolMax?: number } = {}): Sequelize {
+export interface PoolOptions {
+  poolMax?: number;
+  /** How long an unused connection stays open; 10 s unless given. */
+  idleMs?: number;
+}
+
+export function openDatabase(connection: string, opts: PoolOptions = {}): Sequelize {
   const sequelize = new Sequelize(connection, {
     dialect: 'postgres',
     logging: false,
-    pool: { max: opts.poolMax ?? 10, min: 0, idle: 10_000 },
+    pool: { max: opts.poolMax ?? 10, min: 0, idle: opts.idleMs ?? 10_000 },
   });
   initIdentityModels(sequelize);
   initComputeModels(sequelize);
