@@ -9,6 +9,7 @@
  * Results: bench/results/scale.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { apiLoopDelay, resetStatements, topStatements } from './scale-probes';
 import { startStack, type Stack } from './scale-stack';
@@ -127,6 +128,8 @@ async function measureDb<T>(
   db.xact_per_request = Math.round((db.xact_commit / requests) * 10) / 10;
   db.db_active_ms_per_request = Math.round((db.active_time_ms / requests) * 100) / 100;
   db.tup_returned_per_request = Math.round(db.tup_returned / requests);
+  // The machine's 1-minute load at the phase's end: on shared cores it explains most of a tail.
+  db.load_average_1m = Math.round(loadavg()[0] * 10) / 10;
   return { result, db };
 }
 
