@@ -4,6 +4,7 @@ import {
   MAX_ARCHIVE_BYTES,
   createMetricsRegistry,
   GlanceClient,
+  OpenStreams,
   type ComputeAgentClient,
   type Logger,
   type ZunConfig,
@@ -45,6 +46,8 @@ export interface ApiDeps {
   keystone?: ExternalKeystoneProvider;
   /** Container row changes for the event streams (GET /v1/containers/events). */
   events: ContainerEventHub;
+  /** Followed logs, which the server ends when it drains; a throwaway set when not given. */
+  follows?: OpenStreams;
   logger: Logger;
 }
 
@@ -98,7 +101,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   });
   v1.use((req, res, next) => (/\/put_archive\/?$/.test(req.path) ? archiveJson : json)(req, res, next));
   v1.use(refuseUnstorableText);
-  v1.use('/containers', containersRouter(compute, baseUrl, deps.events));
+  v1.use('/containers', containersRouter(compute, baseUrl, deps.events, deps.follows ?? new OpenStreams()));
   v1.use('/capsules', capsulesRouter(compute, baseUrl));
   v1.use('/services', servicesRouter(config, compute.hosts));
   v1.use('/availability_zones', availabilityZonesRouter(config));

@@ -3,6 +3,7 @@ import {
   ComputeAgentClient,
   listen,
   migrate,
+  OpenStreams,
   openDatabase,
   type Logger,
   type ZunConfig,
@@ -64,7 +65,9 @@ export async function startApi(
   const hosts = new HostStateCache(sequelize, config, config.scheduler.hostStateTtl * 1000);
   const events = new ContainerEventHub(config.database.connection, logger);
   await events.start();
+  const follows = new OpenStreams();
   const app = createApiApp({
+    follows,
     hosts,
     events,
     config,
@@ -89,8 +92,10 @@ export async function startApi(
     url,
     hosts,
     async stop(opts = {}) {
-      // Event streams never end by themselves; they would hold the drain for its whole grace.
+      // Event streams and followed logs never end by themselves; they would hold the drain for
+      // its whole grace.
       await events.stop();
+      follows.endAll();
       await keystone?.stop();
       const inTime = await drain.closeWithin(opts.graceMs ?? config.gracefulShutdownTimeout * 1000);
       if (!inTime) logger.warn('grace period over: requests still in flight were cut');

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { Readable } from 'node:stream';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { currentRequestId } from './request-context';
@@ -187,6 +189,11 @@ export interface LogsQuery {
   timestamps: boolean;
   tail: number | 'all';
   since: number | null;
+  /**
+   * Our extension (Zun has none): keep the answer open and pass on new output as the container
+   * writes it, until the container stops or the caller goes away.
+   */
+  follow?: boolean;
 }
 
 /** POST /v1/claims on an agent: what the API asks the chosen host to hold for a new container. */
@@ -279,14 +286,24 @@ export class ComputeAgentClient {
       tail: String(q.tail),
     });
     if (q.since !== null) qs.set('since', String(q.since));
+    if (q.follow) {
+      qs.set('follow', 'true');
+      return this.follow(endpoint, `/v1/containers/${uuid}/logs?${qs}`);
+    }
+    // Destroying the stream we return aborts the request: the agent then sees its caller go
+    // and closes the engine's stream (a followed log would otherwise stay open on the host).
+    const abort = new AbortController();
     const res = await this.send(endpoint, 'GET', `/v1/containers/${uuid}/logs?${qs}`, {
       // The whole read may take long for a large log; only the start of the answer is timed.
       timeoutMs: this.timeoutMs,
       stream: true,
+      signal: abort.signal,
     });
-    if (!res.ok) this.fail(endpoint, res, await res.json().catch(() => null));
+    if (!res.ok) this.fail(endpoint, res.status, await res.json().catch(() => null));
     if (!res.body) return Readable.from([]);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    const out = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
+    out.once('close', () => abort.abort());
+    return out;
   }
 
   /**
@@ -367,7 +384,7 @@ export class ComputeAgentClient {
     const res = await this.send(endpoint, method, path, opts);
     if (res.status === 204) return null;
     const body: unknown = await res.json().catch(() => null);
-    if (!res.ok && !opts.accept?.includes(res.status)) this.fail(endpoint, res, body);
+    if (!res.ok && !opts.accept?.includes(res.status)) this.fail(endpoint, res.status, body);
     return body;
   }
 
@@ -375,7 +392,7 @@ export class ComputeAgentClient {
     endpoint: string,
     method: string,
     path: string,
-    opts: { body?: unknown; raw?: Buffer; timeoutMs?: number; stream?: boolean },
+    opts: { body?: unknown; raw?: Buffer; timeoutMs?: number; stream?: boolean; signal?: AbortSignal },
   ): Promise<Response> {
     const headers: Record<string, string> = { [SERVICE_TOKEN_HEADER]: this.serviceToken };
     const requestId = currentRequestId();
@@ -393,7 +410,7 @@ export class ComputeAgentClient {
         method,
         headers,
         body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
-        signal: abort.signal,
+        signal: opts.signal ? AbortSignal.any([abort.signal, opts.signal]) : abort.signal,
       });
     } catch (err) {
       throw new ServiceUnavailableError(
@@ -406,11 +423,61 @@ export class ComputeAgentClient {
     }
   }
 
-  private fail(endpoint: string, res: Response, body: unknown): never {
+  /**
+   * A followed log, through node:http rather than fetch: fetch gives up on a body that is quiet
+   * for 5 minutes, and a followed container may well print nothing for longer. Only the start
+   * of the answer is timed. Destroying the stream closes the connection, so the agent sees its
+   * caller go and closes the engine's stream.
+   */
+  private follow(endpoint: string, path: string): Promise<Readable> {
+    const url = new URL(path, endpoint);
+    const headers: Record<string, string> = { [SERVICE_TOKEN_HEADER]: this.serviceToken };
+    const requestId = currentRequestId();
+    if (requestId !== undefined) headers[REQUEST_ID_HEADER] = requestId;
+    return new Promise<Readable>((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? https : http).get(url, { headers }, (res) => {
+        clearTimeout(timer);
+        if (res.statusCode === 200) {
+          resolve(res);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('error', reject);
+        res.once('end', () => {
+          let body: unknown = null;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            // not JSON: the status alone says what failed
+          }
+          try {
+            this.fail(endpoint, res.statusCode ?? 0, body);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      const timer = setTimeout(
+        () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      req.once('error', (err) => {
+        clearTimeout(timer);
+        reject(
+          new ServiceUnavailableError(`Compute agent at ${endpoint} is unreachable: ${err.message}`, {
+            cause: err,
+          }),
+        );
+      });
+    });
+  }
+
+  private fail(endpoint: string, status: number, body: unknown): never {
     const e = (body as AgentErrorBody | null)?.error;
-    const cause = agentCause(endpoint, res.status, e);
+    const cause = agentCause(endpoint, status, e);
     // An agent still starting or shutting down cannot serve now, like one that cannot be reached.
-    if (res.status === 503)
+    if (status === 503)
       throw new ServiceUnavailableError(
         `Compute agent at ${endpoint} is unavailable: ${e?.message ?? 'service unavailable'}`,
         { cause },

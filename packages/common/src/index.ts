@@ -16,3 +16,4 @@ export * from './healthcheck';
 export * from './http-metrics';
 export * from './glance-client';
 export * from './keystone-session';
+export * from './open-streams';

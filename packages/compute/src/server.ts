@@ -91,13 +91,32 @@ export function createAgentApp(deps: {
     }
     const q = req.query as Record<string, string | undefined>;
     const tail = q.tail === undefined || q.tail === 'all' ? 'all' : Number(q.tail);
+    const follow = q.follow === 'true';
     const logs = await deps.engine.logStream(c.container_id, {
       stdout: q.stdout !== 'false',
       stderr: q.stderr !== 'false',
       timestamps: q.timestamps === 'true',
       tail: Number.isFinite(tail) ? tail : 'all',
       since: q.since ? Number(q.since) : null,
+      follow,
     });
+    if (follow) {
+      // Each chunk goes out as the engine sends it, until the container stops (the engine ends
+      // the stream). A caller that goes away closes the engine's stream; a drain ends the answer.
+      res.flushHeaders();
+      const forget = deps.availability.follows.add(() => {
+        logs.unpipe(res);
+        logs.destroy();
+        res.end();
+      });
+      res.once('close', () => (forget(), logs.destroy()));
+      logs.once('error', (err) => {
+        deps.logger.warn('followed logs cut short', { uuid: c.uuid, error: String(err) });
+        res.destroy();
+      });
+      logs.pipe(res);
+      return;
+    }
     // Streamed with back-pressure: the agent holds a chunk, never the whole log. An engine error
     // after the first byte can only cut the answer short, which the API passes on as such.
     await pipeline(logs, res).catch((err: unknown) =>

@@ -19,6 +19,7 @@ describe('zun-console server', () => {
     body: string;
   }[] = [];
   let upstream: http.Server;
+  const followers: http.ServerResponse[] = [];
   let upstreamPort: number;
   let consoleServer: RunningConsole;
   const publicDir = mkdtempSync(path.join(tmpdir(), 'console-public-'));
@@ -74,6 +75,13 @@ describe('zun-console server', () => {
               'Content-Length': Buffer.byteLength(big),
             });
             res.end(big);
+            return;
+          }
+          if (req.url?.startsWith('/v1/containers/abc/logs?follow=true')) {
+            // A followed log as the API answers it: headers at once, the first line later.
+            res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Accel-Buffering': 'no' });
+            res.flushHeaders();
+            followers.push(res);
             return;
           }
           res.writeHead(409, { 'Content-Type': 'application/json', 'X-Openstack-Request-Id': 'req-1' });
@@ -210,6 +218,28 @@ describe('zun-console server', () => {
     ]);
     expect(new TextDecoder().decode(first.value)).toContain('event: ready');
     abort.abort();
+  });
+
+  it('passes a followed log on at once and chunk by chunk, and ends it when it stops', async () => {
+    const own = await start(`http://127.0.0.1:${upstreamPort}`);
+    const within = <T>(p: Promise<T>, what: string): Promise<T> =>
+      Promise.race([
+        p,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`no ${what} within 2 s`)), 2_000),
+        ),
+      ]);
+    // The answer's head must arrive before any log line does: a quiet container writes nothing.
+    const r = await within(fetch(`${own.url}/v1/containers/abc/logs?follow=true`), 'answer');
+    expect(r.status).toBe(200);
+    const reader = r.body!.getReader();
+    followers.at(-1)!.write('new line\n');
+    const first = await within(reader.read(), 'line');
+    expect(new TextDecoder().decode(first.value)).toBe('new line\n');
+    const t0 = Date.now();
+    await own.stop(20_000);
+    expect(Date.now() - t0).toBeLessThan(2_000);
+    await reader.cancel().catch(() => undefined);
   });
 
   it('ends open event streams when it stops instead of waiting for them', async () => {

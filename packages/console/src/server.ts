@@ -115,8 +115,13 @@ function forward(
       headers,
     },
     (answer) => {
-      // Event streams must reach the browser as they are written, not when a buffer fills.
-      if (String(answer.headers['content-type']).startsWith('text/event-stream')) {
+      // Event streams and followed logs (marked as nginx knows them: no buffering) must reach
+      // the browser as they are written (never compressed, which would hold them back), and
+      // never end by themselves.
+      if (
+        String(answer.headers['content-type']).startsWith('text/event-stream') ||
+        answer.headers['x-accel-buffering'] === 'no'
+      ) {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         res.flushHeaders();
         streams.add(res);

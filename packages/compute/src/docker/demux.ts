@@ -29,7 +29,13 @@ export class LogDemux extends Transform {
   private pending: Buffer = Buffer.alloc(0);
   /** Payload bytes still to pass through from the frame being read. */
   private left = 0;
-  private framed: boolean | null = null;
+  private framed: boolean | null;
+
+  /** `framed`: known from the container's TTY setting; left out, the first 8 bytes decide. */
+  constructor(framed?: boolean) {
+    super();
+    this.framed = framed ?? null;
+  }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     let buf: Buffer = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;

@@ -77,6 +77,8 @@ export interface LogOptions {
   timestamps: boolean;
   tail: number | 'all';
   since: number | null;
+  /** Keep streaming what the container writes until it stops or the reader goes away. */
+  follow?: boolean;
 }
 
 export type ContainerInspect = Docker.ContainerInspectInfo;
@@ -442,6 +444,9 @@ export class DockerodeEngine implements EngineClient {
   }
 
   async logStream(id: string, opts: LogOptions): Promise<Readable> {
+    // A followed log may pause after a few bytes ("hi\n" of a TTY container): whether the
+    // stream is framed must be known, not guessed from its first 8 bytes, or they would wait.
+    const framed = opts.follow ? !(await this.inspectContainer(id))?.Config.Tty : undefined;
     // dockerode buffers a whole log unless it follows; dialled directly, the engine's answer is
     // a stream even without following.
     const raw = await new Promise<Readable>((resolve, reject) => {
@@ -450,7 +455,7 @@ export class DockerodeEngine implements EngineClient {
           path: `/containers/${encodeURIComponent(id)}/logs?`,
           method: 'GET',
           options: {
-            follow: false,
+            follow: opts.follow === true,
             stdout: opts.stdout,
             stderr: opts.stderr,
             timestamps: opts.timestamps,
@@ -463,8 +468,11 @@ export class DockerodeEngine implements EngineClient {
         (err: unknown, stream: unknown) => (err ? reject(toEngineError(err)) : resolve(stream as Readable)),
       );
     });
-    const out = new LogDemux();
+    const out = new LogDemux(framed);
     raw.on('error', (err) => out.destroy(toEngineError(err)));
+    // pipe() never passes a destroy upstream: a reader that goes away must close the engine's
+    // stream itself, or a followed log stays open on the engine for as long as the container runs.
+    out.once('close', () => raw.destroy());
     return raw.pipe(out);
   }
 

@@ -1,5 +1,5 @@
 import type { NextFunction, RequestHandler, Response } from 'express';
-import { ServiceUnavailableError } from '@zun/common';
+import { OpenStreams, ServiceUnavailableError } from '@zun/common';
 
 /** Seconds a caller is told to wait before asking again. */
 const RETRY_AFTER_SECONDS = 2;
@@ -13,6 +13,8 @@ const RETRY_AFTER_SECONDS = 2;
  */
 export class AgentAvailability {
   private phase: 'starting' | 'serving' | 'draining' = 'starting';
+  /** Followed logs: ended when the agent drains, so they do not hold its shutdown. */
+  readonly follows = new OpenStreams();
 
   get serving(): boolean {
     return this.phase === 'serving';
@@ -24,6 +26,7 @@ export class AgentAvailability {
 
   drain(): void {
     this.phase = 'draining';
+    this.follows.endAll();
   }
 
   /** In front of routes that read or change the tally (claims, live resizes). */

@@ -58,5 +58,6 @@ export function logsParams(q: Record<string, string>): LogsQuery {
     timestamps: parseBool('timestamps', q.timestamps, false),
     tail: parseTail(q.tail),
     since: parseSince(q.since),
+    follow: parseBool('follow', q.follow, false),
   };
 }

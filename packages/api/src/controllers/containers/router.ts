@@ -5,6 +5,7 @@ import {
   InvalidParamInVersion,
   NotAllowedError,
   type Container,
+  type OpenStreams,
 } from '@zun/common';
 import type { ComputeDeps } from '../../compute/deps';
 import { createContainer } from '../../compute/commands/create';
@@ -15,6 +16,7 @@ import { parseBool, validator } from '../../validation/schema';
 import { listContainers } from './list';
 import { logsParams } from './logs-params';
 import { JsonStringEncoder } from './logs-stream';
+import { followLogs } from './logs-follow';
 import { interactiveRouter } from './interactive';
 import { actionParams } from './action-params';
 import { findContainer } from './lookup';
@@ -46,6 +48,7 @@ export function containersRouter(
   deps: ComputeDeps,
   baseUrl: (req: Request) => string,
   events: ContainerEventHub,
+  follows: OpenStreams,
 ): Router {
   const r = Router();
   const createBody = new Map<string, (d: unknown) => Record<string, unknown>>();
@@ -150,6 +153,10 @@ export function containersRouter(
     const q = logsParams(logsQuery(actionParams(req)));
     const c = await findContainer(req.params.ident, req.context, 'logs');
     const logs = await containerLogs(deps, c, q);
+    if (q.follow) {
+      followLogs(logs, res, follows, deps.logger.child({ uuid: c.uuid }));
+      return;
+    }
     res.type('application/json');
     // Errors before this point are ordinary error answers; after the first byte a broken host
     // stream can only cut the answer short (the client then sees invalid JSON, not a wrong log).

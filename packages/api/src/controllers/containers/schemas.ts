@@ -148,6 +148,8 @@ export const logsQuerySchema: JsonSchema = {
     timestamps: { type: 'string' },
     tail: { type: 'string' },
     since: { type: 'string' },
+    // Ours, not Zun's: the real CLI never sends it.
+    follow: { type: 'string' },
   },
   additionalProperties: false,
 };
