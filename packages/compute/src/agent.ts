@@ -81,6 +81,7 @@ export async function startAgent(
   const tracker = new ResourceTracker(sequelize, config.host);
   const metrics = new ComputeMetrics(() => tracker.usage());
   tracker.onCheck = (granted) => metrics.claimChecked(granted);
+  eng.onFollow = (delta) => metrics.followedLogs(delta);
   const images = new DockerImageDriver(eng, new RegistrySources(config.authEncryptionKey), {
     domain: config.docker.defaultRegistry,
     username: config.docker.defaultRegistryUsername,

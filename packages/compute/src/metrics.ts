@@ -30,6 +30,7 @@ export class ComputeMetrics {
   private readonly claims: Counter<'outcome'>;
   private readonly drift: Counter<'kind'>;
   private readonly glance: Counter<'outcome'>;
+  private readonly follows: Gauge;
 
   /** `usage` gives the host's claimed resources at scrape time (the tracker's tally). */
   constructor(usage: () => Usage) {
@@ -90,6 +91,16 @@ export class ComputeMetrics {
       labelNames: ['outcome'],
       registers,
     });
+    this.follows = new Gauge({
+      name: 'zun_compute_followed_logs',
+      help: "Followed log streams open on this host's engine (GET …/logs?follow=true).",
+      registers,
+    });
+  }
+
+  /** A followed log's engine stream opened (+1) or closed (-1). */
+  followedLogs(delta: 1 | -1): void {
+    this.follows.inc(delta);
   }
 
   /** An image of the glance driver made available: from this host's cache, or downloaded. */

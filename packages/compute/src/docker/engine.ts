@@ -118,6 +118,8 @@ export interface EngineClient {
    * engine sends them: however long the log, only a chunk at a time is held.
    */
   logStream(id: string, opts: LogOptions): Promise<Readable>;
+  /** Told +1 when a followed log opens on the engine and -1 when that engine stream closes. */
+  onFollow?: (delta: 1 | -1) => void;
   /** `ps` inside the container; psArgs null = Docker's default (-ef). */
   top(id: string, psArgs: string | null): Promise<TopResult>;
   /** One stats sample (Docker includes the previous reading as precpu_stats). */
@@ -200,6 +202,7 @@ export class DockerodeEngine implements EngineClient {
   readonly networks: NetworkEngine;
   readonly volumes: VolumeEngine;
   readonly imageFiles: ImageFileEngine;
+  onFollow?: (delta: 1 | -1) => void;
 
   constructor(
     socketPath: string,
@@ -468,6 +471,10 @@ export class DockerodeEngine implements EngineClient {
         (err: unknown, stream: unknown) => (err ? reject(toEngineError(err)) : resolve(stream as Readable)),
       );
     });
+    if (opts.follow) {
+      this.onFollow?.(1);
+      raw.once('close', () => this.onFollow?.(-1));
+    }
     const out = new LogDemux(framed);
     raw.on('error', (err) => out.destroy(toEngineError(err)));
     // pipe() never passes a destroy upstream: a reader that goes away must close the engine's
