@@ -138,8 +138,25 @@ describe('web console in Chromium', () => {
     await row('web1').getByRole('link', { name: 'web1' }).click();
     await page.getByRole('heading', { name: 'web1' }).waitFor();
     await shot('detail');
+    const logReads: string[] = [];
+    const onRequest = (r: { url(): string }): void => {
+      if (r.url().includes('/logs')) logReads.push(r.url());
+    };
+    page.on('request', onRequest);
     await page.getByRole('tab', { name: 'Logs' }).click();
     await page.getByLabel('Container logs').getByText('hello-from-logs').waitFor();
+    await page.getByTestId('logs-state').getByText('Following').waitFor();
+    // A line written after the tab opened (to the container's own output) reaches it streamed.
+    const written = await stack.zun('exec', 'web1', 'sh', '-c', 'echo written-after-open > /proc/1/fd/1', {
+      demo: true,
+    });
+    expect(written.code).toBe(0);
+    await page.getByLabel('Container logs').getByText('written-after-open').waitFor({ timeout: 5_000 });
+    page.off('request', onRequest);
+    // One followed read, never the whole log again.
+    expect(logReads).toHaveLength(1);
+    expect(logReads[0]).toContain('follow=true');
+    await shot('logs');
 
     await page.getByRole('tab', { name: 'Console' }).click();
     await page.getByTestId('console-state').getByText('Connected').waitFor({ timeout: 20_000 });
@@ -194,7 +211,30 @@ describe('web console in Chromium', () => {
       .locator(`[data-host="${stack.host}"]`)
       .getByText(/Memory: \d+ \/ \d+ MiB/)
       .waitFor();
+    // The usage chart: its values (from the host API) in its label, and drawn on its canvas.
+    const chart = page.locator(`[data-host="${stack.host}"] .usage-chart canvas`);
+    await expect(chart.getAttribute('aria-label')).resolves.toMatch(
+      /^Usage of .+: Memory: [\d,.]+ of [\d,.]+ MiB used \(\d+%\); CPU: [\d,.]+ of [\d,.]+ CPUs used \(\d+%\); Disk: [\d,.]+ of [\d,.]+ GiB used \(\d+%\)$/,
+    );
+    const painted = (): Promise<{ width: number; inked: number }> =>
+      chart.evaluate((c: HTMLCanvasElement) => {
+        const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+        let inked = 0;
+        for (let i = 3; i < px.length; i += 4) if (px[i] > 0) inked += 1;
+        return { width: c.getBoundingClientRect().width, inked };
+      });
+    const wide = await painted();
+    expect(wide.inked).toBeGreaterThan(1_000);
     await shot('admin-hosts');
+    // Narrow: the chart shrinks with its card and is drawn again; the page never scrolls sideways.
+    await page.setViewportSize({ width: 420, height: 800 });
+    await page.waitForTimeout(300);
+    const narrow = await painted();
+    expect(narrow.width).toBeLessThan(wide.width);
+    expect(narrow.width).toBeGreaterThan(200);
+    expect(narrow.inked).toBeGreaterThan(1_000);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('link', { name: 'Services' }).click();
     const compute = page.locator(`tr[data-service="${stack.host}/zun-compute"]`);
     await compute.getByRole('button', { name: 'Disable' }).click();

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
+import { UsageChart } from './host-charts';
 import { Message } from './ui';
 
 interface Host {
@@ -79,6 +80,14 @@ export function HostsPage({ api }: { api: Api }) {
             <Usage label="Memory" used={h.mem_used} total={h.mem_total} unit="MiB" />
             <Usage label="CPU" used={h.cpu_used} total={h.cpus} unit="CPUs" />
             <Usage label="Disk" used={h.disk_used} total={h.disk_total} unit="GiB" />
+            <UsageChart
+              title={`Usage of ${h.hostname}`}
+              rows={[
+                { label: 'Memory', used: h.mem_used, total: h.mem_total, unit: 'MiB' },
+                { label: 'CPU', used: h.cpu_used, total: h.cpus, unit: 'CPUs' },
+                { label: 'Disk', used: h.disk_used, total: h.disk_total, unit: 'GiB' },
+              ]}
+            />
             <p>
               Containers:{' '}
               {Object.entries(h.containers_by_status)

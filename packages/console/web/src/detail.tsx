@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ACTIONS, allowed, type Action } from './actions';
 import type { Api } from './api';
 import { followContainers, type ContainerView } from './events';
+import { LogsTab } from './logs';
 import { ConsoleTab } from './terminal';
 import { Message, StatusBadge } from './ui';
 
@@ -84,41 +85,6 @@ function Overview({ c }: { c: ContainerView }) {
           </dl>
         </section>
       ))}
-    </div>
-  );
-}
-
-/** The logs, read again every 2 s while following (the API answers the whole log each time). */
-function Logs({ api, c }: { api: Api; c: ContainerView }) {
-  const [text, setText] = useState('');
-  const [follow, setFollow] = useState(true);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let stopped = false;
-    const load = (): void => {
-      api
-        .request<string>('GET', `/v1/containers/${c.uuid}/logs?stdout=True&stderr=True&timestamps=False`)
-        .then(
-          (t) => !stopped && (setText(String(t ?? '')), setError(null)),
-          (err: Error) => !stopped && setError(err.message),
-        );
-    };
-    load();
-    const timer = follow ? setInterval(load, 2000) : undefined;
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [api, c.uuid, follow]);
-  return (
-    <div>
-      <label>
-        <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} /> Follow
-      </label>
-      {error && <Message kind="error">{error}</Message>}
-      <pre class="logs" aria-label="Container logs" tabIndex={0}>
-        {text || '(no output yet)'}
-      </pre>
     </div>
   );
 }
@@ -232,7 +198,7 @@ export function DetailPage({ api, uuid, onBack }: { api: Api; uuid: string; onBa
       </div>
       <div role="tabpanel" aria-labelledby={`tab-${tab}`}>
         {tab === 'overview' && <Overview c={c} />}
-        {tab === 'logs' && <Logs api={api} c={c} />}
+        {tab === 'logs' && <LogsTab api={api} c={c} />}
         {tab === 'history' && <History api={api} c={c} />}
         {tab === 'console' && <ConsoleTab api={api} container={c} />}
       </div>
