@@ -216,24 +216,30 @@ describe('web console in Chromium', () => {
     await expect(chart.getAttribute('aria-label')).resolves.toMatch(
       /^Usage of .+: Memory: [\d,.]+ of [\d,.]+ MiB used \(\d+%\); CPU: [\d,.]+ of [\d,.]+ CPUs used \(\d+%\); Disk: [\d,.]+ of [\d,.]+ GiB used \(\d+%\)$/,
     );
-    const painted = (): Promise<{ width: number; inked: number }> =>
+    /** The canvas's width, its card's inner width, and how many of its pixels are drawn. */
+    const painted = (): Promise<{ width: number; box: number; inked: number }> =>
       chart.evaluate((c: HTMLCanvasElement) => {
         const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
         let inked = 0;
         for (let i = 3; i < px.length; i += 4) if (px[i] > 0) inked += 1;
-        return { width: c.getBoundingClientRect().width, inked };
+        const card = c.closest('.card')!;
+        const pad = parseFloat(getComputedStyle(card).paddingLeft) * 2;
+        return { width: c.getBoundingClientRect().width, box: card.clientWidth - pad, inked };
       });
     const wide = await painted();
     expect(wide.inked).toBeGreaterThan(1_000);
+    expect(wide.width).toBeGreaterThan(300);
+    expect(Math.abs(wide.width - wide.box)).toBeLessThan(3);
     await shot('admin-hosts');
-    // Narrow: the chart shrinks with its card and is drawn again; the page never scrolls sideways.
+    // Narrow: the chart follows its card's width and is drawn again; the page never scrolls sideways.
     await page.setViewportSize({ width: 420, height: 800 });
     await page.waitForTimeout(300);
     const narrow = await painted();
     expect(narrow.width).toBeLessThan(wide.width);
-    expect(narrow.width).toBeGreaterThan(200);
+    expect(Math.abs(narrow.width - narrow.box)).toBeLessThan(3);
     expect(narrow.inked).toBeGreaterThan(1_000);
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shot('admin-hosts-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('link', { name: 'Services' }).click();
     const compute = page.locator(`tr[data-service="${stack.host}/zun-compute"]`);

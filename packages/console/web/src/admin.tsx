@@ -41,24 +41,6 @@ function useList<T>(api: Api, path: string, key: string, version: number) {
   return { list, error };
 }
 
-function Usage({ label, used, total, unit }: { label: string; used: number; total: number; unit: string }) {
-  const pct = total > 0 ? Math.round((100 * used) / total) : 0;
-  return (
-    <div class="usage">
-      <span>
-        {label}: {used} / {total} {unit}
-      </span>
-      <meter
-        min={0}
-        max={total || 1}
-        value={used}
-        high={(total || 1) * 0.8}
-        aria-label={`${label} used ${pct}%`}
-      />
-    </div>
-  );
-}
-
 export function HostsPage({ api }: { api: Api }) {
   const [version, setVersion] = useState(0);
   const { list, error } = useList<Host>(api, '/v1/hosts', 'hosts', version);
@@ -71,15 +53,12 @@ export function HostsPage({ api }: { api: Api }) {
         </button>
       </div>
       {error && <Message kind="error">{error}</Message>}
-      <div class="cards">
+      <div class="cards host-cards">
         {(list ?? []).map((h) => (
           <article class="card" data-host={h.hostname}>
             <h2>{h.hostname}</h2>
             <p class="mono">{h.uuid}</p>
             <p>Zone: {h.availability_zone ?? '-'}</p>
-            <Usage label="Memory" used={h.mem_used} total={h.mem_total} unit="MiB" />
-            <Usage label="CPU" used={h.cpu_used} total={h.cpus} unit="CPUs" />
-            <Usage label="Disk" used={h.disk_used} total={h.disk_total} unit="GiB" />
             <UsageChart
               title={`Usage of ${h.hostname}`}
               rows={[
