@@ -95,7 +95,8 @@ export function LogsTab({ api, c }: { api: Api; c: ContainerView }) {
     state === 'following'
       ? 'Following: new output appears as it is written.'
       : state === 'ended'
-        ? 'The container stopped: nothing more to follow.'
+        ? // A stop re-renders as not running: ended while still running means the server closed it.
+          'The stream ended. Untick and tick Follow to follow again.'
         : follow && !running
           ? `Not running (${c.status}): nothing to follow.`
           : '';
