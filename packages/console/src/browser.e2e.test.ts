@@ -209,7 +209,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('link', { name: 'Hosts' }).click();
     await page
       .locator(`[data-host="${stack.host}"]`)
-      .getByText(/Memory: \d+ \/ \d+ MiB/)
+      .getByText(/Memory: [\d,]+ \/ [\d,]+ MiB/)
       .waitFor();
     // The usage chart: its values (from the host API) in its label, and drawn on its canvas.
     const chart = page.locator(`[data-host="${stack.host}"] .usage-chart canvas`);
