@@ -103,8 +103,8 @@ export function LogsTab({ api, c }: { api: Api; c: ContainerView }) {
   return (
     <div>
       <div class="toolbar">
-        <label>
-          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} />{' '}
+        <label class="check">
+          <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.currentTarget.checked)} />
           Follow
         </label>
         <span class="logs-state" data-testid="logs-state" aria-live="polite">
