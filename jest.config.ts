@@ -14,6 +14,8 @@ const config: Config = {
     '^@zun/(common|scheduler|compute|api|wsproxy|console|aio)$': '<rootDir>/packages/$1/src',
   },
   testTimeout: 120_000,
-  maxWorkers: 2,
+  // Three on two cores: the e2e files spend much of their time waiting on the engine, the CLI
+  // and daemons starting, so a third worker fills CPU that two leave idle.
+  maxWorkers: 3,
 };
 export default config;
