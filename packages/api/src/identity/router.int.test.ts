@@ -91,7 +91,7 @@ describe('identity HTTP API (real PostgreSQL, real HTTP)', () => {
         }),
       );
       expect(res.status).toBe(201);
-      expect(res.headers.get('x-subject-token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(res.headers.get('x-subject-token')).toMatch(/^[0-9a-f]{64}$/);
       const { token } = await res.json();
       expect(token).toMatchObject({
         methods: ['password'],

@@ -23,7 +23,7 @@ describe('token store (real PostgreSQL)', () => {
 
   it('issues random bearer tokens and stores only their sha256', async () => {
     const issued = await store().issue(ids.users.demo!, ids.projects.demo);
-    expect(issued.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(issued.token).toMatch(/^[0-9a-f]{64}$/);
     expect(issued.auditId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(issued.expiresAt.getTime() - issued.issuedAt.getTime()).toBe(3600_000);
 

@@ -84,7 +84,9 @@ export class TokenStore {
   /** expiresAt lets a re-scoped token keep the lifetime of the one it was derived from. */
   async issue(userId: string, projectId: string, expiresAt?: Date): Promise<IssuedToken> {
     const issuedAt = this.now();
-    const token = randomBytes(32).toString('base64url');
+    // Hex, not base64url: a token starting with '-' (one in 64 of those) is read as an option
+    // by command-line tools, e.g. `openstack token revoke <token>`.
+    const token = randomBytes(32).toString('hex');
     const tokenHash = hashToken(token);
     const auditId = randomBytes(16).toString('base64url');
     const expires = expiresAt ?? new Date(issuedAt.getTime() + this.opts.ttlSeconds * 1000);
