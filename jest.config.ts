@@ -14,8 +14,6 @@ const config: Config = {
     '^@zun/(common|scheduler|compute|api|wsproxy|console|aio)$': '<rootDir>/packages/$1/src',
   },
   testTimeout: 120_000,
-  // Three on two cores: the e2e files spend much of their time waiting on the engine, the CLI
-  // and daemons starting, so a third worker fills CPU that two leave idle.
-  maxWorkers: 3,
+  maxWorkers: 2,
 };
 export default config;

@@ -313,7 +313,7 @@ describe('web console in Chromium', () => {
     await page.goto(`${base}/#/admin/images`);
     await page.getByText('Not allowed: the admin pages are for administrators.').waitFor();
 
-    await page.getByRole('link', { name: 'Capsules' }).click();
+    await page.getByRole('link', { name: 'Capsules', exact: true }).click();
     await page.getByRole('heading', { name: 'Capsules' }).waitFor();
     await page.getByRole('button', { name: '+ Create capsule' }).click();
     const text = page.getByLabel('Template (YAML or JSON, required)');
@@ -371,7 +371,7 @@ describe('web console in Chromium', () => {
     await page.getByRole('heading', { name: first }).waitFor();
     await page.goBack();
 
-    await page.getByRole('link', { name: 'Capsules' }).click();
+    await page.getByRole('link', { name: 'Capsules', exact: true }).click();
     const capsule = page.locator('tr[data-capsule="web-capsule"]');
     await capsule.locator('[data-status="Running"]').waitFor();
     await page.getByLabel('Search').fill('web-cap');
