@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { AioStack } from '../../../test/support/aio-stack';
 
@@ -32,7 +32,19 @@ describe('web console in Chromium', () => {
     await page.getByLabel('User name').fill(user);
     await page.getByLabel('Password').fill(String(env.OS_PASSWORD));
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: /^Containers/ }).waitFor();
+    await appears(page.getByRole('heading', { name: /^Containers/ }));
+  };
+  /** Waits for what should appear; if it never does, the failure says what the page showed. */
+  const appears = async (what: Locator, timeout = 30_000): Promise<void> => {
+    try {
+      await what.waitFor({ timeout });
+    } catch (err) {
+      const seen = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '(unreadable)');
+      throw new Error(`${(err as Error).message}\n--- the page at ${page.url()} showed:\n${seen}`);
+    }
   };
   const row = (name: string) => page.locator(`tr[data-name="${name}"]`);
   /** The terminal's screen, one string per row, as xterm.js renders it. */
@@ -136,7 +148,7 @@ describe('web console in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
 
     await row('web1').getByRole('link', { name: 'web1' }).click();
-    await page.getByRole('heading', { name: 'web1' }).waitFor();
+    await appears(page.getByRole('heading', { name: 'web1' }));
     await shot('detail');
     const logReads: string[] = [];
     const onRequest = (r: { url(): string }): void => {
@@ -266,7 +278,7 @@ describe('web console in Chromium', () => {
   it('admin images: pulls busybox onto the host, reads out a refused and a failed pull, deletes', async () => {
     await signIn('admin');
     await page.getByRole('link', { name: 'Images' }).click();
-    await page.getByRole('heading', { name: 'Images' }).waitFor();
+    await appears(page.getByRole('heading', { name: 'Images' }));
     const pull = async (image: string): Promise<void> => {
       await page.getByLabel('Image (required)').fill(image);
       await page.getByLabel('Host (required)').selectOption(stack.host);
@@ -314,7 +326,7 @@ describe('web console in Chromium', () => {
     await page.getByText('Not allowed: the admin pages are for administrators.').waitFor();
 
     await page.getByRole('link', { name: 'Capsules', exact: true }).click();
-    await page.getByRole('heading', { name: 'Capsules' }).waitFor();
+    await appears(page.getByRole('heading', { name: 'Capsules' }));
     await page.getByRole('button', { name: '+ Create capsule' }).click();
     const text = page.getByLabel('Template (YAML or JSON, required)');
     const problem = page.locator('#template-problem');
@@ -356,7 +368,7 @@ describe('web console in Chromium', () => {
     expect(await text.inputValue()).toBe(template(32));
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await page.getByText('Request to create capsule web-capsule has been accepted.').waitFor();
-    await page.getByRole('heading', { name: 'web-capsule' }).waitFor();
+    await appears(page.getByRole('heading', { name: 'web-capsule' }));
     await page.locator('.toolbar [data-status="Running"]').waitFor({ timeout: 90_000 });
     const members = page.locator('tr[data-member^="capsule-web-capsule-"]');
     await members.locator('[data-status="Running"]').nth(1).waitFor();
@@ -368,7 +380,7 @@ describe('web console in Chromium', () => {
     // A member's link opens its container page.
     const first = (await members.first().getAttribute('data-member'))!;
     await members.first().getByRole('link', { name: first }).click();
-    await page.getByRole('heading', { name: first }).waitFor();
+    await appears(page.getByRole('heading', { name: first }));
     await page.goBack();
 
     await page.getByRole('link', { name: 'Capsules', exact: true }).click();

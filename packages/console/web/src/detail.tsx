@@ -13,17 +13,29 @@ function useContainer(api: Api, uuid: string) {
   const [c, setC] = useState<ContainerView | null | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    // Read at once (the page must not wait for the stream to open) and again each time the
+    // stream is (re)opened, so a change made before it was live is not missed. Only the latest
+    // read counts: an older answer that arrives late must not undo a newer one or an event.
+    let seq = 0;
+    let stopped = false;
+    const read = (): void => {
+      const mine = ++seq;
+      api.request<ContainerView>('GET', `/v1/containers/${uuid}`).then(
+        (v) => !stopped && mine === seq && (setC(v), setError(null)),
+        (err: Error) => !stopped && mine === seq && setError(err.message),
+      );
+    };
+    read();
     const stop = followContainers(api, false, {
-      ready: () =>
-        api.request<ContainerView>('GET', `/v1/containers/${uuid}`).then(
-          (v) => (setC(v), setError(null)),
-          (err: Error) => setError(err.message),
-        ),
-      changed: (v) => v.uuid === uuid && setC(v),
-      removed: (u) => u === uuid && setC(null),
+      ready: read,
+      changed: (v) => v.uuid === uuid && (seq++, setC(v), setError(null)),
+      removed: (u) => u === uuid && (seq++, setC(null)),
       down: () => undefined,
     });
-    return stop;
+    return () => {
+      stopped = true;
+      stop();
+    };
   }, [api, uuid]);
   return { c, error };
 }
