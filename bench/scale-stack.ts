@@ -1,6 +1,6 @@
 /**
  * The stack of the control-plane scale bench (bench/scale.ts): a fresh embedded PostgreSQL, a
- * real zun-api process and one process of hollow compute hosts (packages/compute/src/hollow/),
+ * real zun-api process and hollow compute hosts (packages/compute/src/hollow/) in a few processes,
  * all on the bench's own ports and state folder, torn down after each run.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +22,8 @@ export interface StackOptions {
 export interface Stack {
   apiUrl: string;
   adminPassword: string;
-  fleetUrl: string;
+  /** Each fleet process's control URL (GET /stats, POST /stats/reset). */
+  fleetUrls: string[];
   db: Client;
   registrationMs: number;
   stop(): Promise<void>;
@@ -65,8 +66,8 @@ function stopChild(child: ChildProcess): Promise<void> {
 export async function startStack(o: StackOptions): Promise<Stack> {
   rmSync(o.state, { recursive: true, force: true });
   mkdirSync(o.state, { recursive: true });
-  // Connections: the API's pool (20), the fleet's pool, its LISTEN and liveness connections (one
-  // per 5 hosts), the bench's own.
+  // Connections: the API's pool (20), the fleets' pools (150 in all), their LISTEN and liveness
+  // connections (one per 5 hosts), the bench's own.
   const pg = await LocalPostgres.create({
     dataDir: path.join(o.state, 'pg'),
     user: 'zun',
@@ -141,33 +142,49 @@ disk = -1
   const api = daemon('packages/api/dist/main.js', env, path.join(o.state, 'api.log'), profile);
   await waitFor('zun-api', async () => (await fetch(`${apiUrl}/`)).ok, 60_000);
 
-  const fleet = daemon(
-    'packages/compute/dist/hollow/main.js',
-    {
-      ...env,
-      ZUN_HOLLOW_FLEET: 'bench',
-      ZUN_HOLLOW_COUNT: String(o.hosts),
-      ZUN_HOLLOW_PREFIX: 'hollow',
-      // One pool for every host (the models are bound to one): as large as a real agent's (40)
-      // would starve it, since each running task holds two connections and heartbeats queue
-      // behind them; 500 real agents would hold 40 each.
-      ZUN_HOLLOW_POOL: '150',
-      // Hollow hosts log only trouble: 500 hosts' routine lines would cost more than they do.
-      ZUN_LOG_LEVEL: 'warn',
-    },
-    path.join(o.state, 'fleet.log'),
+  // Hosts are spread over several fleet processes: one Node process for 500 hosts stalled its
+  // event loop for seconds (every host's timers, claims and task runs on one thread), which
+  // showed as missed heartbeats of the bench's own making, not the API's.
+  const perFleet = Number(process.env.BENCH_SCALE_HOSTS_PER_FLEET ?? 100);
+  const count = Math.max(1, Math.ceil(o.hosts / perFleet));
+  const fleets: ChildProcess[] = [];
+  const started = Date.now();
+  const ready = await Promise.all(
+    Array.from({ length: count }, (_, k) => {
+      const first = Math.floor((k * o.hosts) / count) + 1;
+      const hosts = Math.floor(((k + 1) * o.hosts) / count) + 1 - first;
+      const fleet = daemon(
+        'packages/compute/dist/hollow/main.js',
+        {
+          ...env,
+          ZUN_HOLLOW_FLEET: 'bench',
+          ZUN_HOLLOW_COUNT: String(hosts),
+          ZUN_HOLLOW_FIRST: String(first),
+          ZUN_HOLLOW_PREFIX: 'hollow',
+          // Each fleet has one pool for its hosts (the models are bound to one): as large as a
+          // real agent's (40) per 100 hosts, since each running task holds two connections and
+          // heartbeats queue behind them; 500 real agents would hold 40 each.
+          ZUN_HOLLOW_POOL: String(Math.max(10, Math.ceil((150 * hosts) / 500))),
+          // Hollow hosts log only trouble: 500 hosts' routine lines would cost more than they do.
+          ZUN_LOG_LEVEL: 'warn',
+        },
+        path.join(o.state, `fleet-${k + 1}.log`),
+      );
+      fleets.push(fleet);
+      return new Promise<number>((resolve, reject) => {
+        let buf = '';
+        fleet.stdout?.on('data', (chunk: Buffer) => {
+          buf += chunk.toString();
+          const m = /HOLLOW_READY (\d+) (\d+) (\d+)/.exec(buf);
+          if (m) resolve(Number(m[1]));
+        });
+        fleet.once('exit', (code) =>
+          reject(new Error(`hollow fleet ${k + 1} exited (${code}); see ${o.state}/fleet-${k + 1}.log`)),
+        );
+      });
+    }),
   );
-  const ready = await new Promise<{ port: number; ms: number }>((resolve, reject) => {
-    let buf = '';
-    fleet.stdout?.on('data', (chunk: Buffer) => {
-      buf += chunk.toString();
-      const m = /HOLLOW_READY (\d+) (\d+) (\d+)/.exec(buf);
-      if (m) resolve({ port: Number(m[1]), ms: Number(m[3]) });
-    });
-    fleet.once('exit', (code) =>
-      reject(new Error(`the hollow fleet exited (${code}); see ${o.state}/fleet.log`)),
-    );
-  });
+  const registrationMs = Date.now() - started;
   const db = new Client({
     host: '127.0.0.1',
     port: o.pgPort,
@@ -180,12 +197,12 @@ disk = -1
   return {
     apiUrl,
     adminPassword: PASSWORD,
-    fleetUrl: `http://127.0.0.1:${ready.port}`,
+    fleetUrls: ready.map((port) => `http://127.0.0.1:${port}`),
     db,
-    registrationMs: ready.ms,
+    registrationMs,
     async stop() {
       await db.end().catch(() => undefined);
-      await stopChild(fleet);
+      await Promise.all(fleets.map(stopChild));
       await stopChild(api);
       await pg.stop();
     },

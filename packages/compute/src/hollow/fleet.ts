@@ -48,6 +48,8 @@ export interface FleetOptions {
   count: number;
   /** Host names are `<prefix>-0001`, `<prefix>-0002`, ... */
   prefix: string;
+  /** The number of this fleet's first host (1 unless several fleets share the names). */
+  first?: number;
   shape: HollowShape;
   /** Hosts registered at once at start-up. */
   registerConcurrency: number;
@@ -101,7 +103,7 @@ export class HollowFleet {
     this.loopDelay.enable();
     const names = Array.from(
       { length: opts.count },
-      (_, i) => `${opts.prefix}-${String(i + 1).padStart(4, '0')}`,
+      (_, i) => `${opts.prefix}-${String(i + (opts.first ?? 1)).padStart(4, '0')}`,
     );
     const started = Date.now();
     let next = 0;

@@ -6,7 +6,8 @@ import { HollowFleet, hollowFleetRefusal } from './fleet';
 /**
  * zun-compute-hollow: a fleet of simulated compute hosts for control-plane scale benchmarks
  * (bench/scale.ts). Refused unless ZUN_HOLLOW_FLEET=bench: it must never stand in for real
- * hosts. ZUN_HOLLOW_COUNT hosts named ZUN_HOLLOW_PREFIX-NNNN; GET /stats on
+ * hosts. ZUN_HOLLOW_COUNT hosts named ZUN_HOLLOW_PREFIX-NNNN, numbered from ZUN_HOLLOW_FIRST
+ * (several fleet processes share a bench's hosts between them); GET /stats on
  * ZUN_HOLLOW_CONTROL_PORT (127.0.0.1) gives the heartbeat figures, POST /stats/reset clears them.
  */
 async function main(): Promise<void> {
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   await fleet.start({
     count: Number(process.env.ZUN_HOLLOW_COUNT ?? 50),
     prefix: process.env.ZUN_HOLLOW_PREFIX ?? 'hollow',
+    first: Number(process.env.ZUN_HOLLOW_FIRST ?? 1),
     shape: {
       cpus: Number(process.env.ZUN_HOLLOW_CPUS ?? 64),
       memoryMiB: Number(process.env.ZUN_HOLLOW_MEMORY_MIB ?? 262144),
