@@ -3,9 +3,13 @@ import { createTestDatabase, type TestDatabase } from '../../../test/support/db'
 import { TestStack } from '../../../test/support/stack';
 
 /**
- * zun-api keeps the database connections it opened: a burst of requests after a quiet spell
- * longer than a pool's usual idle time (10 s) is served on the same connections, not on new
- * ones opened inside the requests.
+ * zun-api keeps the database connections it opened: after a quiet spell longer than a pool's
+ * usual idle time (10 s), the connections of the last burst are still open, so the next burst
+ * is not slowed by connections opened inside its requests.
+ *
+ * The check is on the backends themselves (the same PostgreSQL pids before and after the quiet),
+ * not on a count of new ones: how many connections a burst needs depends on how its requests
+ * happen to overlap, so a second burst may rightly open one more than the first did.
  */
 describe("zun-api's database pool (real PostgreSQL)", () => {
   let db: TestDatabase;
@@ -17,6 +21,15 @@ describe("zun-api's database pool (real PostgreSQL)", () => {
       Array.from({ length: 8 }, () => stack.call('GET', '/v1/containers?limit=100')),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+  };
+
+  /** The backends of this database other than the watcher's own. */
+  const backends = async (): Promise<number[]> => {
+    const r = await watch.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid`,
+    );
+    return r.rows.map((row) => row.pid);
   };
 
   beforeAll(async () => {
@@ -32,17 +45,17 @@ describe("zun-api's database pool (real PostgreSQL)", () => {
     await db?.drop();
   });
 
-  it('serves a burst after 12 s of quiet on the connections it already had', async () => {
+  it('still has the connections of a burst after 12 s of quiet', async () => {
+    // The test's own set-up connections (migrations) idle out on their own: watch only the
+    // ones the burst opened in zun-api's pool.
+    const earlier = new Set(await backends());
     await burst();
-    const mark = (await watch.query<{ now: Date }>('SELECT clock_timestamp() AS now')).rows[0].now;
+    const before = (await backends()).filter((pid) => !earlier.has(pid));
+    expect(before.length).toBeGreaterThan(0);
     // Past the 10 s idle time plus the pool's 1 s reaping interval.
     await new Promise((r) => setTimeout(r, 12_000));
+    const after = await backends();
+    expect(after).toEqual(expect.arrayContaining(before));
     await burst();
-    const opened = await watch.query<{ n: string }>(
-      `SELECT count(*) AS n FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_start > $1`,
-      [mark],
-    );
-    expect(Number(opened.rows[0].n)).toBe(0);
   }, 60_000);
 });
