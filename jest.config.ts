@@ -15,5 +15,6 @@ const config: Config = {
   },
   testTimeout: 120_000,
   maxWorkers: 2,
+  testSequencer: '<rootDir>/test/sequencer.mjs',
 };
 export default config;
