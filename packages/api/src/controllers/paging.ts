@@ -1,5 +1,5 @@
-import { Op, type WhereOptions } from 'sequelize';
-import { InputError } from '@zun/common';
+import { Op, type Attributes, type Model, type ModelStatic, type WhereOptions } from 'sequelize';
+import { InputError, NotFoundError } from '@zun/common';
 
 export interface PageQuery {
   limit: number;
@@ -56,4 +56,68 @@ export function afterMarker<M extends object>(
   const after: unknown[] = [{ [key]: { [op]: value } }, { [key]: value, id: { [op]: id } }];
   if (dir === 'asc') after.push(isNull);
   return { [Op.or]: after } as WhereOptions<M>;
+}
+
+/** A row a keyset page can be built of: its id breaks ties, its uuid is the next page's marker. */
+interface PagedRow extends Model {
+  id: number;
+  uuid: string;
+}
+
+export interface KeysetPageOptions {
+  /** The caller's scope and filters, all of which a row must meet. */
+  where: WhereOptions[];
+  /** Which rows may serve as a marker: never wider than the rows the caller could list. */
+  markerScope: WhereOptions;
+  marker: string | undefined;
+  page: PageQuery;
+  maxLimit: number;
+  /** Only these columns, as plain objects rather than model instances (a large list's cost). */
+  plainColumns?: readonly string[];
+  /**
+   * The next page's link: its URL up to the `?`, and the query parameters that travel with it
+   * before and after the paging ones (the scope and filters, so that following it lists the
+   * same set; upstream drops them).
+   */
+  link: { url: string; before?: Record<string, string>; after?: Record<string, string> };
+}
+
+/**
+ * One page of a list in (sort key, id) order after the marker, and the link to the next page
+ * when this one is full.
+ */
+export async function keysetPage<M extends PagedRow>(
+  model: ModelStatic<M>,
+  opts: KeysetPageOptions,
+): Promise<{ items: M[]; next: string | null }> {
+  const { sortKey, sortDir, limit } = opts.page;
+  const conditions: WhereOptions[] = [...opts.where];
+  if (opts.marker) {
+    const markerWhere: WhereOptions = { [Op.and]: [opts.markerScope, { uuid: opts.marker }] };
+    const marker = await model.findOne({ where: markerWhere as WhereOptions<Attributes<M>> });
+    if (!marker) throw new NotFoundError(`Marker ${opts.marker} could not be found.`, 'marker-not-found');
+    conditions.push(afterMarker(sortKey, sortDir, marker.get(sortKey), marker.id));
+  }
+  const dir = sortDir === 'asc' ? 'ASC' : 'DESC';
+  const pageSize = Math.min(limit, opts.maxLimit);
+  const items = (await model.findAll({
+    ...(opts.plainColumns ? { attributes: [...opts.plainColumns], raw: true } : {}),
+    where: { [Op.and]: conditions } as WhereOptions<Attributes<M>>,
+    order: [
+      [sortKey, dir],
+      ['id', dir],
+    ],
+    limit: pageSize,
+  })) as M[];
+  let next: string | null = null;
+  if (items.length === pageSize) {
+    const qs = new URLSearchParams(opts.link.before ?? {});
+    qs.set('sort_key', sortKey);
+    qs.set('sort_dir', sortDir);
+    qs.set('limit', String(pageSize));
+    qs.set('marker', items[items.length - 1].uuid);
+    for (const [k, v] of Object.entries(opts.link.after ?? {})) qs.set(k, v);
+    next = `${opts.link.url}?${qs.toString()}`;
+  }
+  return { items, next };
 }

@@ -1,9 +1,9 @@
-import { Op, type Order, type WhereOptions } from 'sequelize';
-import { CONTAINER_TYPE, Container, NotFoundError, type ZunConfig } from '@zun/common';
+import type { WhereOptions } from 'sequelize';
+import { CONTAINER_TYPE, Container, type ZunConfig } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import { allowed } from '../../policy';
 import { parseBool } from '../../validation/schema';
-import { afterMarker, pageQuery } from '../paging';
+import { keysetPage, pageQuery } from '../paging';
 
 const SORT_KEYS = new Set([
   'id',
@@ -42,30 +42,14 @@ export async function listCapsules(
     container_type: CONTAINER_TYPE.capsule,
     ...(allProjects ? {} : { project_id: ctx.projectId }),
   };
-  const conditions: WhereOptions<Container>[] = [scope];
-  if (q.marker) {
-    const marker = await Container.findOne({ where: { ...scope, uuid: q.marker } });
-    if (!marker) throw new NotFoundError(`Marker ${q.marker} could not be found.`, 'marker-not-found');
-    conditions.push(
-      afterMarker<Container>(sortKey, sortDir, marker.get(sortKey as keyof Container) as unknown, marker.id),
-    );
-  }
-  const dir = sortDir === 'asc' ? 'ASC' : 'DESC';
-  const order: Order = [
-    [sortKey, dir],
-    ['id', dir],
-  ];
-  const pageSize = Math.min(limit, config.api.maxLimit);
-  const sandboxes = await Container.findAll({ where: { [Op.and]: conditions }, order, limit: pageSize });
-  let next: string | null = null;
-  if (sandboxes.length === pageSize) {
+  const { items: sandboxes, next } = await keysetPage(Container, {
+    where: [scope],
+    markerScope: scope,
+    marker: q.marker,
+    page: { limit, sortKey, sortDir },
+    maxLimit: config.api.maxLimit,
     // The scope travels with the link, as for containers, so a second page lists the same set.
-    const qs = new URLSearchParams(allProjects ? { all_projects: 'True' } : {});
-    qs.set('sort_key', sortKey);
-    qs.set('sort_dir', sortDir);
-    qs.set('limit', String(pageSize));
-    qs.set('marker', sandboxes[sandboxes.length - 1].uuid);
-    next = `${base}/v1/capsules/?${qs.toString()}`;
-  }
+    link: { url: `${base}/v1/capsules/`, before: allProjects ? { all_projects: 'True' } : {} },
+  });
   return { sandboxes, next };
 }

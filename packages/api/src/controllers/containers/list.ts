@@ -1,9 +1,8 @@
-import { Op, type Order, type WhereOptions } from 'sequelize';
-import { CONTAINER_TYPE, Container, InputError, NotFoundError, type ZunConfig } from '@zun/common';
+import { CONTAINER_TYPE, Container, InputError, type ZunConfig } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
-import { afterMarker, pageQuery } from '../paging';
+import { keysetPage, pageQuery } from '../paging';
 import { LIST_FILTERS } from './schemas';
 import { VIEW_COLUMNS } from './views';
 
@@ -96,47 +95,23 @@ export async function listContainers(
     container_type: CONTAINER_TYPE.container,
     ...(allProjects ? {} : { project_id: ctx.projectId }),
   };
-  const conditions: WhereOptions<Container>[] = [where as WhereOptions<Container>, scope];
-
-  if (q.marker) {
+  const { items, next } = await keysetPage(Container, {
+    where: [where, scope],
     // Only a container the caller could list can serve as a marker.
-    const marker = await Container.findOne({
-      where: {
-        uuid: q.marker,
-        container_type: CONTAINER_TYPE.container,
-        ...(ctx.isAdmin ? {} : { project_id: ctx.projectId }),
-      },
-    });
-    if (!marker) throw new NotFoundError(`Marker ${q.marker} could not be found.`, 'marker-not-found');
-    conditions.push(
-      afterMarker<Container>(sortKey, sortDir, marker.get(sortKey as keyof Container) as unknown, marker.id),
-    );
-  }
-  const dir = sortDir === 'asc' ? 'ASC' : 'DESC';
-  const order: Order = [
-    [sortKey, dir],
-    ['id', dir],
-  ];
-  const pageSize = Math.min(limit, config.api.maxLimit);
-  // Plain rows: a list only renders them, and model instances cost CPU per row.
-  const items = (await Container.findAll({
-    attributes: fields ?? [...VIEW_COLUMNS],
-    where: { [Op.and]: conditions },
-    order,
-    limit: pageSize,
-    raw: true,
-  })) as Container[];
-  let next: string | null = null;
-  if (items.length === pageSize) {
-    // Unlike upstream, the scope and filters travel with the link, so following it with
-    // --all-projects or a filter keeps listing the same set.
-    const qs = new URLSearchParams({ ...filters, ...(allProjects ? { all_projects: 'True' } : {}) });
-    qs.set('sort_key', sortKey);
-    qs.set('sort_dir', sortDir);
-    qs.set('limit', String(pageSize));
-    qs.set('marker', items[items.length - 1].uuid);
-    if (fields) qs.set('fields', fields.join(','));
-    next = `${base}/v1/containers?${qs.toString()}`;
-  }
+    markerScope: {
+      container_type: CONTAINER_TYPE.container,
+      ...(ctx.isAdmin ? {} : { project_id: ctx.projectId }),
+    },
+    marker: q.marker,
+    page: { limit, sortKey, sortDir },
+    maxLimit: config.api.maxLimit,
+    // Plain rows: a list only renders them, and model instances cost CPU per row.
+    plainColumns: fields ?? VIEW_COLUMNS,
+    link: {
+      url: `${base}/v1/containers`,
+      before: { ...filters, ...(allProjects ? { all_projects: 'True' } : {}) },
+      ...(fields ? { after: { fields: fields.join(',') } } : {}),
+    },
+  });
   return { items, next, fields };
 }
