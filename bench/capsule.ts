@@ -18,6 +18,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { api, login } from './api-client';
+import { median, parsePyDate, quantile as pct, sleep } from './stats';
 
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const SANDBOX_IMAGE = process.env.BENCH_SANDBOX_IMAGE ?? '127.0.0.1:5000/zun-sandbox:latest';
@@ -98,9 +99,6 @@ interface CapsuleRow {
   updated_at: string;
 }
 
-const parsePyDate = (s: string): number => Date.parse(`${s.replace(' ', 'T')}Z`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Service latency (from its own Running record) and what a client polling every POLL_MS sees. */
 async function zunCapsule(i: number): Promise<{ service: number; observed: number }> {
   const t0 = performance.now();
@@ -133,12 +131,6 @@ async function cleanup(): Promise<void> {
   await Promise.all(sandboxes.map((c) => docker.getContainer(c.Id).remove({ force: true })));
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const f = (n: number) => n.toFixed(1);
 
 async function main(): Promise<void> {

@@ -23,7 +23,8 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { Client } from 'pg';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-import { api, login } from './api-client';
+import { api, login, passwordToken } from './api-client';
+import { median, quantile } from './stats';
 
 const CONSOLE = process.env.BENCH_CONSOLE_URL ?? 'http://127.0.0.1:29520';
 const PASSWORD = process.env.BENCH_ADMIN_PASSWORD ?? '';
@@ -34,11 +35,6 @@ const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const PREFIX = 'console-bench-';
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
 
-const median = (xs: number[]): number => quantile(xs, 0.5);
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-}
 const summary = (xs: number[]) => ({
   median_ms: Math.round(median(xs)),
   p90_ms: Math.round(quantile(xs, 0.9)),
@@ -64,29 +60,7 @@ async function database(): Promise<Client> {
 
 /** What the console keeps in sessionStorage after its sign-in form (web/src/session.ts). */
 async function consoleSession(): Promise<string> {
-  const res = await fetch(`${CONSOLE}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', domain: { name: 'Default' }, password: PASSWORD } },
-        },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  const body = (await res.json()) as {
-    token: {
-      user: { name: string };
-      project: { id: string; name: string };
-      roles: { name: string }[];
-      expires_at: string;
-    };
-  };
-  const token = res.headers.get('x-subject-token');
-  if (!token) throw new Error(`sign-in through the console failed: ${res.status}`);
+  const { token, body } = await passwordToken(`${CONSOLE}/identity/v3`, 'admin', PASSWORD);
   return JSON.stringify({
     token,
     user: body.token.user.name,

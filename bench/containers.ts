@@ -14,6 +14,7 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { api, login } from './api-client';
+import { median, parsePyDate, quantile as pct } from './stats';
 
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
@@ -60,10 +61,6 @@ async function rawStart(): Promise<number> {
 }
 
 const observed: number[] = [];
-
-function parsePyDate(s: string): number {
-  return Date.parse(`${s.replace(' ', 'T')}Z`);
-}
 
 /**
  * Waiting like a sane client would, without putting the bench's own load on the 2 cores the
@@ -162,12 +159,6 @@ async function parallel(
   return { seconds: end / 1000, latencies };
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const f = (n: number) => n.toFixed(1);
 
 async function main(): Promise<void> {

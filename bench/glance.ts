@@ -14,15 +14,12 @@ import { pipeline } from 'node:stream/promises';
 import Docker from 'dockerode';
 import { GlanceClient, loadConfig, type GlanceImage } from '@zun/common';
 import { api, login } from './api-client';
+import { median, parsePyDate } from './stats';
 
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const RUNS = Number(process.env.BENCH_GLANCE_RUNS ?? 15);
 const NAME = 'zun-bench-busybox';
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-
-function parsePyDate(s: string): number {
-  return Date.parse(`${s.replace(' ', 'T')}Z`);
-}
 
 /** Milliseconds from the POST to the service's Running record; the container is deleted after. */
 async function runOnce(body: Record<string, unknown>): Promise<number> {
@@ -63,11 +60,6 @@ async function benchImage(glance: GlanceClient): Promise<GlanceImage> {
   await rm(file, { force: true });
   return (await glance.getImage(image.id))!;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function main(): Promise<void> {
   const glance = GlanceClient.fromConfig(loadConfig(process.env));

@@ -10,28 +10,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger, loadConfig } from '@zun/common';
 import { startApi, type RunningApi } from '../packages/api/src/server';
+import { median } from './stats';
+import { passwordToken } from './api-client';
 
 const KEYSTONE = process.env.BENCH_KEYSTONE_URL ?? 'http://127.0.0.1:35357/v3';
 const BLOCKS = Number(process.env.BENCH_KEYSTONE_BLOCKS ?? 10);
 const PER_BLOCK = 50;
 
 async function demoToken(): Promise<string> {
-  const res = await fetch(`${KEYSTONE}/auth/tokens`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'demo', password: 'demo-secret', domain: { id: 'default' } } },
-        },
-        scope: { project: { name: 'demo', domain: { id: 'default' } } },
-      },
-    }),
-  });
-  const token = res.headers.get('x-subject-token');
-  if (res.status !== 201 || !token) throw new Error(`Keystone refused demo: ${res.status}`);
-  return token;
+  return (await passwordToken(KEYSTONE, 'demo', 'demo-secret')).token;
 }
 
 function apiWithCache(size: number): Promise<RunningApi> {
@@ -58,7 +45,6 @@ async function timed(url: string, token: string): Promise<number> {
   return performance.now() - t0;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const p90 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
 
 async function main(): Promise<void> {

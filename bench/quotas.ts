@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createLogger, loadConfig } from '@zun/common';
 import { startApi, type RunningApi } from '../packages/api/src/server';
 import { api, login } from './api-client';
+import { median } from './stats';
 
 const ROUNDS = Number(process.env.BENCH_QUOTA_ROUNDS ?? 15);
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox';
@@ -47,8 +48,6 @@ async function once(base: string, i: number): Promise<{ accept: number; running:
   await api('DELETE', `/v1/containers/${made.body.uuid}?force=True`, undefined, base);
   return { accept, running };
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   process.env.ZUN_LOG_LEVEL = 'error';

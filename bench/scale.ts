@@ -13,6 +13,8 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { apiLoopDelay, resetStatements, topStatements } from './scale-probes';
 import { startStack, type Stack } from './scale-stack';
+import { apiHeaders, login } from './api-client';
+import { quantile } from './stats';
 
 const SIZES = (process.env.BENCH_SCALE_HOSTS ?? '50,500').split(',').map(Number);
 const CONTAINERS = Number(process.env.BENCH_SCALE_CONTAINERS ?? 10_000);
@@ -23,26 +25,6 @@ const state = path.resolve(
   process.env.BENCH_SCALE_STATE ?? path.join(__dirname, '..', '.zun', 'bench-scale'),
 );
 
-let token = '';
-
-async function login(s: Stack): Promise<void> {
-  const res = await fetch(`${s.apiUrl}/identity/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      auth: {
-        identity: {
-          methods: ['password'],
-          password: { user: { name: 'admin', domain: { name: 'Default' }, password: s.adminPassword } },
-        },
-        scope: { project: { name: 'admin', domain: { name: 'Default' } } },
-      },
-    }),
-  });
-  token = res.headers.get('x-subject-token') ?? '';
-  if (!token) throw new Error(`login failed: ${res.status}`);
-}
-
 async function call(
   s: Stack,
   method: string,
@@ -52,21 +34,16 @@ async function call(
   const start = performance.now();
   const res = await fetch(`${s.apiUrl}${p}`, {
     method,
-    headers: {
-      'X-Auth-Token': token,
-      'OpenStack-API-Version': 'container 1.40',
-      ...(body ? { 'Content-Type': 'application/json' } : {}),
-    },
+    headers: apiHeaders(body !== undefined),
     body: body ? JSON.stringify(body) : undefined,
   });
   const text = await res.text();
   return { status: res.status, ms: performance.now() - start, text };
 }
 
+/** The p-th percentile to 0.01 ms; 0 of no samples. */
 function pct(xs: number[], p: number): number {
-  if (!xs.length) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return Math.round(s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] * 100) / 100;
+  return xs.length ? Math.round(quantile(xs, p / 100) * 100) / 100 : 0;
 }
 
 const summary = (ms: number[]) => ({
@@ -241,7 +218,7 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
   });
   try {
     say(`registered in ${s.registrationMs} ms`);
-    await login(s);
+    await login(s.apiUrl, s.adminPassword);
     await Promise.all(s.fleetUrls.map((u) => fetch(`${u}/stats/reset`, { method: 'POST' })));
     const services = watchServices(s);
     const errors: Record<string, number> = {};

@@ -17,6 +17,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { api, login } from './api-client';
+import { median, sleep } from './stats';
 
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const SOCKET = process.env.BENCH_SWARM_SOCKET ?? '';
@@ -29,11 +30,6 @@ const POLL_MS = 50;
 const SPEC = { cpu: 0.1, memory: 32, cmd: ['sleep', '300'] };
 const SWARM_NETWORK = 'zun-bench-swarm';
 const docker = new Docker({ socketPath: SOCKET });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 async function runningTasks(serviceId: string): Promise<number> {
   const tasks = await docker.listTasks({ filters: JSON.stringify({ service: [serviceId] }) });

@@ -14,6 +14,7 @@ import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import { api, login } from './api-client';
 import { WebSocket } from 'ws';
+import { median, quantile } from './stats';
 
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const KEYS = Number(process.env.BENCH_KEYS ?? 200);
@@ -119,8 +120,7 @@ async function bulk(pipe: Pipe): Promise<number> {
   return w.bytes() / 1024 / 1024 / secs;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const p90 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.9)];
+const p90 = (xs: number[]) => quantile(xs, 0.9);
 
 async function main(): Promise<void> {
   await login();
