@@ -102,7 +102,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   v1.use((req, res, next) => (/\/put_archive\/?$/.test(req.path) ? archiveJson : json)(req, res, next));
   v1.use(refuseUnstorableText);
   v1.use('/containers', containersRouter(compute, baseUrl, deps.events, deps.follows ?? new OpenStreams()));
-  v1.use('/capsules', capsulesRouter(compute, baseUrl));
+  v1.use('/capsules', capsulesRouter(compute, baseUrl, deps.events));
   v1.use('/services', servicesRouter(config, compute.hosts));
   v1.use('/availability_zones', availabilityZonesRouter(config));
   v1.use('/hosts', hostsRouter(config, deps.sequelize, baseUrl));

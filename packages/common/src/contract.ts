@@ -33,6 +33,8 @@ export interface ContainerChange {
   project_id: string;
   /** CONTAINER_TYPE: capsules and their parts are not containers to /v1/containers. */
   container_type: number;
+  /** The capsule a member or init container belongs to; null for anything else. */
+  capsule_id: string | null;
 }
 export const COMPUTE_BINARY = 'zun-compute';
 export const SERVICE_TOKEN_HEADER = 'x-zun-service-token';

@@ -1,4 +1,11 @@
 import type { Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/**
+ * How long a connection that has sent nothing yet may still send its first request once the
+ * drain began (it was accepted before the server stopped listening).
+ */
+const SILENT_GRACE_MS = 1_000;
 
 /**
  * Closes an HTTP server without cutting requests in flight. close() alone would wait for the
@@ -8,9 +15,14 @@ import type { Server, ServerResponse } from 'node:http';
  */
 export class HttpDrain {
   private readonly inFlight = new Set<ServerResponse>();
+  private readonly sockets = new Set<Socket>();
   private draining = false;
 
   constructor(private readonly server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     server.on('request', (_req, res: ServerResponse) => {
       if (this.draining) closeAfter(res);
       this.inFlight.add(res);
@@ -28,7 +40,14 @@ export class HttpDrain {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const res of this.inFlight) closeAfter(res);
     this.server.closeIdleConnections();
-    return closed;
+    // A connection that never sent a request is not idle to Node (it waits for its first
+    // request's headers, up to headersTimeout: a minute), so it would hold the drain that long.
+    // Clients' pools open such connections ahead of use; they are closed after a short grace.
+    const silent = setTimeout(() => {
+      for (const socket of this.sockets) if (socket.bytesRead === 0) socket.destroy();
+    }, SILENT_GRACE_MS);
+    silent.unref();
+    return closed.finally(() => clearTimeout(silent));
   }
 
   /**

@@ -83,3 +83,32 @@ export type ContainerActionKey = keyof typeof ALLOWED_STATES;
 export function isActionAllowed(action: ContainerActionKey, status: string): boolean {
   return (ALLOWED_STATES[action] as readonly string[]).includes(status);
 }
+
+/**
+ * What may be done through /v1/containers to a capsule's member or init container: only what
+ * reads it or works inside it (show, logs, exec and its resize, attach and its resize, top,
+ * stats, copying out, its networks, its action history), so a capsule is debugged with the
+ * usual tools. Starting, stopping, changing or deleting one would break the capsule, whose
+ * lifecycle the capsule API owns: the API answers anything else with a 409 naming the capsule,
+ * and the web console does not offer it.
+ */
+export const CAPSULE_PART_VERBS = [
+  'get_one',
+  'logs',
+  'execute',
+  'execute_resize',
+  'attach',
+  'resize',
+  'top',
+  'stats',
+  'get_archive',
+  'network_list',
+  'actions',
+] as const;
+
+const CAPSULE_PART_ALLOWS: ReadonlySet<string> = new Set(CAPSULE_PART_VERBS);
+
+/** Whether `verb` (a policy rule's name, `container:<verb>`) may be used on a capsule's part. */
+export function capsulePartAllows(verb: string): boolean {
+  return CAPSULE_PART_ALLOWS.has(verb);
+}

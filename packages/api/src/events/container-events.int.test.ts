@@ -1,64 +1,9 @@
 import { Client } from 'pg';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/db';
+import { EventStreamClient as Stream } from '../../../../test/support/event-stream';
 import { BUSYBOX, TestStack } from '../../../../test/support/stack';
 
 type View = Record<string, unknown>;
-interface Event {
-  event: string;
-  data: View;
-  at: number;
-}
-
-/** An open GET /v1/containers/events, its events parsed as they arrive. */
-class Stream {
-  readonly events: Event[] = [];
-  private readonly abort = new AbortController();
-  status = 0;
-
-  static async open(url: string, token: string): Promise<Stream> {
-    const s = new Stream();
-    const res = await fetch(url, { headers: { 'X-Auth-Token': token }, signal: s.abort.signal });
-    s.status = res.status;
-    if (res.ok && res.body) void s.read(res.body);
-    return s;
-  }
-
-  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buf = '';
-    try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, end);
-          buf = buf.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) this.events.push({ event, data: JSON.parse(data) as View, at: Date.now() });
-        }
-      }
-    } catch {
-      // aborted by close()
-    }
-  }
-
-  async waitFor(pred: (e: Event) => boolean, timeoutMs = 30_000): Promise<Event> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const hit = this.events.find(pred);
-      if (hit) return hit;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(
-      `no such event in ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.event))}`,
-    );
-  }
-
-  close(): void {
-    this.abort.abort();
-  }
-}
 
 describe('GET /v1/containers/events (server-sent events fed by PostgreSQL NOTIFY)', () => {
   let db: TestDatabase;

@@ -7,19 +7,42 @@ import {
   type ContainerChange,
   type Logger,
 } from '@zun/common';
+import type { CapsuleRows } from '../compute/commands/capsule-create';
+import { capsuleParts } from '../controllers/capsules/lookup';
 import type { RequestContext } from '../identity/context';
 
 /** One open event stream: whose it is, what it may see, and where its events go. */
-export interface EventSubscriber {
+interface Stream {
   ctx: RequestContext;
   /** Admins asking for every project; everybody else sees their token's project only. */
   allProjects: boolean;
-  /** The current row of a container that was inserted or changed. */
-  changed(row: Container): void;
   removed(uuid: string): void;
   /** Notifications may have been missed (the LISTEN connection was lost): list again. */
   resync(): void;
   close(): void;
+}
+
+/** A stream of plain containers, what GET /v1/containers lists. */
+export interface ContainerSubscriber extends Stream {
+  kind: 'containers';
+  /** The current row of a container that was inserted or changed. */
+  changed(row: Container): void;
+}
+
+/**
+ * A stream of capsules, what GET /v1/capsules lists: a capsule is sent whole (its sandbox row,
+ * members and init containers) when it or any of its parts changes.
+ */
+export interface CapsuleSubscriber extends Stream {
+  kind: 'capsules';
+  changed(rows: CapsuleRows): void;
+}
+
+export type EventSubscriber = ContainerSubscriber | CapsuleSubscriber;
+
+/** A capsule touched by a burst of notifications, and whose it was (for a deleted one). */
+interface CapsuleTouch {
+  project_id: string;
 }
 
 /**
@@ -31,6 +54,7 @@ export class ContainerEventHub {
   private client: Client | null = null;
   private readonly subscribers = new Set<EventSubscriber>();
   private pending = new Map<string, ContainerChange>();
+  private pendingCapsules = new Map<string, CapsuleTouch>();
   private flushTimer: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -86,33 +110,65 @@ export class ContainerEventHub {
     } catch {
       return;
     }
-    // The stream shows what GET /v1/containers lists: capsules and their parts are not there.
-    if (change.container_type !== CONTAINER_TYPE.container) return;
-    this.pending.set(change.uuid, change);
+    if (change.container_type === CONTAINER_TYPE.container) this.pending.set(change.uuid, change);
+    else {
+      // A sandbox is its capsule; a member or init container changes its capsule's view.
+      const capsule = change.container_type === CONTAINER_TYPE.capsule ? change.uuid : change.capsule_id;
+      if (!capsule) return;
+      this.pendingCapsules.set(capsule, { project_id: change.project_id });
+    }
     this.flushTimer ??= setTimeout(() => void this.flush(), this.batchMs);
   }
 
   private async flush(): Promise<void> {
     this.flushTimer = null;
-    const changes = [...this.pending.values()];
+    const containers = [...this.pending.values()];
+    const capsules = this.pendingCapsules;
     this.pending = new Map();
-    const live = changes.filter((c) => c.op !== 'delete').map((c) => c.uuid);
-    let rows: Container[] = [];
+    this.pendingCapsules = new Map();
+    const streams = [...this.subscribers];
+    const of = <K extends EventSubscriber['kind']>(kind: K) =>
+      streams.filter((s): s is Extract<EventSubscriber, { kind: K }> => s.kind === kind);
     try {
-      rows = live.length ? await Container.findAll({ where: { uuid: { [Op.in]: live } } }) : [];
+      await this.sendContainers(containers, of('containers'));
+      await this.sendCapsules(capsules, of('capsules'));
     } catch (err) {
       // The database is away: what the consoles show may be stale, so they list again later.
       this.logger.warn('container events: rows could not be read', { error: (err as Error).message });
-      for (const s of this.subscribers) s.resync();
-      return;
+      for (const s of streams) s.resync();
     }
+  }
+
+  private async sendContainers(changes: ContainerChange[], streams: ContainerSubscriber[]): Promise<void> {
+    if (changes.length === 0 || streams.length === 0) return;
+    const live = changes.filter((c) => c.op !== 'delete').map((c) => c.uuid);
+    const rows = live.length ? await Container.findAll({ where: { uuid: { [Op.in]: live } } }) : [];
     const byUuid = new Map(rows.map((r) => [r.uuid, r]));
     for (const change of changes) {
       const row = byUuid.get(change.uuid);
-      for (const s of this.subscribers) {
+      for (const s of streams) {
         if (!s.allProjects && change.project_id !== s.ctx.projectId) continue;
         if (row) s.changed(row);
         else s.removed(change.uuid);
+      }
+    }
+  }
+
+  private async sendCapsules(
+    touched: Map<string, CapsuleTouch>,
+    streams: CapsuleSubscriber[],
+  ): Promise<void> {
+    if (touched.size === 0 || streams.length === 0) return;
+    const sandboxes = await Container.findAll({
+      where: { uuid: { [Op.in]: [...touched.keys()] }, container_type: CONTAINER_TYPE.capsule },
+    });
+    const byUuid = new Map((await capsuleParts(sandboxes)).map((rows) => [rows.sandbox.uuid, rows]));
+    for (const [uuid, touch] of touched) {
+      const rows = byUuid.get(uuid);
+      for (const s of streams) {
+        if (!s.allProjects && touch.project_id !== s.ctx.projectId) continue;
+        if (rows) s.changed(rows);
+        else s.removed(uuid);
       }
     }
   }

@@ -18,6 +18,7 @@ import * as m008 from './migrations/008-images';
 import * as m009 from './migrations/009-identity-management';
 import * as m010 from './migrations/010-quotas';
 import * as m011 from './migrations/011-container-events';
+import * as m012 from './migrations/012-capsule-events';
 
 export * from './models/compute';
 export { isDatabaseUnavailable } from './unavailable';
@@ -41,6 +42,7 @@ const MIGRATIONS = [
   { name: '009-identity-management', mod: m009 },
   { name: '010-quotas', mod: m010 },
   { name: '011-container-events', mod: m011 },
+  { name: '012-capsule-events', mod: m012 },
 ];
 
 export interface PoolOptions {

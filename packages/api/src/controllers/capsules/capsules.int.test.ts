@@ -246,6 +246,9 @@ describe('capsules API (real PostgreSQL, real agent)', () => {
     expect((await stack.call('GET', `/v1/containers/${String(member.name)}`)).status).toBe(404);
     const shown = await stack.call<View>('GET', `/v1/containers/${memberUuid}`);
     expect([shown.status, shown.body.uuid]).toEqual([200, memberUuid]);
+    // It says whose it is; plain containers carry no such field.
+    expect(shown.body.capsule_id).toBe(uuid);
+    expect(plain.body.containers.every((c) => !('capsule_id' in c))).toBe(true);
     for (const [method, path] of [
       ['POST', `/v1/containers/${memberUuid}/stop`],
       ['POST', `/v1/containers/${memberUuid}/start`],

@@ -3,8 +3,10 @@ import { UnsupportedMediaTypeError, type Container } from '@zun/common';
 import type { ComputeDeps } from '../../compute/deps';
 import { createCapsule, type CapsuleRows } from '../../compute/commands/capsule-create';
 import { deleteCapsule } from '../../compute/commands/capsule-delete';
+import type { ContainerEventHub } from '../../events/container-events';
 import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
+import { capsuleEvents } from './events';
 import { listCapsules } from './list';
 import { capsuleParts, findCapsule } from './lookup';
 import { parseCapsuleTemplate } from './template';
@@ -19,7 +21,11 @@ const target = (c: Container) => ({ project_id: c.project_id, user_id: c.user_id
  * (`/v1/capsules/`), and both spellings are served. A capsule is its sandbox row; its members
  * and init containers are rows pointing at it (capsule_id), shown inside its view.
  */
-export function capsulesRouter(deps: ComputeDeps, baseUrl: (req: Request) => string): Router {
+export function capsulesRouter(
+  deps: ComputeDeps,
+  baseUrl: (req: Request) => string,
+  events: ContainerEventHub,
+): Router {
   const r = Router({ strict: false });
   const viewContext = (req: Request): CapsuleViewContext => ({
     request: req.context,
@@ -53,6 +59,8 @@ export function capsulesRouter(deps: ComputeDeps, baseUrl: (req: Request) => str
     const rows = await capsuleParts(page.sandboxes);
     res.json({ capsules: rows.map((c) => render(req, c)), next: page.next });
   });
+
+  r.get('/events', capsuleEvents(events, viewContext));
 
   r.get('/:ident', async (req, res) => {
     const sandbox = await findCapsule(req.params.ident, req.context);

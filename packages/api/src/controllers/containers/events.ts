@@ -2,10 +2,8 @@ import type { Request, Response } from 'express';
 import { enforce } from '../../policy';
 import { parseBool } from '../../validation/schema';
 import type { ContainerEventHub } from '../../events/container-events';
+import { openEventStream } from '../../events/sse';
 import { containerView } from './views';
-
-/** A comment line often enough that proxies and browsers never see an idle stream. */
-const KEEPALIVE_MS = 15_000;
 
 /**
  * GET /v1/containers/events: a server-sent-events stream of the caller's project's container
@@ -18,28 +16,17 @@ export function containerEvents(hub: ContainerEventHub) {
     const allProjects = parseBool('all_projects', req.query.all_projects as string | undefined, false);
     if (allProjects) enforce(req.context, 'container:get_all_all_projects');
     const ctx = req.context;
-    res.writeHead(200, {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    const send = (event: string, data: unknown): void => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
-    const unsubscribe = hub.subscribe({
+    let unsubscribe = (): void => undefined;
+    const stream = openEventStream(res, () => unsubscribe());
+    unsubscribe = hub.subscribe({
+      kind: 'containers',
       ctx,
       allProjects,
-      changed: (row) => send('container', containerView(row, ctx, null)),
-      removed: (uuid) => send('removed', { uuid }),
-      resync: () => send('resync', {}),
-      close: () => res.end(),
+      changed: (row) => stream.send('container', containerView(row, ctx, null)),
+      removed: (uuid) => stream.send('removed', { uuid }),
+      resync: () => stream.send('resync', {}),
+      close: () => stream.end(),
     });
-    res.on('close', () => {
-      clearInterval(keepalive);
-      unsubscribe();
-    });
-    send('ready', { all_projects: allProjects });
+    stream.send('ready', { all_projects: allProjects });
   };
 }

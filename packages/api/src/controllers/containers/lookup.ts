@@ -1,5 +1,5 @@
 import { Op, type WhereOptions } from 'sequelize';
-import { CONTAINER_TYPE, ConflictError, Container, NotFoundError } from '@zun/common';
+import { CONTAINER_TYPE, ConflictError, Container, NotFoundError, capsulePartAllows } from '@zun/common';
 import type { RequestContext } from '../../identity/context';
 import { enforce } from '../../policy';
 
@@ -39,26 +39,6 @@ export type ContainerVerb =
   | 'actions';
 
 /**
- * The verbs that only read. Capsule members and init containers are reachable by uuid for
- * these (show, logs, exec, top, stats, cp out, attach, actions), so a capsule is debugged with
- * the usual CLI; any other verb would change one, and is a 409 naming its capsule, whose
- * lifecycle the capsule API owns.
- */
-const READS: ReadonlySet<ContainerVerb> = new Set<ContainerVerb>([
-  'get_one',
-  'logs',
-  'execute',
-  'execute_resize',
-  'attach',
-  'resize',
-  'top',
-  'stats',
-  'get_archive',
-  'network_list',
-  'actions',
-]);
-
-/**
  * Finds a container by uuid or name in the caller's scope (their project, or everything for
  * admins), then checks the verb's policy rule against it: 403 when an operator's policy
  * refuses it. No match → 404, several names → 409 asking for the uuid. Names only match
@@ -87,7 +67,7 @@ async function lookUp(ident: string, ctx: RequestContext, verb: ContainerVerb): 
       },
     });
     if (byUuid) {
-      if (!READS.has(verb) && byUuid.container_type !== CONTAINER_TYPE.container)
+      if (byUuid.container_type !== CONTAINER_TYPE.container && !capsulePartAllows(verb))
         throw await partOfCapsule(byUuid);
       return byUuid;
     }

@@ -94,6 +94,9 @@ export function containerView(
     created_at: pyDatetime(c.created_at),
     updated_at: pyDatetime(c.updated_at),
   };
+  // An extension for capsule parts only (plain containers have no capsule): which capsule owns
+  // it, so that a client can tell why the verbs that change it are refused.
+  if (c.capsule_id) view.capsule_id = c.capsule_id;
   for (const f of hiddenFields(ctx)) delete view[f];
   return view;
 }

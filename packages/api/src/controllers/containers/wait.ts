@@ -58,6 +58,7 @@ export async function waitForStatusChange(
   };
   let ended = false;
   const unsubscribe = hub.subscribe({
+    kind: 'containers',
     ctx,
     // An admin may wait on any project's container; the hub passes others their project's only.
     allProjects: ctx.isAdmin,
