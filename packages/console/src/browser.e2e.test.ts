@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -377,23 +377,41 @@ describe('web console in Chromium', () => {
     await shot('capsule-detail');
     await expectNoSidewaysScroll();
 
-    // A member's link opens its container page.
+    // A member's link opens its container page, which names its capsule and offers none of
+    // the verbs the API refuses a capsule's container (its tabs, logs and console, stay).
     const first = (await members.first().getAttribute('data-member'))!;
     await members.first().getByRole('link', { name: first }).click();
     await appears(page.getByRole('heading', { name: first }));
-    await page.goBack();
+    await page.locator('.part-of').getByRole('link', { name: 'web-capsule' }).waitFor();
+    expect(await page.locator('.toolbar .row-actions button').count()).toBe(0);
+    await page.getByRole('tab', { name: 'Logs' }).waitFor();
+    await page.locator('.part-of').getByRole('link', { name: 'web-capsule' }).click();
+    await appears(page.getByRole('heading', { name: 'web-capsule' }));
 
     await page.getByRole('link', { name: 'Capsules', exact: true }).click();
     const capsule = page.locator('tr[data-capsule="web-capsule"]');
     await capsule.locator('[data-status="Running"]').waitFor();
+    // A capsule made elsewhere (the real CLI) is pushed to the open page, Running included.
+    const yaml = path.join(stack.state, 'side-pod.yaml');
+    writeFileSync(yaml, 'kind: capsule\nmetadata:\n  name: side-pod\nspec:\n  containers:\n' + member(32));
+    await stack.zun('capsule-create', '-f', yaml, { demo: true });
+    const side = page.locator('tr[data-capsule="side-pod"]');
+    await side.locator('[data-status="Running"]').waitFor({ timeout: 90_000 });
     await page.getByLabel('Search').fill('web-cap');
     await capsule.waitFor();
     await shot('capsules');
     await expectNoSidewaysScroll();
+    await page.getByLabel('Search').fill('');
 
     await capsule.getByRole('button', { name: 'Delete web-capsule' }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Delete' }).click();
     await capsule.waitFor({ state: 'detached', timeout: 60_000 });
+    // Its page, open on the capsule deleted elsewhere, says so without a reload.
+    await side.getByRole('link', { name: 'side-pod' }).click();
+    await appears(page.getByRole('heading', { name: 'side-pod' }));
+    await stack.zun('capsule-delete', 'side-pod', { demo: true });
+    await page.getByText('This capsule does not exist (any more).').waitFor({ timeout: 60_000 });
+    await page.getByRole('link', { name: 'Capsules', exact: true }).click();
     await page.getByText('No capsules yet.').waitFor();
   });
 

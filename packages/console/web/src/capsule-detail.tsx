@@ -1,17 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { Api } from './api';
-import {
-  addressList,
-  canDelete,
-  capsuleName,
-  isSettling,
-  resources,
-  when,
-  type CapsuleView,
-} from './capsule-view';
+import { addressList, canDelete, capsuleName, resources, when } from './capsule-view';
 import { ConfirmBar } from './confirm';
 import type { ContainerView } from './events';
-import { useSettling } from './settling';
+import { useLiveCapsules } from './live-capsules';
 import { Message, StatusBadge } from './ui';
 
 const show = (v: unknown): string =>
@@ -73,9 +65,8 @@ function Members({ title, list }: { title: string; list: ContainerView[] }) {
 }
 
 /**
- * One capsule: overview, its containers and init containers with their status. Read again
- * after an action and every 2 s while it or a member is still changing (the event stream
- * carries plain containers only); a capsule that is gone says so.
+ * One capsule: overview, its containers and init containers with their status, live by the
+ * capsule event stream; a capsule that is gone says so.
  */
 export function CapsuleDetailPage({
   api,
@@ -88,16 +79,8 @@ export function CapsuleDetailPage({
   notice?: string | null;
   onBack: () => void;
 }) {
-  const {
-    value: c,
-    error,
-    gone,
-    reload,
-  } = useSettling(
-    () => api.request<CapsuleView>('GET', `/v1/capsules/${uuid}`),
-    isSettling,
-    `${api.token} ${uuid}`,
-  );
+  const { capsules, error, gone, reload } = useLiveCapsules(api, uuid);
+  const c = capsules?.get(uuid);
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(
     notice ? { kind: 'info', text: notice } : null,
   );
@@ -122,7 +105,7 @@ export function CapsuleDetailPage({
   const remove = (): void => {
     setConfirming(false);
     api.request('DELETE', `/v1/capsules/${c.uuid}`).then(
-      () => (setMessage({ kind: 'info', text: 'Delete: request accepted.' }), reload()),
+      () => setMessage({ kind: 'info', text: 'Delete: request accepted.' }),
       (err: Error) => setMessage({ kind: 'error', text: `Delete failed: ${err.message}` }),
     );
   };

@@ -42,13 +42,6 @@ export async function listCapsules(api: Api): Promise<CapsuleView[]> {
 export const canDelete = (c: CapsuleView): boolean =>
   (ALLOWED_STATES.delete_force as readonly string[]).includes(c.status);
 
-const CHANGING = new Set(['Creating', 'Deleting', 'Restarting']);
-
-/** Still on its way somewhere: the capsule or one of its parts is changing status. */
-export const isSettling = (c: CapsuleView): boolean =>
-  CHANGING.has(c.status) ||
-  [...c.containers, ...c.init_containers].some((m) => CHANGING.has(m.status) || !!m.task_state);
-
 export const capsuleName = (c: CapsuleView): string => c.name ?? c.uuid.slice(0, 8);
 
 /** The capsule's IP addresses, whatever network they are on. */

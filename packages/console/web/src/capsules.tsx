@@ -1,25 +1,16 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { Api } from './api';
-import {
-  addressList,
-  canDelete,
-  capsuleName,
-  isSettling,
-  listCapsules,
-  resources,
-  when,
-  type CapsuleView,
-} from './capsule-view';
+import { addressList, canDelete, capsuleName, resources, when, type CapsuleView } from './capsule-view';
 import { ConfirmBar } from './confirm';
-import { useSettling } from './settling';
+import { useLiveCapsules } from './live-capsules';
+import { runEach, useSelection } from './selection';
 import { Message, StatusBadge, short } from './ui';
 
 const collator = new Intl.Collator(undefined, { numeric: true });
 
 /**
- * The project's capsules. Not live by the event stream (it carries containers only): the list
- * is read on opening, after every accepted action, on Refresh, and every 2 s while a capsule
- * is still creating or deleting, so a new one is seen turning Running and a deleted one going.
+ * The project's capsules, live: the API's capsule event stream brings new ones, status changes
+ * (of a capsule or of one of its containers) and removals without a reload.
  */
 export function CapsulesPage({
   api,
@@ -30,17 +21,13 @@ export function CapsulesPage({
   onOpen: (uuid: string) => void;
   onCreate: () => void;
 }) {
-  const { value, error, reload } = useSettling(
-    () => listCapsules(api),
-    (list) => list.some(isSettling),
-    api.token,
-  );
+  const { capsules: value, error, reload } = useLiveCapsules(api, null);
   const [search, setSearch] = useState('');
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const selection = useSelection();
   const [confirming, setConfirming] = useState<CapsuleView[] | null>(null);
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
 
-  const rows = value ?? [];
+  const rows = useMemo(() => [...(value?.values() ?? [])], [value]);
   const shown = useMemo(() => {
     const needle = search.trim().toLowerCase();
     return rows
@@ -53,31 +40,18 @@ export function CapsulesPage({
       )
       .sort((a, b) => collator.compare(capsuleName(a), capsuleName(b)) || (a.uuid < b.uuid ? -1 : 1));
   }, [rows, search]);
-  const chosen = rows.filter((c) => selected.has(c.uuid));
+  const chosen = rows.filter((c) => selection.has(c.uuid));
 
   const remove = async (list: CapsuleView[]): Promise<void> => {
     setConfirming(null);
-    const failures: string[] = [];
-    await Promise.all(
-      list.map((c) =>
-        api
-          .request('DELETE', `/v1/capsules/${c.uuid}`)
-          .catch((err: Error) => failures.push(`${capsuleName(c)}: ${err.message}`)),
-      ),
-    );
     setMessage(
-      failures.length
-        ? { kind: 'error', text: `Delete failed. ${failures.join(' ')}` }
-        : { kind: 'info', text: `Delete: request accepted for ${list.length} capsule(s).` },
+      await runEach(list, (c) => api.request('DELETE', `/v1/capsules/${c.uuid}`), {
+        verb: 'Delete',
+        name: capsuleName,
+        accepted: `Delete: request accepted for ${list.length} capsule(s).`,
+      }),
     );
-    setSelected(new Set());
-    reload();
-  };
-  const toggle = (uuid: string, on: boolean): void => {
-    const next = new Set(selected);
-    if (on) next.add(uuid);
-    else next.delete(uuid);
-    setSelected(next);
+    selection.clear();
   };
 
   return (
@@ -133,11 +107,13 @@ export function CapsulesPage({
                 <input
                   type="checkbox"
                   aria-label="Select all capsules shown"
-                  checked={shown.length > 0 && shown.every((c) => selected.has(c.uuid))}
-                  onChange={(e) => {
-                    const on = e.currentTarget.checked;
-                    setSelected(new Set(on ? shown.map((c) => c.uuid) : []));
-                  }}
+                  checked={selection.all(shown.map((c) => c.uuid))}
+                  onChange={(e) =>
+                    selection.set(
+                      shown.map((c) => c.uuid),
+                      e.currentTarget.checked,
+                    )
+                  }
                 />
               </th>
               <th>Name</th>
@@ -156,8 +132,8 @@ export function CapsulesPage({
                   <input
                     type="checkbox"
                     aria-label={`Select ${capsuleName(c)}`}
-                    checked={selected.has(c.uuid)}
-                    onChange={(e) => toggle(c.uuid, e.currentTarget.checked)}
+                    checked={selection.has(c.uuid)}
+                    onChange={(e) => selection.set([c.uuid], e.currentTarget.checked)}
                   />
                 </td>
                 <td>

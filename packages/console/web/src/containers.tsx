@@ -4,6 +4,7 @@ import type { Api } from './api';
 import type { ContainerView } from './events';
 import { useLiveContainers } from './live-containers';
 import { Message, StatusBadge, short } from './ui';
+import { runEach, useSelection } from './selection';
 
 const PAGE_SIZE = 50;
 /** One collator for every comparison: String.localeCompare may set one up per call. */
@@ -39,7 +40,7 @@ export function ContainersPage({
   const [status, setStatus] = useState('');
   const [sort, setSort] = useState<{ key: SortKey; dir: 1 | -1 }>({ key: 'name', dir: 1 });
   const [page, setPage] = useState(0);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const selection = useSelection();
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   const [confirming, setConfirming] = useState<{ action: Action; uuids: string[] } | null>(null);
   const confirmRef = useRef<HTMLButtonElement>(null);
@@ -65,27 +66,20 @@ export function ContainersPage({
   const pages = Math.max(1, Math.ceil(shown.length / PAGE_SIZE));
   const current = Math.min(page, pages - 1);
   const visible = shown.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE);
-  const chosen = [...selected].map((u) => rows.get(u)).filter((c): c is ContainerView => !!c);
+  const chosen = selection.uuids.map((u) => rows.get(u)).filter((c): c is ContainerView => !!c);
 
   useEffect(() => confirmRef.current?.focus(), [confirming]);
 
   const perform = async (action: Action, uuids: string[]): Promise<void> => {
     setConfirming(null);
-    const failures: string[] = [];
-    await Promise.all(
-      uuids.map((u) =>
-        action
-          .run(api, u)
-          .catch((err: Error) => failures.push(`${rows.get(u)?.name ?? short(u)}: ${err.message}`)),
-      ),
+    setMessage(
+      await runEach(uuids, (u) => action.run(api, u), {
+        verb: action.label,
+        name: (u) => rows.get(u)?.name ?? short(u),
+        accepted: `${action.label}: request accepted for ${uuids.length} container(s).`,
+      }),
     );
-    if (failures.length) setMessage({ kind: 'error', text: `${action.label} failed. ${failures.join(' ')}` });
-    else
-      setMessage({
-        kind: 'info',
-        text: `${action.label}: request accepted for ${uuids.length} container(s).`,
-      });
-    setSelected(new Set());
+    selection.clear();
   };
   const ask = (action: Action, uuids: string[]): void => {
     if (action.confirm) setConfirming({ action, uuids });
@@ -185,16 +179,13 @@ export function ContainersPage({
                 <input
                   type="checkbox"
                   aria-label="Select all on this page"
-                  checked={visible.length > 0 && visible.every((c) => selected.has(c.uuid))}
-                  onChange={(e) => {
-                    const next = new Set(selected);
-                    const on = e.currentTarget.checked;
-                    for (const c of visible) {
-                      if (on) next.add(c.uuid);
-                      else next.delete(c.uuid);
-                    }
-                    setSelected(next);
-                  }}
+                  checked={selection.all(visible.map((c) => c.uuid))}
+                  onChange={(e) =>
+                    selection.set(
+                      visible.map((c) => c.uuid),
+                      e.currentTarget.checked,
+                    )
+                  }
                 />
               </th>
               {header('name', 'Name')}
@@ -213,13 +204,8 @@ export function ContainersPage({
                   <input
                     type="checkbox"
                     aria-label={`Select ${c.name}`}
-                    checked={selected.has(c.uuid)}
-                    onChange={(e) => {
-                      const next = new Set(selected);
-                      if (e.currentTarget.checked) next.add(c.uuid);
-                      else next.delete(c.uuid);
-                      setSelected(next);
-                    }}
+                    checked={selection.has(c.uuid)}
+                    onChange={(e) => selection.set([c.uuid], e.currentTarget.checked)}
                   />
                 </td>
                 <td>

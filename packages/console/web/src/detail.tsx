@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ACTIONS, allowed, type Action } from './actions';
 import type { Api } from './api';
-import { followContainers, type ContainerView } from './events';
+import type { CapsuleView } from './capsule-view';
+import { followCapsules, followContainers, type ContainerView } from './events';
 import { LogsTab } from './logs';
 import { ConsoleTab } from './terminal';
 import { Message, StatusBadge } from './ui';
@@ -38,6 +39,38 @@ function useContainer(api: Api, uuid: string) {
     };
   }, [api, uuid]);
   return { c, error };
+}
+
+/**
+ * For a capsule's container: its capsule (name and link), and the container as the capsule's
+ * event stream last sent it, since the containers' stream carries plain containers only.
+ */
+function useOwningCapsule(api: Api, capsuleId: string | null, uuid: string) {
+  const [capsule, setCapsule] = useState<CapsuleView | null>(null);
+  useEffect(() => {
+    setCapsule(null);
+    if (!capsuleId) return;
+    let stopped = false;
+    const read = (): void => {
+      api.request<CapsuleView>('GET', `/v1/capsules/${capsuleId}`).then(
+        (v) => !stopped && setCapsule(v),
+        () => undefined,
+      );
+    };
+    read();
+    const stop = followCapsules<CapsuleView>(api, {
+      ready: read,
+      changed: (v) => v.uuid === capsuleId && setCapsule(v),
+      removed: () => undefined,
+      down: () => undefined,
+    });
+    return () => {
+      stopped = true;
+      stop();
+    };
+  }, [api, capsuleId]);
+  const member = capsule && [...capsule.containers, ...capsule.init_containers].find((m) => m.uuid === uuid);
+  return { capsule, member: member ?? null };
 }
 
 const show = (v: unknown): string =>
@@ -148,7 +181,13 @@ function History({ api, c }: { api: Api; c: ContainerView }) {
 }
 
 export function DetailPage({ api, uuid, onBack }: { api: Api; uuid: string; onBack: () => void }) {
-  const { c, error } = useContainer(api, uuid);
+  const { c: read, error } = useContainer(api, uuid);
+  const owner = useOwningCapsule(api, read?.capsule_id ? String(read.capsule_id) : null, uuid);
+  // Whichever is newer: the container as read, or as its capsule's stream last sent it.
+  const c =
+    read && owner.member && String(owner.member.updated_at ?? '') >= String(read.updated_at ?? '')
+      ? { ...read, ...owner.member }
+      : read;
   const [tab, setTab] = useState<Tab>('overview');
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   const run = (a: Action): void => {
@@ -182,6 +221,12 @@ export function DetailPage({ api, uuid, onBack }: { api: Api; uuid: string; onBa
       <div class="toolbar">
         <h1 id="detail-title">{c.name}</h1>
         <StatusBadge status={c.status} task={c.task_state} />
+        {c.capsule_id ? (
+          <span class="part-of">
+            Part of capsule{' '}
+            <a href={`#/capsules/${String(c.capsule_id)}`}>{owner.capsule?.name ?? String(c.capsule_id)}</a>
+          </span>
+        ) : null}
         <span class="row-actions">
           {ACTIONS.filter((a) => allowed(a, c)).map((a) => (
             <button type="button" class="small" onClick={() => run(a)}>

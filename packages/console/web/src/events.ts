@@ -2,23 +2,35 @@ import type { Api } from './api';
 
 export type ContainerView = Record<string, unknown> & { uuid: string; name: string; status: string };
 
-export interface EventHandlers {
+export interface StreamHandlers<T> {
   /** The stream is (again) open: list now, so nothing between list and stream is missed. */
   ready(): void;
-  changed(c: ContainerView): void;
+  changed(item: T): void;
   removed(uuid: string): void;
   /** The stream is down and being retried. */
   down(reason: string): void;
 }
 
+export type EventHandlers = StreamHandlers<ContainerView>;
+
+/** Follows GET /v1/containers/events: the caller's project's containers (or every project's). */
+export const followContainers = (api: Api, allProjects: boolean, h: EventHandlers): (() => void) =>
+  follow(api, `/v1/containers/events${allProjects ? '?all_projects=True' : ''}`, 'container', h);
+
 /**
- * Follows GET /v1/containers/events. EventSource cannot send X-Auth-Token, so this reads the
- * server-sent events from fetch's body itself. Reconnects after 1 s, up to 10 s between tries.
+ * Follows GET /v1/capsules/events: each capsule whole (with its containers) whenever it or one
+ * of its containers changes.
  */
-export function followContainers(api: Api, allProjects: boolean, h: EventHandlers): () => void {
+export const followCapsules = <T extends { uuid: string }>(api: Api, h: StreamHandlers<T>): (() => void) =>
+  follow(api, '/v1/capsules/events', 'capsule', h);
+
+/**
+ * Follows one of the API's event streams. EventSource cannot send X-Auth-Token, so this reads
+ * the server-sent events from fetch's body itself. Reconnects after 1 s, up to 10 s between tries.
+ */
+function follow<T>(api: Api, url: string, itemEvent: string, h: StreamHandlers<T>): () => void {
   const abort = new AbortController();
   let delay = 1000;
-  const url = `/v1/containers/events${allProjects ? '?all_projects=True' : ''}`;
 
   const dispatch = (block: string): void => {
     const event = /^event: (.*)$/m.exec(block)?.[1];
@@ -28,7 +40,7 @@ export function followContainers(api: Api, allProjects: boolean, h: EventHandler
     if (event === 'ready' || event === 'resync') {
       delay = 1000;
       h.ready();
-    } else if (event === 'container') h.changed(doc as ContainerView);
+    } else if (event === itemEvent) h.changed(doc as T);
     else if (event === 'removed') h.removed(String(doc.uuid));
   };
 

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Api } from './api';
 import { ConfirmBar } from './confirm';
+import { runEach, useSelection } from './selection';
 import { useSettling } from './settling';
 import { Message, StatusBadge } from './ui';
 
@@ -119,37 +120,25 @@ export function ImagesPage({ api }: { api: Api }) {
     (list) => list.some((i) => i.status === 'Pulling'),
     api.token,
   );
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const selection = useSelection();
   const [confirming, setConfirming] = useState<ImageView[] | null>(null);
   const [message, setMessage] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   const rows = [...(value ?? [])].sort(
     (a, b) => a.repo.localeCompare(b.repo) || a.host.localeCompare(b.host) || (a.uuid < b.uuid ? -1 : 1),
   );
-  const chosen = rows.filter((i) => selected.has(i.uuid));
+  const chosen = rows.filter((i) => selection.has(i.uuid));
 
   const remove = async (list: ImageView[]): Promise<void> => {
     setConfirming(null);
-    const failures: string[] = [];
-    await Promise.all(
-      list.map((i) =>
-        api
-          .request('DELETE', `/v1/images/${i.uuid}`)
-          .catch((err: Error) => failures.push(`${label(i)}: ${err.message}`)),
-      ),
-    );
     setMessage(
-      failures.length
-        ? { kind: 'error', text: `Delete failed. ${failures.join(' ')}` }
-        : { kind: 'info', text: `Deleted ${list.length} image(s).` },
+      await runEach(list, (i) => api.request('DELETE', `/v1/images/${i.uuid}`), {
+        verb: 'Delete',
+        name: label,
+        accepted: `Deleted ${list.length} image(s).`,
+      }),
     );
-    setSelected(new Set());
+    selection.clear();
     reload();
-  };
-  const toggle = (uuid: string, on: boolean): void => {
-    const next = new Set(selected);
-    if (on) next.add(uuid);
-    else next.delete(uuid);
-    setSelected(next);
   };
 
   return (
@@ -190,9 +179,12 @@ export function ImagesPage({ api }: { api: Api }) {
                 <input
                   type="checkbox"
                   aria-label="Select all images"
-                  checked={rows.length > 0 && rows.every((i) => selected.has(i.uuid))}
+                  checked={selection.all(rows.map((i) => i.uuid))}
                   onChange={(e) =>
-                    setSelected(new Set(e.currentTarget.checked ? rows.map((i) => i.uuid) : []))
+                    selection.set(
+                      rows.map((i) => i.uuid),
+                      e.currentTarget.checked,
+                    )
                   }
                 />
               </th>
@@ -212,8 +204,8 @@ export function ImagesPage({ api }: { api: Api }) {
                   <input
                     type="checkbox"
                     aria-label={`Select ${label(i)}`}
-                    checked={selected.has(i.uuid)}
-                    onChange={(e) => toggle(i.uuid, e.currentTarget.checked)}
+                    checked={selection.has(i.uuid)}
+                    onChange={(e) => selection.set([i.uuid], e.currentTarget.checked)}
                   />
                 </td>
                 <td>{i.repo}</td>
