@@ -248,8 +248,9 @@ export class TestStack {
   }
 
   /** `run` of a busybox that sleeps (as the demo user), waited for until Running; its uuid. */
-  async runSleeper(): Promise<string> {
+  async runSleeper(user: 'admin' | 'demo' = 'demo'): Promise<string> {
     const r = await this.call<Record<string, unknown>>('POST', '/v1/containers?run=true', {
+      user,
       body: { image: BUSYBOX, command: ['sleep', '600'] },
     });
     if (r.status !== 202) throw new Error(`run answered ${r.status}: ${JSON.stringify(r.body)}`);

@@ -1,4 +1,5 @@
 import express, { type Request } from 'express';
+import { Counter } from 'prom-client';
 import type { Sequelize } from 'sequelize';
 import {
   MAX_ARCHIVE_BYTES,
@@ -26,6 +27,7 @@ import './http-types';
 import { identityRouter, type ExternalKeystoneProvider, type LocalAuthProvider } from './identity';
 import { authenticate } from './middleware/auth';
 import { errorHandler, notFoundHandler } from './middleware/errors';
+import { forgetWrittenContainers } from './middleware/forget-written';
 import { microversion } from './middleware/microversion';
 import { requestId } from './middleware/request-id';
 import { refuseUnstorableText } from './middleware/text-input';
@@ -63,6 +65,18 @@ export function createApiApp(deps: ApiDeps): express.Express {
   // Default query parser ("simple") keeps repeated keys as arrays, which then fail validation.
   app.use(requestId);
   const metrics = createMetricsRegistry('zun-api');
+  const rows = deps.events.rows;
+  new Counter({
+    name: 'zun_api_container_show_total',
+    help: 'GET /v1/containers/<id> (and its long-poll reads) answered, by where the row came from.',
+    labelNames: ['source'],
+    registers: [metrics],
+    collect() {
+      this.reset();
+      this.inc({ source: 'cache' }, rows.served.cache);
+      this.inc({ source: 'database' }, rows.served.database);
+    },
+  });
   app.use(operationsRouter(deps.sequelize, logger, metrics));
 
   const baseUrl = (req: Request): string =>
@@ -101,6 +115,7 @@ export function createApiApp(deps: ApiDeps): express.Express {
   });
   v1.use((req, res, next) => (/\/put_archive\/?$/.test(req.path) ? archiveJson : json)(req, res, next));
   v1.use(refuseUnstorableText);
+  v1.use(forgetWrittenContainers(deps.events.rows));
   v1.use('/containers', containersRouter(compute, baseUrl, deps.events, deps.follows ?? new OpenStreams()));
   v1.use('/capsules', capsulesRouter(compute, baseUrl, deps.events));
   v1.use('/services', servicesRouter(config, compute.hosts));

@@ -10,6 +10,7 @@ import {
 import type { CapsuleRows } from '../compute/commands/capsule-create';
 import { capsuleParts } from '../controllers/capsules/lookup';
 import type { RequestContext } from '../identity/context';
+import { ContainerRowCache } from './row-cache';
 
 /** One open event stream: whose it is, what it may see, and where its events go. */
 interface Stream {
@@ -51,6 +52,8 @@ interface CapsuleTouch {
  * updates cost a handful of queries however many consoles are open.
  */
 export class ContainerEventHub {
+  /** Rows for the cheap show, kept true by the notifications this hub receives. */
+  readonly rows = new ContainerRowCache();
   private client: Client | null = null;
   private readonly subscribers = new Set<EventSubscriber>();
   private pending = new Map<string, ContainerChange>();
@@ -72,11 +75,15 @@ export class ContainerEventHub {
     const client = new Client({ connectionString: this.connection });
     client.on('notification', (n) => n.channel === CONTAINER_EVENTS_CHANNEL && this.note(n.payload));
     client.on('error', (err) => this.reconnect(err));
+    // Ended by the server without an error first: notifications stop all the same.
+    client.on('end', () => this.client === client && this.reconnect(new Error('connection ended')));
     try {
       await client.connect();
       await client.query(`LISTEN ${CONTAINER_EVENTS_CHANNEL}`);
       const wasLost = this.client === null && this.retried;
       this.client = client;
+      // Only from here on is every change heard; what was read before may be stale.
+      this.rows.enable();
       if (wasLost) for (const s of this.subscribers) s.resync();
     } catch (err) {
       this.reconnect(err as Error);
@@ -95,6 +102,7 @@ export class ContainerEventHub {
   /** Ends every open stream (so a draining server is not held open by them) and stops listening. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.rows.disable();
     if (this.retry) clearTimeout(this.retry);
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const s of this.subscribers) s.close();
@@ -103,13 +111,17 @@ export class ContainerEventHub {
   }
 
   private note(payload: string | undefined): void {
-    if (!payload || this.subscribers.size === 0) return;
+    if (!payload) return;
     let change: ContainerChange;
     try {
       change = JSON.parse(payload) as ContainerChange;
     } catch {
+      // Not ours to read, so nothing cached can be trusted to be unaffected.
+      this.rows.clear();
       return;
     }
+    this.rows.forget(change.uuid);
+    if (this.subscribers.size === 0) return;
     if (change.container_type === CONTAINER_TYPE.container) this.pending.set(change.uuid, change);
     else {
       // A sandbox is its capsule; a member or init container changes its capsule's view.
@@ -142,7 +154,11 @@ export class ContainerEventHub {
   private async sendContainers(changes: ContainerChange[], streams: ContainerSubscriber[]): Promise<void> {
     if (changes.length === 0 || streams.length === 0) return;
     const live = changes.filter((c) => c.op !== 'delete').map((c) => c.uuid);
+    const generation = this.rows.generation;
     const rows = live.length ? await Container.findAll({ where: { uuid: { [Op.in]: live } } }) : [];
+    // Fresh rows the pollers of these containers are about to ask for.
+    for (const row of rows)
+      if (row.container_type !== CONTAINER_TYPE.capsule) this.rows.fill(row, generation);
     const byUuid = new Map(rows.map((r) => [r.uuid, r]));
     for (const change of changes) {
       const row = byUuid.get(change.uuid);
@@ -178,6 +194,7 @@ export class ContainerEventHub {
     this.logger.warn('container events connection lost; reconnecting', { error: err.message });
     void this.client?.end().catch(() => undefined);
     this.client = null;
+    this.rows.disable();
     this.retried = true;
     this.retry = setTimeout(() => {
       this.retry = null;

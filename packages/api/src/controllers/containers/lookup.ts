@@ -1,5 +1,6 @@
 import { Op, type WhereOptions } from 'sequelize';
 import { CONTAINER_TYPE, ConflictError, Container, NotFoundError, capsulePartAllows } from '@zun/common';
+import type { ContainerRowCache } from '../../events/row-cache';
 import type { RequestContext } from '../../identity/context';
 import { enforce } from '../../policy';
 
@@ -51,6 +52,29 @@ export async function findContainer(
 ): Promise<Container> {
   const c = await lookUp(ident, ctx, verb);
   enforce(ctx, `container:${verb}`, { project_id: c.project_id, user_id: c.user_id });
+  return c;
+}
+
+/**
+ * `findContainer(ident, ctx, 'get_one')` through the row cache: a container asked for by uuid
+ * and cached is answered from memory under the same scope and policy checks; anything else
+ * (a name, a miss, another project's row) takes the database path, whose row is then cached.
+ */
+export async function findContainerToShow(
+  ident: string,
+  ctx: RequestContext,
+  rows: ContainerRowCache,
+): Promise<Container> {
+  const hit = UUID_LIKE.test(ident) ? rows.get(ident.toLowerCase()) : undefined;
+  if (hit && (ctx.isAdmin || hit.project_id === ctx.projectId)) {
+    enforce(ctx, 'container:get_one', { project_id: hit.project_id, user_id: hit.user_id });
+    rows.served.cache += 1;
+    return hit;
+  }
+  const generation = rows.generation;
+  const c = await findContainer(ident, ctx, 'get_one');
+  rows.fill(c, generation);
+  rows.served.database += 1;
   return c;
 }
 

@@ -19,7 +19,7 @@ import { JsonStringEncoder } from './logs-stream';
 import { followLogs } from './logs-follow';
 import { interactiveRouter } from './interactive';
 import { actionParams } from './action-params';
-import { findContainer } from './lookup';
+import { findContainer, findContainerToShow } from './lookup';
 import { enforce } from '../../policy';
 import { addLifecycleRoutes } from './lifecycle-routes';
 import { addNetworkRoutes } from './network-routes';
@@ -116,7 +116,7 @@ export function containersRouter(
           wait,
           new Promise((resolve) => res.on('close', () => resolve())),
         )
-      : await findContainer(req.params.ident, req.context, 'get_one');
+      : await findContainerToShow(req.params.ident, req.context, events.rows);
     res.json(containerView(c, req.context, baseUrl(req)));
   });
 

@@ -1,7 +1,7 @@
 import { InputError, type Container } from '@zun/common';
 import type { ContainerEventHub } from '../../events/container-events';
 import type { RequestContext } from '../../identity/context';
-import { findContainer } from './lookup';
+import { findContainerToShow } from './lookup';
 
 /** A long-poll holds its answer this long unless the caller asks for less (seconds). */
 const DEFAULT_WAIT_S = 30;
@@ -73,7 +73,7 @@ export async function waitForStatusChange(
   const deadline = Date.now() + wait.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   try {
-    let c = await findContainer(ident, ctx, 'get_one');
+    let c = await findContainerToShow(ident, ctx, hub.rows);
     uuid = c.uuid;
     let gone = false;
     void closed.then(() => {
@@ -92,7 +92,7 @@ export async function waitForStatusChange(
       }
       woken = false;
       // Read again through the same lookup as a show: a removed row is a 404, as a show would be.
-      c = await findContainer(c.uuid, ctx, 'get_one');
+      c = await findContainerToShow(c.uuid, ctx, hub.rows);
     }
     return c;
   } finally {
