@@ -41,6 +41,12 @@ export interface CapsuleSubscriber extends Stream {
 
 export type EventSubscriber = ContainerSubscriber | CapsuleSubscriber;
 
+/**
+ * Why a watcher is poked: its container's row changed (or, watching any, some row did), the
+ * notifications may have been missed (read again), or the hub is stopping (give up waiting).
+ */
+export type WatchPoke = 'changed' | 'resync' | 'closed';
+
 /** A capsule touched by a burst of notifications, and whose it was (for a deleted one). */
 interface CapsuleTouch {
   project_id: string;
@@ -56,6 +62,8 @@ export class ContainerEventHub {
   readonly rows = new ContainerRowCache();
   private client: Client | null = null;
   private readonly subscribers = new Set<EventSubscriber>();
+  /** Watchers of one container (by uuid), or of any (key ''), poked as notifications arrive. */
+  private readonly watchers = new Map<string, Set<(why: WatchPoke) => void>>();
   private pending = new Map<string, ContainerChange>();
   private pendingCapsules = new Map<string, CapsuleTouch>();
   private flushTimer: NodeJS.Timeout | null = null;
@@ -84,7 +92,10 @@ export class ContainerEventHub {
       this.client = client;
       // Only from here on is every change heard; what was read before may be stale.
       this.rows.enable();
-      if (wasLost) for (const s of this.subscribers) s.resync();
+      if (wasLost) {
+        for (const s of this.subscribers) s.resync();
+        this.pokeAll('resync');
+      }
     } catch (err) {
       this.reconnect(err as Error);
     }
@@ -99,6 +110,28 @@ export class ContainerEventHub {
     return this.subscribers.size;
   }
 
+  /**
+   * Pokes `poke` as soon as a notification for container `uuid` (null: any container) arrives,
+   * without the streams' batching or any query: a waiter reads the row itself, and a status
+   * change reaches it in the time the notification takes rather than up to a batch later.
+   * The poke says nothing of the row, so it leaks nothing across projects; the waiter's read
+   * does the scope check.
+   */
+  watch(uuid: string | null, poke: (why: WatchPoke) => void): () => void {
+    const key = uuid ?? '';
+    let set = this.watchers.get(key);
+    if (!set) this.watchers.set(key, (set = new Set()));
+    set.add(poke);
+    return () => {
+      set.delete(poke);
+      if (set.size === 0 && this.watchers.get(key) === set) this.watchers.delete(key);
+    };
+  }
+
+  private pokeAll(why: WatchPoke): void {
+    for (const set of [...this.watchers.values()]) for (const poke of [...set]) poke(why);
+  }
+
   /** Ends every open stream (so a draining server is not held open by them) and stops listening. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -107,6 +140,8 @@ export class ContainerEventHub {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     for (const s of this.subscribers) s.close();
     this.subscribers.clear();
+    this.pokeAll('closed');
+    this.watchers.clear();
     await this.client?.end().catch(() => undefined);
   }
 
@@ -121,6 +156,8 @@ export class ContainerEventHub {
       return;
     }
     this.rows.forget(change.uuid);
+    for (const key of [change.uuid, ''])
+      for (const poke of [...(this.watchers.get(key) ?? [])]) poke('changed');
     if (this.subscribers.size === 0) return;
     if (change.container_type === CONTAINER_TYPE.container) this.pending.set(change.uuid, change);
     else {

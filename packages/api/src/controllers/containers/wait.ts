@@ -1,5 +1,5 @@
 import { InputError, type Container } from '@zun/common';
-import type { ContainerEventHub } from '../../events/container-events';
+import type { ContainerEventHub, WatchPoke } from '../../events/container-events';
 import type { RequestContext } from '../../identity/context';
 import { findContainerToShow } from './lookup';
 
@@ -37,9 +37,10 @@ export function waitRequest(q: Record<string, string | undefined>): WaitRequest 
 /**
  * The container once its status differs from `wait.status`, or as it is when the wait times
  * out (or the request is closed, or the server is stopping). Woken by the LISTEN connection the
- * event stream uses, so a waiting client costs one query per status change instead of one per
- * poll. The subscription is taken before the first read: a change committed after that read
- * always wakes the wait, one committed before it is in what the read returns.
+ * event stream uses (a watcher, poked the moment the notification arrives, not after the
+ * streams' batching), so a waiting client costs one query per change instead of one per poll.
+ * The watch is taken before the first read: a change committed after that read always wakes
+ * the wait, one committed before it is in what the read returns.
  */
 export async function waitForStatusChange(
   hub: ContainerEventHub,
@@ -48,37 +49,27 @@ export async function waitForStatusChange(
   wait: WaitRequest,
   closed: Promise<void>,
 ): Promise<Container> {
-  let uuid: string | null = null;
   let wake: () => void = () => undefined;
   let woken = false;
-  const poke = (changed: string | null) => {
-    if (changed !== null && uuid !== null && changed !== uuid) return;
+  let ended = false;
+  const poke = (why: WatchPoke) => {
+    if (why === 'closed') ended = true;
     woken = true;
     wake();
   };
-  let ended = false;
-  const unsubscribe = hub.subscribe({
-    kind: 'containers',
-    ctx,
-    // An admin may wait on any project's container; the hub passes others their project's only.
-    allProjects: ctx.isAdmin,
-    changed: (row) => poke(row.uuid),
-    removed: (gone) => poke(gone),
-    resync: () => poke(null),
-    close: () => {
-      ended = true;
-      poke(null);
-    },
-  });
+  // Until the first read has told the uuid (the ident may be a name), any change wakes the wait.
+  let unwatch = hub.watch(null, poke);
   const deadline = Date.now() + wait.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   try {
     let c = await findContainerToShow(ident, ctx, hub.rows);
-    uuid = c.uuid;
+    const unwatchAny = unwatch;
+    unwatch = hub.watch(c.uuid, poke);
+    unwatchAny();
     let gone = false;
     void closed.then(() => {
       gone = true;
-      poke(null);
+      poke('changed');
     });
     while (c.status === wait.status && !ended && !gone) {
       const left = deadline - Date.now();
@@ -97,6 +88,6 @@ export async function waitForStatusChange(
     return c;
   } finally {
     clearTimeout(timer);
-    unsubscribe();
+    unwatch();
   }
 }
