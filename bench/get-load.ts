@@ -3,8 +3,8 @@
  * repeats, against the same show by name, which always reads the database (names are not
  * cached). Run with `npm run bench -- get-load`.
  *
- * For each way: zun-api's CPU time per request (from its own process_cpu_seconds_total, so what
- * the benchmark client spends is not counted), and latency p50/p99 at concurrency 4. The ways
+ * For each way: zun-api's CPU time per request (from its own process_cpu_seconds_total), the
+ * client's own (this process's, fetch() included), and latency p50/p99 at concurrency 4. The ways
  * alternate in rounds so both see the same machine. Results: bench/results/get-load.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,10 +23,13 @@ async function metric(name: string, label = ''): Promise<number> {
   return Number(line?.split(' ').pop() ?? NaN);
 }
 
-async function load(p: string): Promise<{ cpuMsPerGet: number; latencies: number[] }> {
+async function load(
+  p: string,
+): Promise<{ cpuMsPerGet: number; clientCpuMsPerGet: number; latencies: number[] }> {
   const latencies: number[] = [];
   let next = 0;
   const cpu0 = await metric('process_cpu_seconds_total');
+  const client0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < PER_ROUND) {
@@ -39,8 +42,13 @@ async function load(p: string): Promise<{ cpuMsPerGet: number; latencies: number
       }
     }),
   );
+  const client = process.cpuUsage(client0);
   const cpu1 = await metric('process_cpu_seconds_total');
-  return { cpuMsPerGet: ((cpu1 - cpu0) * 1000) / PER_ROUND, latencies };
+  return {
+    cpuMsPerGet: ((cpu1 - cpu0) * 1000) / PER_ROUND,
+    clientCpuMsPerGet: (client.user + client.system) / 1000 / PER_ROUND,
+    latencies,
+  };
 }
 
 async function main(): Promise<void> {
@@ -59,9 +67,9 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     const ways = { by_uuid: `/v1/containers/${uuid}`, by_name: `/v1/containers/${name}` };
-    const samples: Record<string, { cpu: number[]; lat: number[] }> = {
-      by_uuid: { cpu: [], lat: [] },
-      by_name: { cpu: [], lat: [] },
+    const samples: Record<string, { cpu: number[]; client: number[]; lat: number[] }> = {
+      by_uuid: { cpu: [], client: [], lat: [] },
+      by_name: { cpu: [], client: [], lat: [] },
     };
     const served0 = await metric('zun_api_container_show_total', 'source="cache"');
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -69,6 +77,7 @@ async function main(): Promise<void> {
         await load(p); // warm-up of this way's path, not counted
         const r = await load(p);
         samples[way].cpu.push(r.cpuMsPerGet);
+        samples[way].client.push(r.clientCpuMsPerGet);
         samples[way].lat.push(...r.latencies);
       }
     }
@@ -78,6 +87,8 @@ async function main(): Promise<void> {
         way,
         {
           api_cpu_ms_per_get: Math.round(median(s.cpu) * 1000) / 1000,
+          // The benchmark's own fetch() of each show: what a polling client pays on its side.
+          client_cpu_ms_per_get: Math.round(median(s.client) * 1000) / 1000,
           p50_ms: Math.round(quantile(s.lat, 0.5) * 100) / 100,
           p99_ms: Math.round(quantile(s.lat, 0.99) * 100) / 100,
         },
