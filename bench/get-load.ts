@@ -51,6 +51,34 @@ async function load(
   };
 }
 
+/**
+ * Ten clients each showing the container every 50 ms for 10 s, as pollers do: requests that
+ * arrive one by one to an otherwise idle process cost more each than a back-to-back stream.
+ */
+async function pollers(p: string): Promise<{ cpuMsPerGet: number; clientCpuMsPerGet: number; gets: number }> {
+  let gets = 0;
+  const cpu0 = await metric('process_cpu_seconds_total');
+  const client0 = process.cpuUsage();
+  const end = Date.now() + 10_000;
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (Date.now() < end) {
+        gets += 1;
+        const res = await fetch(`${API}${p}`, { headers: apiHeaders(false) });
+        await res.arrayBuffer();
+        await sleep(50);
+      }
+    }),
+  );
+  const client = process.cpuUsage(client0);
+  const cpu1 = await metric('process_cpu_seconds_total');
+  return {
+    cpuMsPerGet: ((cpu1 - cpu0) * 1000) / gets,
+    clientCpuMsPerGet: (client.user + client.system) / 1000 / gets,
+    gets,
+  };
+}
+
 async function main(): Promise<void> {
   await login();
   const name = `get-load-${Date.now()}`;
@@ -81,6 +109,8 @@ async function main(): Promise<void> {
         samples[way].lat.push(...r.latencies);
       }
     }
+    const polled = [];
+    for (let round = 0; round < ROUNDS; round += 1) polled.push(await pollers(ways.by_uuid));
     const fromCache = (await metric('zun_api_container_show_total', 'source="cache"')) - served0;
     const summary = Object.fromEntries(
       Object.entries(samples).map(([way, s]) => [
@@ -101,6 +131,13 @@ async function main(): Promise<void> {
       load_average: (await import('node:os')).loadavg().map((x) => Math.round(x * 10) / 10),
       shows_answered_from_memory: fromCache,
       ...summary,
+      pollers_by_uuid: {
+        clients: 10,
+        every_ms: 50,
+        gets: polled.reduce((a, r) => a + r.gets, 0),
+        api_cpu_ms_per_get: Math.round(median(polled.map((r) => r.cpuMsPerGet)) * 1000) / 1000,
+        client_cpu_ms_per_get: Math.round(median(polled.map((r) => r.clientCpuMsPerGet)) * 1000) / 1000,
+      },
       cpu_ratio_uuid_to_name:
         Math.round((summary.by_uuid.api_cpu_ms_per_get / summary.by_name.api_cpu_ms_per_get) * 100) / 100,
     };

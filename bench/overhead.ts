@@ -18,6 +18,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { api, login } from './api-client';
+import { cpuSnapshot, cpuSpent } from './cpu-split';
+import { median, sleep } from './stats';
 
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -28,7 +30,6 @@ const POLL_MS = 50;
 const SPEC = { cpu: 0.1, memory: 32, cmd: ['sleep', '300'] };
 const RAW_NETWORK = 'zun-bench-overhead';
 const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 type Side = 'raw_network' | 'raw_bridge' | 'zun_poll' | 'zun_longpoll';
 const SIDES: Side[] = ['raw_network', 'raw_bridge', 'zun_poll', 'zun_longpoll'];
@@ -132,11 +133,6 @@ async function burst(n: number, c: number, fn: () => Promise<number>): Promise<n
   return (performance.now() - t0) / 1000;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 /** Resident memory (MB) of each daemon, from the process metrics every daemon serves. */
 async function daemonRss(): Promise<Record<string, number>> {
   const urls: Record<string, string | undefined> = {
@@ -171,7 +167,12 @@ async function main(): Promise<void> {
   await cleanup();
 
   const latency: Record<Side, number[]> = { raw_network: [], raw_bridge: [], zun_poll: [], zun_longpoll: [] };
-  const rounds: { latency: Record<Side, number>; burst: Record<Side, number> }[] = [];
+  const rounds: {
+    latency: Record<Side, number>;
+    burst: Record<Side, number>;
+    /** CPU seconds per container started in the burst: the machine's, and by process group. */
+    burstCpu: Record<Side, Record<string, number>>;
+  }[] = [];
   let pollRequests = 0;
   let longPollRequests = 0;
   for (let round = 0; round < ROUNDS; round++) {
@@ -188,14 +189,18 @@ async function main(): Promise<void> {
     }
     await cleanup();
     const thr = {} as Record<Side, number>;
+    const burstCpu = {} as Record<Side, Record<string, number>>;
     for (const side of SIDES) {
+      const before = cpuSnapshot();
       thr[side] = BURST / (await burst(BURST, CONCURRENCY, START[side]));
+      const spent = cpuSpent(before, cpuSnapshot());
+      burstCpu[side] = Object.fromEntries(Object.entries(spent).map(([g, s]) => [g, s / BURST]));
       await cleanup();
     }
     for (const side of SIDES) latency[side].push(...lat[side]);
     const med = {} as Record<Side, number>;
     for (const side of SIDES) med[side] = median(lat[side]);
-    rounds.push({ latency: med, burst: thr });
+    rounds.push({ latency: med, burst: thr, burstCpu });
     process.stdout.write(`round ${round + 1}/${ROUNDS}: ${JSON.stringify({ latency: med, burst: thr })}\n`);
   }
   await docker
@@ -227,6 +232,17 @@ async function main(): Promise<void> {
       long_poll: longPollRequests / (ROUNDS * LATENCY_PER_ROUND),
     },
     rss_mb: { idle: rssIdle, after_load: rssAfter },
+    burst_cpu_s_per_container_median: Object.fromEntries(
+      SIDES.map((side) => [
+        side,
+        Object.fromEntries(
+          [...new Set(rounds.flatMap((r) => Object.keys(r.burstCpu[side])))].map((g) => [
+            g,
+            Math.round(median(rounds.map((r) => r.burstCpu[side][g] ?? 0)) * 1000) / 1000,
+          ]),
+        ),
+      ]),
+    ),
     per_round: rounds,
   };
   const f = (n: number) => n.toFixed(1).padStart(9);
@@ -243,6 +259,10 @@ async function main(): Promise<void> {
       `latency ratio (poll / raw network) ${q.latency_poll_vs_raw_network.toFixed(3)} (target <= 1.05), vs raw bridge ${q.latency_poll_vs_raw_bridge.toFixed(3)}, long-poll ${q.latency_longpoll_vs_raw_network.toFixed(3)}`,
       `burst ratio (poll / raw network)   ${q.burst_poll_vs_raw_network.toFixed(3)} (target >= 0.95), vs raw bridge ${q.burst_poll_vs_raw_bridge.toFixed(3)}, long-poll ${q.burst_longpoll_vs_raw_network.toFixed(3)}`,
       `GETs per start: poll ${result.gets_per_start.poll.toFixed(1)}, long-poll ${result.gets_per_start.long_poll.toFixed(1)}`,
+      ...SIDES.map(
+        (side) =>
+          `burst CPU s per container, ${side}: ${JSON.stringify(result.burst_cpu_s_per_container_median[side])}`,
+      ),
       `idle RSS MB: ${JSON.stringify(rssIdle)} = ${total(rssIdle)} (target <= 250); after the load: ${JSON.stringify(rssAfter)} = ${total(rssAfter)}`,
       '',
     ].join('\n'),

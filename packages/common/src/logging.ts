@@ -18,23 +18,21 @@ export const requestIdFormat = winston.format((info) => {
 const MESSAGE = Symbol.for('message');
 
 /**
- * stderr, written once per `flushMs` with every line logged meanwhile instead of once per line.
- * A pipe write is a system call that Node makes synchronously; zun-api logs a line per request,
- * so under a poll-heavy load the per-line writes were about a tenth of its CPU. Lines are kept
- * in order and flushed when the process exits (normally or on an uncaught error), so only a
- * SIGKILL can lose them, and then at most the last few milliseconds'.
+ * stderr, written once per turn of the event loop with every line logged in it, instead of once
+ * per line: a pipe write is a system call that Node makes synchronously, and a burst of requests
+ * handled in one turn logs a line each. The write comes at the end of the same turn
+ * (setImmediate), not after a delay, so a request arriving alone costs no extra wake-up of an
+ * idle process. Lines are kept in order and flushed when the process exits (normally or on an
+ * uncaught error), so only a SIGKILL can lose them, and then only the current turn's.
  */
 export class BatchedStderr extends Transport {
   /** Every open one, flushed by one exit hook (a process may make many loggers, as tests do). */
   private static readonly open = new Set<BatchedStderr>();
   private static hooked = false;
   private lines: string[] = [];
-  private timer: NodeJS.Timeout | null = null;
+  private pending: NodeJS.Immediate | null = null;
 
-  constructor(
-    private readonly flushMs = 5,
-    private readonly out: { write(s: string): unknown } = process.stderr,
-  ) {
+  constructor(private readonly out: { write(s: string): unknown } = process.stderr) {
     super();
     if (!BatchedStderr.hooked) process.once('exit', () => BatchedStderr.flushAll());
     BatchedStderr.hooked = true;
@@ -47,13 +45,13 @@ export class BatchedStderr extends Transport {
 
   override log(info: Record<string | symbol, unknown>, next: () => void): void {
     this.lines.push(String(info[MESSAGE]));
-    this.timer ??= setTimeout(() => this.flush(), this.flushMs).unref();
+    this.pending ??= setImmediate(() => this.flush()).unref();
     next();
   }
 
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.pending) clearImmediate(this.pending);
+    this.pending = null;
     if (this.lines.length === 0) return;
     const text = `${this.lines.join('\n')}\n`;
     this.lines = [];
