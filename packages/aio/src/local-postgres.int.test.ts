@@ -67,4 +67,34 @@ describe('reachable', () => {
       rmSync(home, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it("replaces relocated data left by a removed state folder at the same path, and keeps a live one's", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'zun-reclone-'));
+    const dataDir = path.join(home, '.zun', 'pg');
+    const port = 55400 + Math.floor(Math.random() * 400);
+    const signIn = async (password: string) => {
+      const c = new Client({ host: '127.0.0.1', port, user: 'zun', password, database: 'postgres' });
+      await c.connect();
+      await c.end();
+    };
+    const first = await LocalPostgres.create({ dataDir, user: 'zun', password: 'first', port });
+    let second: LocalPostgres | undefined;
+    try {
+      expect(await first.prepareData(true)).toBe('initialised');
+      await first.start();
+      await first.stop();
+      // The same state folder started again: its data is reused, never replaced.
+      expect(await first.prepareData(false)).toBe('reused');
+      // The folder removed and the repository cloned again at the same path: new secrets.
+      second = await LocalPostgres.create({ dataDir, user: 'zun', password: 'second', port });
+      expect(second.dataDir).toBe(first.dataDir);
+      expect(await second.prepareData(true)).toBe('replaced');
+      await second.start();
+      await expect(signIn('second')).resolves.toBeUndefined();
+      await expect(signIn('first')).rejects.toThrow();
+    } finally {
+      await (second ?? first).destroy();
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

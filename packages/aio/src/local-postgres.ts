@@ -172,6 +172,25 @@ export class LocalPostgres {
     return existsSync(path.join(this.dataDir, 'PG_VERSION'));
   }
 
+  /**
+   * Makes the data directory ready: initialised when new, reused when it is this state folder's.
+   * `freshState` says the state folder (with the secrets, the database password among them) was
+   * just made. Relocated data found then belonged to an earlier state folder at the same path,
+   * since removed: its password went with it, so nothing can sign in to it any more (a user who
+   * re-clones to the same place would meet "password authentication failed"). It is discarded
+   * and made afresh, as data kept inside the state folder would have gone with it.
+   */
+  async prepareData(freshState: boolean): Promise<'reused' | 'initialised' | 'replaced'> {
+    let outcome: 'initialised' | 'replaced' = 'initialised';
+    if (this.initialised) {
+      if (!(this.relocated && freshState)) return 'reused';
+      rmSync(this.dataDir, { recursive: true, force: true });
+      outcome = 'replaced';
+    }
+    await this.initialise();
+    return outcome;
+  }
+
   async initialise(): Promise<void> {
     mkdirSync(path.dirname(this.dataDir), { recursive: true, mode: 0o755 });
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });

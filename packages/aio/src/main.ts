@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { lstatSync, mkdirSync, symlinkSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, symlinkSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -128,7 +128,9 @@ export OS_REGION_NAME=RegionOne
 
 async function main(): Promise<void> {
   mkdirSync(path.join(state, 'logs'), { recursive: true });
-  const secrets = loadOrCreateSecrets(path.join(state, 'secrets.json'));
+  const secretsFile = path.join(state, 'secrets.json');
+  const freshState = !existsSync(secretsFile);
+  const secrets = loadOrCreateSecrets(secretsFile);
   const pg = await LocalPostgres.create({
     dataDir: path.join(state, 'pg'),
     user: 'zun',
@@ -141,9 +143,10 @@ async function main(): Promise<void> {
     const link = path.join(state, 'pg');
     if (!lstatSync(link, { throwIfNoEntry: false })) symlinkSync(pg.dataDir, link);
   }
-  if (!pg.initialised) {
-    say(`initialising PostgreSQL in ${pg.dataDir}`);
-    await pg.initialise();
+  const data = await pg.prepareData(freshState);
+  if (data === 'initialised') say(`initialised PostgreSQL in ${pg.dataDir}`);
+  if (data === 'replaced') {
+    say(`PostgreSQL data in ${pg.dataDir} was an earlier ${state}'s, removed with its password: made afresh`);
   }
   await pg.start();
   await ensureDatabase(secrets.dbPassword);
