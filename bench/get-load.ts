@@ -23,53 +23,17 @@ async function metric(name: string, label = ''): Promise<number> {
   return Number(line?.split(' ').pop() ?? NaN);
 }
 
-async function load(
-  p: string,
-): Promise<{ cpuMsPerGet: number; clientCpuMsPerGet: number; latencies: number[] }> {
-  const latencies: number[] = [];
-  let next = 0;
-  const cpu0 = await metric('process_cpu_seconds_total');
-  const client0 = process.cpuUsage();
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < PER_ROUND) {
-        next += 1;
-        const t0 = performance.now();
-        const res = await fetch(`${API}${p}`, { headers: apiHeaders(false) });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`GET ${p}: ${res.status}`);
-        latencies.push(performance.now() - t0);
-      }
-    }),
-  );
-  const client = process.cpuUsage(client0);
-  const cpu1 = await metric('process_cpu_seconds_total');
-  return {
-    cpuMsPerGet: ((cpu1 - cpu0) * 1000) / PER_ROUND,
-    clientCpuMsPerGet: (client.user + client.system) / 1000 / PER_ROUND,
-    latencies,
-  };
+interface CpuPerGet {
+  cpuMsPerGet: number;
+  clientCpuMsPerGet: number;
+  gets: number;
 }
 
-/**
- * Ten clients each showing the container every 50 ms for 10 s, as pollers do: requests that
- * arrive one by one to an otherwise idle process cost more each than a back-to-back stream.
- */
-async function pollers(p: string): Promise<{ cpuMsPerGet: number; clientCpuMsPerGet: number; gets: number }> {
-  let gets = 0;
+/** zun-api's CPU (its own metric) and this client's per show, over the shows `run` makes. */
+async function cpuPerGet(run: () => Promise<number>): Promise<CpuPerGet> {
   const cpu0 = await metric('process_cpu_seconds_total');
   const client0 = process.cpuUsage();
-  const end = Date.now() + 10_000;
-  await Promise.all(
-    Array.from({ length: 10 }, async () => {
-      while (Date.now() < end) {
-        gets += 1;
-        const res = await fetch(`${API}${p}`, { headers: apiHeaders(false) });
-        await res.arrayBuffer();
-        await sleep(50);
-      }
-    }),
-  );
+  const gets = await run();
   const client = process.cpuUsage(client0);
   const cpu1 = await metric('process_cpu_seconds_total');
   return {
@@ -77,6 +41,53 @@ async function pollers(p: string): Promise<{ cpuMsPerGet: number; clientCpuMsPer
     clientCpuMsPerGet: (client.user + client.system) / 1000 / gets,
     gets,
   };
+}
+
+async function show(p: string): Promise<void> {
+  const res = await fetch(`${API}${p}`, { headers: apiHeaders(false) });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`GET ${p}: ${res.status}`);
+}
+
+/** PER_ROUND shows back to back, CONCURRENCY at a time, with their latencies. */
+async function load(p: string): Promise<CpuPerGet & { latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const cpu = await cpuPerGet(async () => {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < PER_ROUND) {
+          next += 1;
+          const t0 = performance.now();
+          await show(p);
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    return PER_ROUND;
+  });
+  return { ...cpu, latencies };
+}
+
+/**
+ * Ten clients each showing the container every 50 ms for 10 s, as pollers do: requests that
+ * arrive one by one to an otherwise idle process cost more each than a back-to-back stream.
+ */
+function pollers(p: string): Promise<CpuPerGet> {
+  return cpuPerGet(async () => {
+    let gets = 0;
+    const end = Date.now() + 10_000;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (Date.now() < end) {
+          gets += 1;
+          await show(p);
+          await sleep(50);
+        }
+      }),
+    );
+    return gets;
+  });
 }
 
 async function main(): Promise<void> {

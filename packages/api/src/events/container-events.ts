@@ -194,8 +194,7 @@ export class ContainerEventHub {
     const generation = this.rows.generation;
     const rows = live.length ? await Container.findAll({ where: { uuid: { [Op.in]: live } } }) : [];
     // Fresh rows the pollers of these containers are about to ask for.
-    for (const row of rows)
-      if (row.container_type !== CONTAINER_TYPE.capsule) this.rows.fill(row, generation);
+    for (const row of rows) this.rows.fill(row, generation);
     const byUuid = new Map(rows.map((r) => [r.uuid, r]));
     for (const change of changes) {
       const row = byUuid.get(change.uuid);

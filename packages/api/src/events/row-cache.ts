@@ -44,11 +44,6 @@ export class ContainerRowCache {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** Whether rows are served and stored: only while change notifications are being received. */
-  get enabled(): boolean {
-    return this.on;
-  }
-
   enable(): void {
     this.clear();
     this.on = true;

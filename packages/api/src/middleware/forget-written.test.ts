@@ -59,6 +59,7 @@ describe('forgetWrittenContainers (read-your-writes for the cached show)', () =>
   it('keeps the rows for reads, creates and other collections', async () => {
     await fetch(`${base}/containers/${A}`);
     await fetch(`${base}/containers`, { method: 'POST' });
+    await fetch(`${base}/containers/`, { method: 'POST' });
     await fetch(`${base}/quotas/p1`, { method: 'PUT' });
     expect(held()).toEqual({ a: true, b: true });
   });

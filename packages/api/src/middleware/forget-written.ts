@@ -18,7 +18,8 @@ export function forgetWrittenContainers(rows: ContainerRowCache) {
     if (READS.has(req.method)) return next();
     const [, collection, ident] = req.path.split('/');
     if (collection !== 'containers' && collection !== 'capsules') return next();
-    if (collection === 'containers' && ident === undefined) return next();
+    // `/containers` or `/containers/`: a create.
+    if (collection === 'containers' && !ident) return next();
     const forget = () =>
       collection === 'containers' && UUID.test(ident ?? '')
         ? rows.forget(ident!.toLowerCase())
