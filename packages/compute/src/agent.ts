@@ -62,7 +62,7 @@ export async function startAgent(
   if (!config.compute.serviceToken) {
     throw new Error('[compute] service_token must be set: the agent refuses to serve without a credential');
   }
-  // Every concurrent task needs a connection for its own writes and one for its audit queue.
+  // Tasks of different containers run concurrently, each with its own writes.
   const sequelize = openDatabase(config.database.connection, { poolMax: 40 });
   await sequelize.authenticate();
   // Checked here, not by the engine at the first create: a typo would otherwise fail every create.

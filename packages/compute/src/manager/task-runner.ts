@@ -1,6 +1,6 @@
 import { QueryTypes } from 'sequelize';
 import { ComputeTask, Container, isDatabaseUnavailable, runWithRequestId } from '@zun/common';
-import { ActionLog } from './actions';
+import { ActionLog, type TaskEnd } from './actions';
 import type { ManagerContext } from './context';
 import { failTaskContainer, unexpectedFailure } from './recovery';
 import { runTask } from './task-handlers';
@@ -66,9 +66,11 @@ export class TaskRunner {
       log.error('task failed: interrupted twice', { task: task.id });
       const audit = new ActionLog(task.action_id, log);
       audit.event(`compute__do_container_${task.action}`)(new Error(reason));
-      audit.finish();
       await failTaskContainer({ ...this.ctx, logger: log }, task, reason);
-      await audit.flush();
+      // The task is already 'failed' (by the statement above).
+      await audit.close(this.ctx.sequelize, null).catch((err: unknown) => {
+        log.error('audit write failed', { error: String(err) });
+      });
     }
     const requeued = rows.length - failed.length;
     if (requeued)
@@ -200,22 +202,15 @@ export class TaskRunner {
       );
     }
     ended?.(failure === null ? 'done' : 'failed');
-    audit.finish();
-    await audit.flush();
+    const end: TaskEnd = failure === null ? { state: 'done' } : { state: 'failed', error: String(failure) };
     try {
-      await ComputeTask.update(
-        failure === null ? { state: 'done' } : { state: 'failed', error: String(failure) },
-        { where: { id: task.id } },
-      );
+      await audit.close(this.ctx.sequelize, { id: String(task.id), end });
       if (failure === null) log.info('task done', { steps_ms: steps.steps });
     } catch (err) {
       // Written at the next drain once the database answers (or, if the agent stops first,
       // the task runs again at its next start: commands are re-runnable).
       log.error('could not record the end of a task', { error: String(err) });
-      this.unwritten.set(
-        String(task.id),
-        failure === null ? { state: 'done' } : { state: 'failed', error: String(failure) },
-      );
+      this.unwritten.set(String(task.id), end);
     }
   }
 }

@@ -9,9 +9,7 @@ import { ensureProjectNetwork, forgetNetwork, tenantNetworkName, usingNetworks }
  * network again under the same name and reconnect the container: its filesystem and settings stay
  * as they were. Returns whether anything was repaired (false: the start failure is something else).
  */
-export async function repairLostNetworks(ctx: ManagerContext, c: Container): Promise<boolean> {
-  const id = c.container_id;
-  if (!id) return false;
+export async function repairLostNetworks(ctx: ManagerContext, c: Container, id: string): Promise<boolean> {
   const info = await ctx.engine.inspectContainer(id);
   if (!info) return false;
   let repaired = false;

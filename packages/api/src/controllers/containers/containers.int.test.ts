@@ -70,6 +70,16 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
       { event: 'compute__do_container_create', result: 'Success' },
       { event: 'compute__do_container_start', result: 'Success' },
     ]);
+    // Events, the action's finish and the task's end are written together: each of them is
+    // there once the task is done.
+    const [task] = await db.sequelize.query<{ state: string; late: boolean }>(
+      `SELECT t.state, a.finish_time < max(e.finish_time) AS late
+         FROM compute_tasks t JOIN container_actions a ON a.id = t.action_id
+         JOIN container_action_events e ON e.action_id = a.id
+        WHERE t.container_uuid = '${r.body.uuid}' GROUP BY t.state, a.finish_time`,
+      { type: QueryTypes.SELECT },
+    );
+    expect(task).toEqual({ state: 'done', late: false });
   });
 
   it('create -> start -> stop -> delete, with limits, env and labels applied in Docker', async () => {

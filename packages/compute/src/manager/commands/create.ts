@@ -16,7 +16,7 @@ import { isConflict, isNotFound } from '../../docker/errors';
 import type { ActionLog } from '../actions';
 import { applyInspect, exposedPortNumbers, reasonOf, type ManagerContext } from '../context';
 import { InsufficientResourcesError } from '../claims';
-import { startContainer } from './start';
+import { startContainer, type CreatedFields } from './start';
 import { releaseHostResources } from '../host-resources';
 import { createOnNetworks } from '../../network/attach';
 import { DEFAULT_NETWORK } from '../../network/project-networks';
@@ -49,7 +49,7 @@ export async function createContainer(
     return;
   }
   const done = audit.event('compute__do_container_create');
-  let recording: Promise<unknown> = Promise.resolve();
+  let created: CreatedFields;
   try {
     // A create retried after an agent crash starts from a clean slate.
     if (c.container_id) await removeQuietly(ctx, c.container_id);
@@ -73,7 +73,7 @@ export async function createContainer(
         return make();
       }
     });
-    const created = {
+    created = {
       container_id: id,
       // With the container id, so a row with a Docker container always has its mounts.
       mounts: requested,
@@ -81,21 +81,17 @@ export async function createContainer(
       entrypoint: c.entrypoint && c.entrypoint.length ? c.entrypoint : asList(image.Config?.Entrypoint),
       // What the container's config will expose (the image's and ours), known without an inspect.
       ports: exposedPortNumbers({ ...(image.Config?.ExposedPorts ?? {}), ...(c.exposed_ports ?? {}) }),
-      status: ContainerStatus.Created,
-      task_state: params.run ? TaskState.ContainerStarting : null,
     };
     ctx.steps?.mark('engine_create');
-    if (params.run) {
-      // The start's inspect fills hostname, ports and addresses; no need to inspect twice. The
-      // engine starts the container while this is written (one round trip less before Running);
-      // the start's own writes wait for it. Should the agent stop before it lands, the re-run
-      // finds the name taken and makes the container afresh (see the 409 above).
-      recording = c.update({ ...created, status_detail: 'Created' });
-      recording.catch(() => undefined);
-    } else {
+    // With run=true the row is not written Created: the start writes all of it with Running
+    // (or Error), one write and one wake-up of a waiting client fewer. Should the agent stop
+    // before that write lands, the create runs again, finds the name taken and makes the
+    // Docker container afresh (the 409 above).
+    if (!params.run) {
       const info = await ctx.engine.inspectContainer(id);
-      if (info) await applyInspect(c, info, created);
-      else await c.update(created);
+      const fields = { ...created, status: ContainerStatus.Created, task_state: null };
+      if (info) await applyInspect(c, info, fields);
+      else await c.update(fields);
     }
     done();
   } catch (err) {
@@ -106,7 +102,7 @@ export async function createContainer(
     done(err as Error);
     return;
   }
-  if (params.run) await startContainer(ctx, c, audit, recording);
+  if (params.run) await startContainer(ctx, c, audit, created);
 }
 
 /**
@@ -196,7 +192,8 @@ async function failCreate(ctx: ManagerContext, c: Container, err: unknown): Prom
     insufficient: err instanceof InsufficientResourcesError,
   });
   await c.reload().catch(() => undefined);
-  if (c.container_id) await removeQuietly(ctx, c.container_id);
+  // By name when the row has no id yet: the failure may come after the engine made it.
+  await removeQuietly(ctx, c.container_id ?? dockerName(c.uuid));
   await releaseHostResources(ctx, c);
   await ctx.sequelize.transaction(async (transaction) => {
     await ctx.tracker.release(c.uuid, transaction);
