@@ -145,9 +145,26 @@ export class ResourceTracker {
     return rows.map((r) => r.container_uuid);
   }
 
-  /** Claims the container's resources on this host and, in the same statement, sets `then`. */
+  /**
+   * Claims the container's resources on this host and, in the same statement, sets `then`.
+   * Nothing is written when all of it is already so: the API's claim for this container (made
+   * while placing it) is held as asked, and its row already says `then`.
+   */
   async claim(c: Container, then: { host: string; task_state: string | null }): Promise<void> {
     const want: Usage = { cpu: c.cpu ?? 0, memory: Number(c.memory ?? 0), disk: c.disk ?? 0 };
+    const dedicated = c.cpu_policy === 'dedicated';
+    const held = this.claims.get(c.uuid);
+    if (
+      held &&
+      held.cpu === want.cpu &&
+      held.memory === want.memory &&
+      held.disk === want.disk &&
+      (held.pinning !== null) === dedicated &&
+      c.host === then.host &&
+      then.host === this.host &&
+      c.task_state === then.task_state
+    )
+      return;
     const pinning = this.reserve(c.uuid, want, c.cpu_policy === 'dedicated' ? 'dedicated' : 'shared');
     try {
       await this.sequelize.query(

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Container, ContainerAction, ContainerStatus, InputError, NotFoundError } from '@zun/common';
+import {
+  Container,
+  ContainerAction,
+  ContainerStatus,
+  InputError,
+  NotFoundError,
+  TaskState,
+} from '@zun/common';
 import type { CreateParams } from '../create-params';
 import { findRegistry, refuseForeignImageHost } from '../registries';
 import type { RequestContext } from '../../identity/context';
@@ -131,7 +138,15 @@ export async function createContainer(
         limits: limits ?? undefined,
       });
       const row = await Container.create(
-        { ...values, uuid, host: target, status: ContainerStatus.Creating },
+        // Marked with the create's task state at once, as every verb is when accepted: the
+        // agent, which holds the claim made above, then has nothing to write before Running.
+        {
+          ...values,
+          uuid,
+          host: target,
+          status: ContainerStatus.Creating,
+          task_state: TaskState.ContainerCreating,
+        },
         { transaction: t },
       );
       await recordAndQueue(t, row, target, 'create', { run, nets: p.nets, mounts: p.mounts }, ctx);

@@ -51,6 +51,37 @@ describe('GET /v1/containers/<ident>?wait_for_status_change= (long-poll)', () =>
     await stack.call('DELETE', `/v1/containers/${created.body.uuid}?force=True`, { user: 'admin' });
   });
 
+  it('a run changes its row three times: accepted, Running, then what the engine tells of it', async () => {
+    // Each write of a row wakes every waiter and every event stream on it: a run makes no
+    // write a client could do without (no separate claim, Created or audit write of the row).
+    const listener = new Client({ connectionString: db.url });
+    await listener.connect();
+    const seen: string[] = [];
+    listener.on('notification', (n) => {
+      const payload = JSON.parse(n.payload ?? '{}') as { uuid?: string; op?: string };
+      if (payload.uuid) seen.push(`${payload.uuid} ${payload.op}`);
+    });
+    await listener.query('LISTEN zun_container_events');
+    try {
+      const created = await stack.call<View>('POST', '/v1/containers?run=true', {
+        user: 'admin',
+        body: { image: BUSYBOX, command: ['sleep', '60'], image_pull_policy: 'ifnotpresent' },
+      });
+      expect(created.status).toBe(202);
+      const uuid = created.body.uuid;
+      await stack.waitFor(uuid, (c) => c.status === 'Running' && String(c.status_detail).startsWith('Up'));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(seen.filter((line) => line.startsWith(uuid))).toEqual([
+        `${uuid} insert`,
+        `${uuid} update`,
+        `${uuid} update`,
+      ]);
+      await stack.call('DELETE', `/v1/containers/${uuid}?force=True`, { user: 'admin' });
+    } finally {
+      await listener.end();
+    }
+  });
+
   it('holds the answer until the row changes, whoever writes it, and answers within a second', async () => {
     const uuid = await stack.runSleeper();
     const waiting = stack.call<View>(
