@@ -33,7 +33,7 @@ export interface RunningApi {
  * added to whichever list or create got the new connection). A few API processes keeping 20
  * connections each cost PostgreSQL little.
  */
-export const API_POOL = { poolMax: 20, idleMs: 300_000 } as const;
+export const API_POOL = { poolMax: 20, idleMs: 300_000, applicationName: 'zun-api' } as const;
 
 /** Starts zun-api: migrations, identity bootstrap, then the HTTP server. */
 export async function startApi(

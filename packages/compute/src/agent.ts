@@ -49,6 +49,13 @@ export interface RunningAgent {
 }
 
 /**
+ * Tasks of different containers run concurrently, each with its own writes. Connections stay
+ * open 5 minutes: with the usual 10 s idle time, a burst after a quiet spell opened them again
+ * inside its tasks and claims (a backend start and a SCRAM exchange each, CPU on both sides).
+ */
+export const AGENT_POOL = { poolMax: 40, idleMs: 300_000, applicationName: 'zun-compute' } as const;
+
+/**
  * Starts zun-compute for one host: registers the service and node, serves the API on the
  * agent endpoint (refusing claims until its tally is loaded and start-up recovery is done),
  * drains pending tasks (including those accepted while it was down), follows Docker events and
@@ -62,8 +69,7 @@ export async function startAgent(
   if (!config.compute.serviceToken) {
     throw new Error('[compute] service_token must be set: the agent refuses to serve without a credential');
   }
-  // Tasks of different containers run concurrently, each with its own writes.
-  const sequelize = openDatabase(config.database.connection, { poolMax: 40 });
+  const sequelize = openDatabase(config.database.connection, AGENT_POOL);
   await sequelize.authenticate();
   // Checked here, not by the engine at the first create: a typo would otherwise fail every create.
   if (!/^[1-9][0-9]*[kmg]?$/.test(config.docker.logMaxSize))

@@ -41,7 +41,7 @@ export async function startWsProxy(config: ZunConfig, logger: Logger): Promise<R
   }
   const ws = config.websocketProxy;
   const secure = ws.baseUrl.startsWith('wss://');
-  const sequelize = openDatabase(config.database.connection, { poolMax: 10 });
+  const sequelize = openDatabase(config.database.connection, { poolMax: 10, applicationName: 'zun-wsproxy' });
   await sequelize.authenticate();
 
   const wss = new WebSocketServer({

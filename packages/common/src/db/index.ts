@@ -49,6 +49,8 @@ export interface PoolOptions {
   poolMax?: number;
   /** How long an unused connection stays open; 10 s unless given. */
   idleMs?: number;
+  /** Shown in pg_stat_activity, so an operator sees which daemon holds which connection. */
+  applicationName?: string;
 }
 
 export function openDatabase(connection: string, opts: PoolOptions = {}): Sequelize {
@@ -56,6 +58,7 @@ export function openDatabase(connection: string, opts: PoolOptions = {}): Sequel
     dialect: 'postgres',
     logging: false,
     pool: { max: opts.poolMax ?? 10, min: 0, idle: opts.idleMs ?? 10_000 },
+    ...(opts.applicationName ? { dialectOptions: { application_name: opts.applicationName } } : {}),
   });
   initIdentityModels(sequelize);
   initComputeModels(sequelize);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createServer } from 'node:http';
 import { createLogger, loadConfig, openDatabase } from '@zun/common';
+import { AGENT_POOL } from '../agent';
 import { HollowFleet, hollowFleetRefusal } from './fleet';
 
 /**
@@ -15,8 +16,11 @@ async function main(): Promise<void> {
   if (refusal) throw new Error(refusal);
   const config = loadConfig();
   const logger = createLogger('zun-compute-hollow', { debug: config.debug, format: config.logFormat });
+  // Kept open as a real agent's are (AGENT_POOL), so the bench measures the same connection use.
   const sequelize = openDatabase(config.database.connection, {
-    poolMax: Number(process.env.ZUN_HOLLOW_POOL ?? 40),
+    ...AGENT_POOL,
+    poolMax: Number(process.env.ZUN_HOLLOW_POOL ?? AGENT_POOL.poolMax),
+    applicationName: 'zun-compute-hollow',
   });
   await sequelize.authenticate();
   const fleet = new HollowFleet(config, sequelize, logger);
