@@ -9,7 +9,7 @@ import { TestStack } from '../../../test/support/stack';
  *
  * The check is on the backends themselves (the same PostgreSQL pids before and after the quiet),
  * not on a count of new ones: how many connections a burst needs depends on how its requests
- * happen to overlap, so a second burst may rightly open one more than the first did.
+ * happen to overlap, so a burst may open none or one more than the one before did.
  */
 describe("zun-api's database pool (real PostgreSQL)", () => {
   let db: TestDatabase;
@@ -27,7 +27,7 @@ describe("zun-api's database pool (real PostgreSQL)", () => {
   const backends = async (): Promise<number[]> => {
     const r = await watch.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity
-        WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY pid`,
+        WHERE datname = current_database() AND application_name = 'zun-api' ORDER BY pid`,
     );
     return r.rows.map((row) => row.pid);
   };
@@ -46,12 +46,12 @@ describe("zun-api's database pool (real PostgreSQL)", () => {
   });
 
   it('still has the connections of a burst after 12 s of quiet', async () => {
-    // The test's own set-up connections (migrations) idle out on their own: watch only the
-    // ones the burst opened in zun-api's pool.
-    const earlier = new Set(await backends());
     await burst();
-    const before = (await backends()).filter((pid) => !earlier.has(pid));
-    expect(before.length).toBeGreaterThan(0);
+    // zun-api's pool connections, by the name it gives them (its LISTEN connection is not
+    // named so). Several, so that the most recently used one is not all there is to check;
+    // those opened at start-up count as well, since a burst may be served by them alone.
+    const before = await backends();
+    expect(before.length).toBeGreaterThanOrEqual(2);
     // Past the 10 s idle time plus the pool's 1 s reaping interval.
     await new Promise((r) => setTimeout(r, 12_000));
     const after = await backends();
