@@ -18,8 +18,8 @@ async function main(): Promise<void> {
   const logger = createLogger('zun-compute-hollow', { debug: config.debug, format: config.logFormat });
   // Kept open as a real agent's are (AGENT_POOL), so the bench measures the same connection use.
   const sequelize = openDatabase(config.database.connection, {
-    ...AGENT_POOL,
     poolMax: Number(process.env.ZUN_HOLLOW_POOL ?? AGENT_POOL.poolMax),
+    idleMs: AGENT_POOL.idleMs,
     applicationName: 'zun-compute-hollow',
   });
   await sequelize.authenticate();

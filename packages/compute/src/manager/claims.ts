@@ -178,7 +178,7 @@ export class ResourceTracker {
       c.task_state === then.task_state
     )
       return;
-    const pinning = this.reserve(c.uuid, want, c.cpu_policy === 'dedicated' ? 'dedicated' : 'shared');
+    const pinning = this.reserve(c.uuid, want, dedicated ? 'dedicated' : 'shared');
     try {
       await this.sequelize.query(
         `WITH claim AS (${CLAIM_UPSERT} RETURNING container_uuid)
