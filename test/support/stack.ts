@@ -256,7 +256,24 @@ export class TestStack {
     if (r.status !== 202) throw new Error(`run answered ${r.status}: ${JSON.stringify(r.body)}`);
     const uuid = String(r.body.uuid);
     await this.waitFor(uuid, (c) => c.status === 'Running' && c.task_state === null);
+    // Running is written before the engine's details (addresses, hostname); a test that counts
+    // row writes, notifications or cache hits must start after that last write, at the task's end.
+    await this.waitForTasksDone(uuid);
     return uuid;
+  }
+
+  /** Waits until every agent task of the container has ended (its last row write is behind it). */
+  async waitForTasksDone(uuid: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const [rows] = await this.db.sequelize.query(
+        "SELECT count(*)::int AS open FROM compute_tasks WHERE container_uuid = :uuid AND state NOT IN ('done', 'failed')",
+        { replacements: { uuid } },
+      );
+      if ((rows as { open: number }[])[0]?.open === 0) return;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the tasks of ${uuid} to end`);
+      await new Promise((res) => setTimeout(res, 50));
+    }
   }
 
   /** Docker containers this stack's host created (by our labels). */

@@ -130,8 +130,9 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
        SELECT pg_notify('zun_compute_tasks', :host);`,
       { replacements: { uuid, host: stack.host } },
     );
-    const view = await stack.waitFor(uuid, (c) => c.task_state === null);
-    expect(view.status).toBe('Error');
+    // The API's cached show sees the raw UPDATE above only once its notification arrives, so
+    // `task_state === null` alone could match the row as it was before; wait for the outcome.
+    const view = await stack.waitFor(uuid, (c) => c.status === 'Error' && c.task_state === null);
     expect(view.status_reason).toBe(
       `The hibernate failed unexpectedly on host ${stack.host}: unknown task action hibernate`,
     );
