@@ -26,6 +26,7 @@ function groupOf(pid: number, comm: string, cmdline: string): string | null {
   if (pid === process.pid) return 'bench client';
   if (cmdline.includes('packages/api/dist/main.js')) return 'zun-api';
   if (cmdline.includes('packages/compute/dist/main.js')) return 'zun-compute';
+  if (cmdline.includes('packages/compute/dist/hollow/main.js')) return 'hollow fleet';
   if (comm === 'postgres') return 'postgres';
   if (comm === 'dockerd') return 'dockerd';
   if (comm.startsWith('containerd')) return 'containerd and shims';

@@ -54,3 +54,38 @@ export async function apiLoopDelay(apiUrl: string): Promise<LoopDelay> {
     max_ms: read('nodejs_eventloop_lag_max_seconds'),
   };
 }
+
+/** The API's garbage collections by kind: how many, their total time, how many took over 10 ms. */
+export type GcTotals = Record<string, { count: number; ms: number; over_10ms: number }>;
+
+/** Cumulative since the API started (prom-client's histogram); subtract two with `gcSince`. */
+export async function apiGc(apiUrl: string): Promise<GcTotals> {
+  const text = await (await fetch(`${apiUrl}/metrics`)).text();
+  const out: GcTotals = {};
+  for (const line of text.split('\n')) {
+    const m = /^nodejs_gc_duration_seconds_(sum|count|bucket)\{([^}]*)\} (\S+)$/.exec(line);
+    const kind = m && /kind="(\w+)"/.exec(m[2])?.[1];
+    if (!m || !kind) continue;
+    const [, part, labels, value] = m;
+    const le = /le="([^"]+)"/.exec(labels)?.[1];
+    const t = (out[kind] ??= { count: 0, ms: 0, over_10ms: 0 });
+    if (part === 'count') t.count = Number(value);
+    else if (part === 'sum') t.ms = Number(value) * 1000;
+    else if (le === '0.01') t.over_10ms = -Number(value); // made whole by the count below
+  }
+  for (const t of Object.values(out)) t.over_10ms += t.count;
+  return out;
+}
+
+export function gcSince(a: GcTotals, b: GcTotals): GcTotals {
+  const out: GcTotals = {};
+  for (const [kind, t] of Object.entries(b)) {
+    const was = a[kind] ?? { count: 0, ms: 0, over_10ms: 0 };
+    out[kind] = {
+      count: t.count - was.count,
+      ms: Math.round((t.ms - was.ms) * 10) / 10,
+      over_10ms: t.over_10ms - was.over_10ms,
+    };
+  }
+  return out;
+}

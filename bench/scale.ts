@@ -11,7 +11,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { apiLoopDelay, resetStatements, topStatements } from './scale-probes';
+import { cpuSnapshot, cpuSpent } from './cpu-split';
+import { apiGc, apiLoopDelay, gcSince, resetStatements, topStatements } from './scale-probes';
 import { startStack, type Stack } from './scale-stack';
 import { apiHeaders, login } from './api-client';
 import { quantile } from './stats';
@@ -288,6 +289,8 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
     await resetStatements(s.db);
     await apiLoopDelay(s.apiUrl);
     const listMs: number[] = [];
+    const listGcBefore = await apiGc(s.apiUrl);
+    const listCpuBefore = cpuSnapshot();
     const listed = await measureDb(s, READS, () =>
       pool(READS, 1, async () => {
         const r = await call(s, 'GET', '/v1/containers?limit=100');
@@ -296,6 +299,9 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
       }),
     );
     const listLoop = await apiLoopDelay(s.apiUrl);
+    // Whether the list's tail is the API's own pauses (GC) or other processes taking the CPU.
+    const listCpu = cpuSpent(listCpuBefore, cpuSnapshot());
+    const listGc = gcSince(listGcBefore, await apiGc(s.apiUrl));
     const listTop = await topStatements(s.db, 5);
     const listConcurrentMs: number[] = [];
     await pool(READS, 4, async () => {
@@ -350,6 +356,8 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
         concurrency: 1,
         db: listed.db,
         api_event_loop_delay: listLoop,
+        api_gc: listGc,
+        cpu_s: Object.fromEntries(Object.entries(listCpu).map(([g, v]) => [g, Math.round(v * 100) / 100])),
         top_statements: listTop,
       },
       list_limit_100_concurrency_4: summary(listConcurrentMs),
