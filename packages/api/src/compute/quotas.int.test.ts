@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { QueryTypes } from 'sequelize';
-import { CONTAINER_TYPE, Container, Quota, loadConfig, type ZunConfig } from '@zun/common';
+import { QueryTypes, type Transaction } from 'sequelize';
+import { CONTAINER_TYPE, Container, Quota, QuotaClass, loadConfig, type ZunConfig } from '@zun/common';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/db';
 import { checkQuota, OverQuotaError } from './quotas';
 
@@ -70,6 +70,38 @@ describe('checkQuota (real PostgreSQL)', () => {
       await checked;
     } finally {
       await release();
+    }
+  });
+
+  it("reads a project's containers only when a limit applies to what the request adds", async () => {
+    // This transaction's own scans of the table, exact and at once (unlike the cumulative views).
+    const scansIn = (t: Transaction) =>
+      db.sequelize
+        .query<{ scans: number }>(
+          `SELECT (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::int AS scans
+             FROM pg_stat_xact_user_tables WHERE relname = 'containers'`,
+          { transaction: t, type: QueryTypes.SELECT },
+        )
+        .then((rows) => rows[0]?.scans ?? 0);
+    const scansOfCheck = (project: string, d: Partial<typeof delta>) =>
+      db.sequelize.transaction(async (t) => {
+        const before = await scansIn(t);
+        await checkQuota(db.sequelize, config, project, d, { transaction: t });
+        return (await scansIn(t)) - before;
+      });
+    // Unlimited in everything: the sum over the project's rows (thousands, for an operator's
+    // project) is never run.
+    expect(await scansOfCheck('p-limited', delta)).toBe(0);
+    // Limited in memory only: a request adding memory is counted, one adding none is not.
+    await Quota.create({ project_id: 'p-memory', resource: 'memory', hard_limit: 1024 });
+    expect(await scansOfCheck('p-memory', delta)).toBeGreaterThan(0);
+    expect(await scansOfCheck('p-memory', { containers: 1, cpu: 0.1, memory: 0, disk: 0 })).toBe(0);
+    // A limit from the default class counts as much as a project's own.
+    await QuotaClass.create({ class_name: 'default', resource: 'cpu', hard_limit: 10 });
+    try {
+      expect(await scansOfCheck('p-free', delta)).toBeGreaterThan(0);
+    } finally {
+      await QuotaClass.destroy({ where: { class_name: 'default', resource: 'cpu' } });
     }
   });
 

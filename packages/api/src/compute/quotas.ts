@@ -50,6 +50,37 @@ export async function projectLimits(
   return values;
 }
 
+/** What a project holds, as columns of one row: shared by projectUsage and limitsAndUsage. */
+const USAGE_SELECT = `SELECT count(*) FILTER (WHERE container_type IN (:plain, :member, :init)) AS containers,
+            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN NULLIF(memory, '')::numeric END), 0) AS memory,
+            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN cpu END), 0) AS cpu,
+            coalesce(sum(CASE WHEN container_type = :plain THEN disk END), 0) AS disk
+       FROM containers
+      WHERE project_id = :projectId AND NOT (status = 'Error' AND host IS NULL)`;
+
+const TYPES = {
+  plain: CONTAINER_TYPE.container,
+  capsule: CONTAINER_TYPE.capsule,
+  member: CONTAINER_TYPE.capsuleMember,
+  init: CONTAINER_TYPE.capsuleInit,
+};
+
+type UsageRow = {
+  containers: string | number;
+  memory: string | number;
+  cpu: string | number;
+  disk: string | number;
+};
+
+function usageOf(row: UsageRow): QuotaValues {
+  return {
+    containers: Number(row.containers),
+    memory: Number(row.memory),
+    cpu: Math.round(Number(row.cpu) * 1000) / 1000,
+    disk: Number(row.disk),
+  };
+}
+
 /**
  * What a project holds now. Containers: plain containers and capsule members (init containers
  * included: each is a container of the engine); cpu and memory: plain containers and capsules
@@ -62,70 +93,52 @@ export async function projectUsage(
   projectId: string,
   t?: Transaction,
 ): Promise<QuotaValues> {
-  const [row] = await sequelize.query<{ containers: string; memory: string; cpu: string; disk: string }>(
-    `SELECT count(*) FILTER (WHERE container_type IN (:plain, :member, :init)) AS containers,
-            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN NULLIF(memory, '')::numeric END), 0) AS memory,
-            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN cpu END), 0) AS cpu,
-            coalesce(sum(CASE WHEN container_type = :plain THEN disk END), 0) AS disk
-       FROM containers
-      WHERE project_id = :projectId AND NOT (status = 'Error' AND host IS NULL)`,
-    {
-      type: QueryTypes.SELECT,
-      transaction: t,
-      replacements: {
-        projectId,
-        plain: CONTAINER_TYPE.container,
-        capsule: CONTAINER_TYPE.capsule,
-        member: CONTAINER_TYPE.capsuleMember,
-        init: CONTAINER_TYPE.capsuleInit,
-      },
-    },
-  );
-  return {
-    containers: Number(row.containers),
-    memory: Number(row.memory),
-    cpu: Math.round(Number(row.cpu) * 1000) / 1000,
-    disk: Number(row.disk),
-  };
+  const [row] = await sequelize.query<UsageRow>(USAGE_SELECT, {
+    type: QueryTypes.SELECT,
+    transaction: t,
+    replacements: { projectId, ...TYPES },
+  });
+  return usageOf(row);
 }
 
 /**
- * A project's limits (as projectLimits) and usage (as projectUsage) in one statement: on a busy
- * machine each round trip to the database is felt in a create's latency.
+ * A project's limits (as projectLimits) and, only when the request adds to a resource the
+ * project is limited in, its usage (as projectUsage), in one statement: on a busy machine each
+ * round trip is felt in a create's latency. The usage is a sum over all the project's containers,
+ * so a project unlimited in what the request adds (an operator's, with thousands of rows) must not
+ * pay for it on every create; the CASE runs that subquery only when some limit applies.
  */
 async function limitsAndUsage(
   sequelize: Sequelize,
   config: ZunConfig,
   projectId: string,
+  delta: Partial<QuotaValues>,
   t?: Transaction,
-): Promise<{ limits: QuotaValues; usage: QuotaValues }> {
+): Promise<{ limits: QuotaValues; usage: QuotaValues | null }> {
   type Overrides = Record<string, number | string> | null;
+  // Resource names come from QUOTA_RESOURCES, never from a request.
+  const limited = QUOTA_RESOURCES.map(
+    (r) =>
+      `(coalesce((project_limits->>'${r}')::numeric, (class_limits->>'${r}')::numeric, :limit_${r}) >= 0 AND :delta_${r} > 0)`,
+  ).join(' OR ');
   const [row] = await sequelize.query<{
-    containers: string;
-    memory: string;
-    cpu: string;
-    disk: string;
     class_limits: Overrides;
     project_limits: Overrides;
+    usage: UsageRow | null;
   }>(
-    `SELECT count(*) FILTER (WHERE container_type IN (:plain, :member, :init)) AS containers,
-            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN NULLIF(memory, '')::numeric END), 0) AS memory,
-            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN cpu END), 0) AS cpu,
-            coalesce(sum(CASE WHEN container_type = :plain THEN disk END), 0) AS disk,
-            (SELECT json_object_agg(resource, hard_limit) FROM quota_classes WHERE class_name = :cls) AS class_limits,
-            (SELECT json_object_agg(resource, hard_limit) FROM quotas WHERE project_id = :projectId) AS project_limits
-       FROM containers
-      WHERE project_id = :projectId AND NOT (status = 'Error' AND host IS NULL)`,
+    `SELECT class_limits, project_limits,
+            CASE WHEN ${limited} THEN (SELECT row_to_json(u) FROM (${USAGE_SELECT}) u) END AS usage
+       FROM (SELECT (SELECT json_object_agg(resource, hard_limit) FROM quota_classes WHERE class_name = :cls) AS class_limits,
+                    (SELECT json_object_agg(resource, hard_limit) FROM quotas WHERE project_id = :projectId) AS project_limits) l`,
     {
       type: QueryTypes.SELECT,
       transaction: t,
       replacements: {
         projectId,
         cls: DEFAULT_CLASS,
-        plain: CONTAINER_TYPE.container,
-        capsule: CONTAINER_TYPE.capsule,
-        member: CONTAINER_TYPE.capsuleMember,
-        init: CONTAINER_TYPE.capsuleInit,
+        ...TYPES,
+        ...Object.fromEntries(QUOTA_RESOURCES.map((r) => [`limit_${r}`, config.quota[r]])),
+        ...Object.fromEntries(QUOTA_RESOURCES.map((r) => [`delta_${r}`, delta[r] ?? 0])),
       },
     },
   );
@@ -138,15 +151,7 @@ async function limitsAndUsage(
         limits[resource as QuotaResource] = Number(limit);
     }
   }
-  return {
-    limits,
-    usage: {
-      containers: Number(row.containers),
-      memory: Number(row.memory),
-      cpu: Math.round(Number(row.cpu) * 1000) / 1000,
-      disk: Number(row.disk),
-    },
-  };
+  return { limits, usage: row.usage ? usageOf(row.usage) : null };
 }
 
 /**
@@ -179,7 +184,8 @@ export async function checkQuota(
   }
   const { limits, usage } = known
     ? { limits: known, usage: await projectUsage(sequelize, projectId, t) }
-    : await limitsAndUsage(sequelize, config, projectId, t);
+    : await limitsAndUsage(sequelize, config, projectId, delta, t);
+  if (!usage) return limits;
   const over = QUOTA_RESOURCES.filter((r) => {
     const d = delta[r] ?? 0;
     return d > 0 && limits[r] >= 0 && usage[r] + d > limits[r];
