@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { LocalPostgres } from '../packages/aio/src/local-postgres';
@@ -30,6 +31,8 @@ export interface Stack {
 }
 
 const PASSWORD = 'scale-bench';
+/** The fleet processes' nice value (BENCH_SCALE_FLEET_NICE; 0 runs them beside the API). */
+export const FLEET_NICE = Number(process.env.BENCH_SCALE_FLEET_NICE ?? 10);
 
 function daemon(script: string, env: NodeJS.ProcessEnv, log: string, nodeFlags: string[] = []): ChildProcess {
   const child = spawn(process.execPath, [...nodeFlags, path.join(repo, script)], {
@@ -135,7 +138,8 @@ disk = -1
   );
   const env = { ZUN_CONFIG: conf };
   const apiUrl = `http://127.0.0.1:${o.apiPort}`;
-  // BENCH_SCALE_PROFILE=1: a CPU profile of zun-api, written to <state>/prof when it stops.
+  // BENCH_SCALE_PROFILE=1: CPU profiles of zun-api and each fleet process, written to
+  // <state>/prof when they stop (one file per process id).
   const profile = process.env.BENCH_SCALE_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${path.join(o.state, 'prof')}`]
     : [];
@@ -169,8 +173,14 @@ disk = -1
           ZUN_LOG_LEVEL: 'warn',
         },
         path.join(o.state, `fleet-${k + 1}.log`),
+        profile,
       );
       fleets.push(fleet);
+      // The hollow hosts stand for machines elsewhere: their own CPU (timers, JSON, the simulated
+      // engine) runs below the control plane's priority, so zun-api and PostgreSQL are measured
+      // with first call on the cores, as on a real deployment. What they ask of the control
+      // plane (heartbeats, claims, task polls, reconciles) is still served at normal priority.
+      if (FLEET_NICE > 0 && fleet.pid !== undefined) setPriority(fleet.pid, FLEET_NICE);
       return new Promise<number>((resolve, reject) => {
         let buf = '';
         fleet.stdout?.on('data', (chunk: Buffer) => {

@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { cpuSnapshot, cpuSpent } from './cpu-split';
 import { apiGc, apiLoopDelay, gcSince, resetStatements, topStatements } from './scale-probes';
-import { startStack, type Stack } from './scale-stack';
+import { FLEET_NICE, startStack, type Stack } from './scale-stack';
 import { apiHeaders, login } from './api-client';
 import { quantile } from './stats';
 
@@ -338,6 +338,7 @@ async function runSize(hosts: number, i: number): Promise<Record<string, unknown
       hosts,
       containers: CONTAINERS,
       concurrency: CONCURRENCY,
+      fleet_nice: FLEET_NICE,
       registration_ms: s.registrationMs,
       errors,
       create: {
