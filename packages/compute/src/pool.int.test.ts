@@ -42,7 +42,8 @@ describe("zun-compute's database pool (real PostgreSQL)", () => {
       for (;;) {
         const waiting = await lock.query<{ n: number }>(
           `SELECT count(*)::int AS n FROM pg_stat_activity
-            WHERE application_name = 'zun-compute' AND wait_event_type = 'Lock'`,
+            WHERE datname = current_database() AND application_name = 'zun-compute'
+              AND wait_event_type = 'Lock'`,
         );
         if (waiting.rows[0].n >= 8 || Date.now() > deadline) break;
         await new Promise((r) => setTimeout(r, 50));

@@ -65,6 +65,16 @@ const TYPES = {
   init: CONTAINER_TYPE.capsuleInit,
 };
 
+/**
+ * True when the request adds to a resource whose effective limit (the project's, else the
+ * default class's, else the config's) is not -1. Resource names come from QUOTA_RESOURCES,
+ * never from a request.
+ */
+const SOME_LIMIT_APPLIES = QUOTA_RESOURCES.map(
+  (r) =>
+    `(coalesce((project_limits->>'${r}')::numeric, (class_limits->>'${r}')::numeric, :limit_${r}) >= 0 AND :delta_${r} > 0)`,
+).join(' OR ');
+
 type UsageRow = {
   containers: string | number;
   memory: string | number;
@@ -116,18 +126,13 @@ async function limitsAndUsage(
   t?: Transaction,
 ): Promise<{ limits: QuotaValues; usage: QuotaValues | null }> {
   type Overrides = Record<string, number | string> | null;
-  // Resource names come from QUOTA_RESOURCES, never from a request.
-  const limited = QUOTA_RESOURCES.map(
-    (r) =>
-      `(coalesce((project_limits->>'${r}')::numeric, (class_limits->>'${r}')::numeric, :limit_${r}) >= 0 AND :delta_${r} > 0)`,
-  ).join(' OR ');
   const [row] = await sequelize.query<{
     class_limits: Overrides;
     project_limits: Overrides;
     usage: UsageRow | null;
   }>(
     `SELECT class_limits, project_limits,
-            CASE WHEN ${limited} THEN (SELECT row_to_json(u) FROM (${USAGE_SELECT}) u) END AS usage
+            CASE WHEN ${SOME_LIMIT_APPLIES} THEN (SELECT row_to_json(u) FROM (${USAGE_SELECT}) u) END AS usage
        FROM (SELECT (SELECT json_object_agg(resource, hard_limit) FROM quota_classes WHERE class_name = :cls) AS class_limits,
                     (SELECT json_object_agg(resource, hard_limit) FROM quotas WHERE project_id = :projectId) AS project_limits) l`,
     {

@@ -117,11 +117,8 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
   });
 
   it('an action this agent does not know fails visibly instead of hanging', async () => {
+    // runSleeper returns once the create task has ended, so its row writes are over.
     const uuid = await runSleeper();
-    // The create task's tail (the inspect after Running) first, so its row writes are over.
-    await waitUntil('the create task to end', async () =>
-      (await tasksOf(uuid)).every((t) => t.state === 'done'),
-    );
     // A newer API queued it; the agent's write of the task state happens in the API's place here.
     await db.sequelize.query(
       `UPDATE containers SET task_state = 'container_rebooting' WHERE uuid = :uuid;
