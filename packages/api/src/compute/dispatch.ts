@@ -1,23 +1,70 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'sequelize';
+import { QueryTypes, type CreationAttributes, type Transaction } from 'sequelize';
 import {
   ComputeTask,
+  Container,
   currentRequestId,
   TASK_CHANNEL,
   Service,
   COMPUTE_BINARY,
-  type Container,
   type TaskAction,
   type TaskParamsByAction,
 } from '@zun/common';
 import type { RequestContext } from '../identity/context';
 
 /**
- * Writes the audit row and the durable task for an action inside the caller's transaction,
- * and notifies the host's agent (delivered by PostgreSQL on commit only). Writing them
+ * The audit row and the durable task of an action, with the agent's notification (delivered
+ * by PostgreSQL on commit only), as common table expressions `audit` and `task`. Writing them
  * together means an accepted request is always both visible in `zun action-list` and
  * eventually carried out.
  */
+function auditAndTask(p: (name: AuditAndTaskParam) => string): string {
+  return `audit AS (
+       INSERT INTO container_actions (container_uuid, action, request_id, user_id, project_id, start_time,
+                                      created_at, updated_at)
+       VALUES (${p('uuid')}, ${p('action')}, ${p('requestId')}, ${p('userId')}, ${p('projectId')}, now(), now(), now())
+       RETURNING id),
+     task AS (
+       INSERT INTO compute_tasks (container_uuid, host, action, params, request_id, action_id, state, created_at,
+                                  updated_at)
+       SELECT ${p('uuid')}, ${p('host')}, ${p('action')}, CAST(${p('params')} AS jsonb), ${p('requestId')}, audit.id,
+              'pending', now(), now()
+         FROM audit
+       RETURNING pg_notify(${p('channel')}, ${p('host')}))`;
+}
+
+type AuditAndTaskParam = keyof ReturnType<typeof auditAndTaskValues>;
+
+function auditAndTaskValues<A extends TaskAction>(
+  uuid: string,
+  host: string,
+  action: A,
+  params: TaskParamsByAction[A],
+  ctx: RequestContext,
+): {
+  uuid: string;
+  action: A;
+  requestId: string;
+  userId: string;
+  projectId: string;
+  host: string;
+  params: string;
+  channel: string;
+} {
+  return {
+    uuid,
+    action,
+    // The request's id, which `zun action-list` shows and the agent's task carries into its logs.
+    requestId: currentRequestId() ?? `req-${randomUUID()}`,
+    userId: ctx.userId,
+    projectId: ctx.projectId,
+    host,
+    params: JSON.stringify(params),
+    channel: TASK_CHANNEL,
+  };
+}
+
+/** Writes the audit row and the durable task for an action inside the caller's transaction. */
 export async function recordAndQueue<A extends TaskAction>(
   t: Transaction,
   c: Container,
@@ -26,33 +73,62 @@ export async function recordAndQueue<A extends TaskAction>(
   params: TaskParamsByAction[A],
   ctx: RequestContext,
 ): Promise<void> {
-  // The request's id, which `zun action-list` shows and the agent's task carries into its logs.
-  const requestId = currentRequestId() ?? `req-${randomUUID()}`;
-  // One statement: the action row, the task that points at it, and the notification.
-  await ComputeTask.sequelize!.query(
-    `WITH audit AS (
-       INSERT INTO container_actions (container_uuid, action, request_id, user_id, project_id, start_time,
-                                      created_at, updated_at)
-       VALUES (:uuid, :action, :requestId, :userId, :projectId, now(), now(), now())
-       RETURNING id)
-     INSERT INTO compute_tasks (container_uuid, host, action, params, request_id, action_id, state, created_at,
-                                updated_at)
-     SELECT :uuid, :host, :action, CAST(:params AS jsonb), :requestId, audit.id, 'pending', now(), now() FROM audit
-     RETURNING pg_notify(:channel, :host)`,
+  await ComputeTask.sequelize!.query(`WITH ${auditAndTask((name) => `:${name}`)} SELECT 1 FROM task`, {
+    replacements: auditAndTaskValues(c.uuid, host, action, params, ctx),
+    transaction: t,
+  });
+}
+
+/**
+ * Inserts a new container's row with its audit row and task, in one statement: atomic on its
+ * own, so a caller with nothing else to write needs no transaction around it (and saves its
+ * BEGIN and COMMIT round trips on the path of every create). The row is built by the model, so
+ * its defaults and column types are the model's, as with Container.create.
+ */
+export async function insertAndQueue<A extends TaskAction>(
+  t: Transaction | undefined,
+  values: CreationAttributes<Container>,
+  host: string,
+  action: A,
+  params: TaskParamsByAction[A],
+  ctx: RequestContext,
+): Promise<Container> {
+  const sequelize = Container.sequelize!;
+  const now = new Date();
+  const fields = Container.build({ ...values, created_at: now, updated_at: now }).get({
+    plain: true,
+  }) as Record<string, unknown>;
+  // The database numbers the row.
+  delete fields.id;
+  const insert = sequelize.getQueryInterface().queryGenerator as unknown as {
+    insertQuery(
+      table: string,
+      values: Record<string, unknown>,
+      attributes: Record<string, unknown>,
+      options: Record<string, unknown>,
+    ): { query: string; bind: unknown[] };
+  };
+  const { query, bind } = insert.insertQuery(
+    Container.getTableName() as string,
+    fields,
+    Container.getAttributes(),
+    {},
+  );
+  // The insert's own parameters are $1..$n; the audit row's and the task's follow them, all
+  // text (typed, since a parameter used in two places must not be inferred two ways).
+  const more = auditAndTaskValues(String(fields.uuid), host, action, params, ctx);
+  const names = Object.keys(more) as AuditAndTaskParam[];
+  const rows = await sequelize.query<Record<string, unknown>>(
+    `WITH row AS (${query.replace(/;$/, '')} RETURNING *),
+     ${auditAndTask((name) => `CAST($${bind.length + names.indexOf(name) + 1} AS text)`)}
+     SELECT row.* FROM row CROSS JOIN task`,
     {
-      replacements: {
-        uuid: c.uuid,
-        action,
-        requestId,
-        userId: ctx.userId,
-        projectId: ctx.projectId,
-        host,
-        params: JSON.stringify(params),
-        channel: TASK_CHANNEL,
-      },
+      bind: [...bind, ...names.map((n) => more[n])],
       transaction: t,
+      type: QueryTypes.SELECT,
     },
   );
+  return Container.build(rows[0] as never, { isNewRecord: false, raw: true });
 }
 
 export async function agentEndpoint(host: string): Promise<string | null> {

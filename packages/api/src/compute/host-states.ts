@@ -118,11 +118,19 @@ export async function loadHostStates(sequelize: Sequelize, config: ZunConfig): P
  * older than `ttlMs` (concurrent callers share one reload) and bumped by this API's own
  * placements in between. The agent's claim stays the authority; a stale view at worst sends a
  * container to a host that then refuses the claim with a clear reason.
+ *
+ * While creates keep coming, the snapshot is reloaded shortly before it expires, so a create
+ * finds it fresh instead of waiting for the reload (two queries, a few ms on the path of every
+ * create that arrives more than `ttlMs` after the last reload, e.g. one a second). Reloading
+ * ahead stops once nobody has asked for the snapshot for ten of its lifetimes: an idle API
+ * queries nothing.
  */
 export class HostStateCache {
   private snapshot: HostSnapshot = { hosts: [], endpoints: new Map() };
   private loadedAt = 0;
   private loading: Promise<HostSnapshot> | null = null;
+  private askedAt = 0;
+  private ahead: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly sequelize: Sequelize,
@@ -151,17 +159,36 @@ export class HostStateCache {
   }
 
   private async current(): Promise<HostSnapshot> {
+    this.askedAt = Date.now();
     if (Date.now() - this.loadedAt < this.ttlMs) return this.snapshot;
+    return this.reload();
+  }
+
+  private reload(): Promise<HostSnapshot> {
     this.loading ??= loadHostStates(this.sequelize, this.config)
       .then((snap) => {
         this.snapshot = snap;
         this.loadedAt = Date.now();
+        this.scheduleAhead();
         return snap;
       })
       .finally(() => {
         this.loading = null;
       });
     return this.loading;
+  }
+
+  /** After each reload: reload again just before expiry while the snapshot is in use. */
+  private scheduleAhead(): void {
+    if (this.ahead) clearTimeout(this.ahead);
+    this.ahead = setTimeout(
+      () => {
+        this.ahead = null;
+        if (Date.now() - this.askedAt < 10 * this.ttlMs) this.reload().catch(() => undefined);
+      },
+      Math.max(0, this.ttlMs - Math.min(100, this.ttlMs / 5)),
+    );
+    this.ahead.unref();
   }
 
   /** Forget the snapshot, e.g. after an operator changed a service. */

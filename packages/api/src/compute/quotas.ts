@@ -159,6 +159,11 @@ async function limitsAndUsage(
   return { limits, usage: row.usage ? usageOf(row.usage) : null };
 }
 
+/** Does any of these limits bound a resource that `delta` adds? If not, there is nothing to check. */
+export function limitApplies(limits: QuotaValues, delta: Partial<QuotaValues>): boolean {
+  return QUOTA_RESOURCES.some((r) => (delta[r] ?? 0) > 0 && limits[r] >= 0);
+}
+
 /**
  * Refuses (OverQuotaError) when adding `delta` to the project's usage passes a limit, and
  * returns the limits it read. Inside a transaction it first takes the project's quota lock, held
@@ -179,7 +184,7 @@ export async function checkQuota(
 ): Promise<QuotaValues | null> {
   if (config.quota.driver === 'noop') return null;
   const known = opts.limits;
-  if (known && !QUOTA_RESOURCES.some((r) => (delta[r] ?? 0) > 0 && known[r] >= 0)) return known;
+  if (known && !limitApplies(known, delta)) return known;
   const t = opts.transaction;
   if (t) {
     await sequelize.query("SELECT pg_advisory_xact_lock(hashtext('zun-quota:' || :projectId))", {

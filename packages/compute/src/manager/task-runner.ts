@@ -139,21 +139,37 @@ export class TaskRunner {
       if (end.state === 'pending')
         this.ctx.logger.info('task handed back after a database outage', { task: id });
     }
-    const [rows] = (await this.ctx.sequelize.query(
-      `UPDATE compute_tasks SET state = 'running', updated_at = now()
-        WHERE id IN (SELECT id FROM compute_tasks WHERE host = :host AND state = 'pending' FOR UPDATE SKIP LOCKED)
-        RETURNING *`,
-      { replacements: { host: this.ctx.host } },
-    )) as [Record<string, unknown>[], unknown];
-    const tasks = rows
-      .map((r) => ComputeTask.build(r as never, { isNewRecord: false, raw: true }))
-      .sort((a, b) => Number(a.id) - Number(b.id));
-    for (const task of tasks) {
+    // The containers' rows come with their tasks, in the same statement: a task would
+    // otherwise begin with a round trip to load its row.
+    const rows = await this.ctx.sequelize.query<Record<string, unknown> & { task: Record<string, unknown> }>(
+      `WITH taken AS (
+         UPDATE compute_tasks SET state = 'running', updated_at = now()
+          WHERE id IN (SELECT id FROM compute_tasks WHERE host = :host AND state = 'pending' FOR UPDATE SKIP LOCKED)
+          RETURNING *)
+       SELECT c.*, to_jsonb(taken) AS task FROM taken LEFT JOIN containers c ON c.uuid = taken.container_uuid`,
+      { replacements: { host: this.ctx.host }, type: QueryTypes.SELECT },
+    );
+    const taken = rows
+      .map(({ task, ...row }) => ({
+        task: ComputeTask.build(task as never, { isNewRecord: false, raw: true }),
+        row: row.uuid ? row : null,
+      }))
+      .sort((a, b) => Number(a.task.id) - Number(b.task.id));
+    for (const { task, row } of taken) {
       this.ctx.metrics?.taskQueued(task.action);
-      const prev = this.chains.get(task.container_uuid) ?? Promise.resolve();
+      const prev = this.chains.get(task.container_uuid);
+      // The row read with the task is current only for a task that runs at once: one queued
+      // behind another task of its container reads the row that task left.
+      const loaded = prev
+        ? undefined
+        : row
+          ? Container.build(row as never, { isNewRecord: false, raw: true })
+          : null;
       // The API's request id is the context of the task: every line it logs carries it.
-      const next = prev.then(() =>
-        task.request_id ? runWithRequestId(task.request_id, () => this.execute(task)) : this.execute(task),
+      const next = (prev ?? Promise.resolve()).then(() =>
+        task.request_id
+          ? runWithRequestId(task.request_id, () => this.execute(task, loaded))
+          : this.execute(task, loaded),
       );
       this.chains.set(task.container_uuid, next);
       void next.finally(() => {
@@ -166,7 +182,7 @@ export class TaskRunner {
    * Never rejects: a rejection would skip the container's later tasks and end the process.
    * Whatever the command throws, its container is left without a task state.
    */
-  private async execute(task: ComputeTask): Promise<void> {
+  private async execute(task: ComputeTask, loaded?: Container | null): Promise<void> {
     const log = this.ctx.logger.child({
       uuid: task.container_uuid,
       action: task.action,
@@ -178,7 +194,8 @@ export class TaskRunner {
     let failure: unknown = null;
     const ended = this.ctx.metrics?.taskStarted(task.action);
     try {
-      const c = await Container.findOne({ where: { uuid: task.container_uuid } });
+      const c =
+        loaded !== undefined ? loaded : await Container.findOne({ where: { uuid: task.container_uuid } });
       steps.mark('load_row');
       if (c) await runTask(task.action, ctx, c, task.params, audit);
       else log.info('task skipped: container no longer exists');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'sequelize';
 import {
   Container,
   ContainerAction,
@@ -12,10 +13,10 @@ import { findRegistry, refuseForeignImageHost } from '../registries';
 import type { RequestContext } from '../../identity/context';
 import type { HostState, RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';
-import { recordAndQueue } from '../dispatch';
+import { insertAndQueue } from '../dispatch';
 import { generateContainerName } from '../names';
 import { placeOnHost, releaseQuietly } from '../placement';
-import { checkQuota } from '../quotas';
+import { checkQuota, limitApplies } from '../quotas';
 import type { SchedulingStep } from '../scheduling-metrics';
 
 /**
@@ -131,27 +132,34 @@ export async function createContainer(
     return failedCreate(`There are not enough hosts available. ${placed.explanation}`);
   }
   const target = placed.host;
+  // Marked with the create's task state at once, as every verb is when accepted: the agent,
+  // which holds the claim made above, then has nothing to write before Running.
+  const record = (t?: Transaction): Promise<Container> =>
+    insertAndQueue(
+      t,
+      {
+        ...values,
+        uuid,
+        host: target,
+        status: ContainerStatus.Creating,
+        task_state: TaskState.ContainerCreating,
+      },
+      target,
+      'create',
+      { run, nets: p.nets, mounts: p.mounts },
+      ctx,
+    );
   try {
-    return await deps.sequelize.transaction(async (t) => {
-      await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, {
-        transaction: t,
-        limits: limits ?? undefined,
+    // A limit on what the request adds is checked again, exactly, under the project's quota
+    // lock in the transaction that records the row. Without one, the row, its action and its
+    // task are one statement, atomic on its own.
+    if (limits && limitApplies(limits, quotaDelta)) {
+      return await deps.sequelize.transaction(async (t) => {
+        await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, { transaction: t, limits });
+        return record(t);
       });
-      const row = await Container.create(
-        // Marked with the create's task state at once, as every verb is when accepted: the
-        // agent, which holds the claim made above, then has nothing to write before Running.
-        {
-          ...values,
-          uuid,
-          host: target,
-          status: ContainerStatus.Creating,
-          task_state: TaskState.ContainerCreating,
-        },
-        { transaction: t },
-      );
-      await recordAndQueue(t, row, target, 'create', { run, nets: p.nets, mounts: p.mounts }, ctx);
-      return row;
-    });
+    }
+    return await record();
   } catch (err) {
     if (placed.claimed) await releaseQuietly(deps, target, uuid);
     throw err;
