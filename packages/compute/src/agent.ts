@@ -118,6 +118,8 @@ export async function startAgent(
     (c, start) => healContainer(ctx, c, start),
   );
   sync.onDrift = (kind) => metrics.driftCorrected(kind);
+  sync.taskHolds = (uuid) => runner.holds(uuid);
+  runner.onChainEnd = (uuid) => sync.taskEnded(uuid);
 
   const availability = new AgentAvailability();
   const interactive: InteractiveEngine = new DockerodeInteractive(config.docker.socketPath);

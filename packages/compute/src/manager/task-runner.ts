@@ -109,6 +109,20 @@ export class TaskRunner {
     this.stopped = true;
   }
 
+  /** Whether a task of this container is queued or running in this agent. */
+  holds(uuid: string): boolean {
+    return this.chains.has(uuid);
+  }
+
+  /** Told when the last queued task of a container has ended. */
+  onChainEnd?: (uuid: string) => void;
+
+  private endChain(uuid: string, chain: Promise<void>): void {
+    if (this.chains.get(uuid) !== chain) return;
+    this.chains.delete(uuid);
+    this.onChainEnd?.(uuid);
+  }
+
   /**
    * Runs `fn` for a container after the tasks this agent already holds for it and before any
    * taken later, so a synchronous change (PATCH cpu/memory) never interleaves with a reboot or
@@ -122,9 +136,7 @@ export class TaskRunner {
       () => undefined,
     );
     this.chains.set(uuid, next);
-    void next.finally(() => {
-      if (this.chains.get(uuid) === next) this.chains.delete(uuid);
-    });
+    void next.finally(() => this.endChain(uuid, next));
     return result;
   }
 
@@ -172,9 +184,7 @@ export class TaskRunner {
           : this.execute(task, loaded),
       );
       this.chains.set(task.container_uuid, next);
-      void next.finally(() => {
-        if (this.chains.get(task.container_uuid) === next) this.chains.delete(task.container_uuid);
-      });
+      void next.finally(() => this.endChain(task.container_uuid, next));
     }
   }
 

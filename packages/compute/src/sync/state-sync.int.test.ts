@@ -95,4 +95,58 @@ describe('reconcile (real engine, real PostgreSQL)', () => {
     });
     expect(drift).toEqual([]);
   });
+
+  it('applies an outside change that came while a task held the container once the task ends', async () => {
+    const uuid = randomUUID();
+    const made = await docker.createContainer({
+      name: dockerName(uuid),
+      Image: BUSYBOX,
+      Cmd: ['sleep', '300'],
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_HOST]: host, [LABEL_UUID]: uuid },
+    });
+    await made.start();
+    const row = await Container.create({
+      uuid,
+      name: 'held',
+      project_id: 'p',
+      user_id: 'u',
+      image: BUSYBOX,
+      command: ['sleep', '300'],
+      status: ContainerStatus.Running,
+      task_state: null,
+      container_id: made.id,
+      image_driver: 'docker',
+      host,
+    });
+    const sync = new StateSync(
+      new DockerodeEngine(SOCKET),
+      host,
+      new ResourceTracker(db.sequelize, host),
+      createLogger('zun-compute-test'),
+    );
+    let held = true;
+    sync.taskHolds = (u) => held && u === uuid;
+    sync.startEvents();
+    try {
+      // The engine's event stream is open once an event of ours arrives; a start is never held.
+      await new Promise((r) => setTimeout(r, 500));
+      await made.kill();
+      for (let i = 0; i < 50 && (await made.inspect()).State.Running; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 1_000));
+      await row.reload();
+      // The task owns the row meanwhile: the event is not applied under it.
+      expect(row.status).toBe(ContainerStatus.Running);
+
+      held = false;
+      sync.taskEnded(uuid);
+      for (let i = 0; i < 50 && row.status === ContainerStatus.Running; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        await row.reload();
+      }
+      expect(row.status).toBe(ContainerStatus.Stopped);
+    } finally {
+      sync.stop();
+    }
+  });
 });

@@ -50,6 +50,14 @@ export class StateSync {
   private retry: NodeJS.Timeout | null = null;
   /** Told of every row the reconcile finds out of step with the engine (the agent's metrics). */
   onDrift?: (kind: 'status' | 'vanished') => void;
+  /**
+   * Whether this agent is running a task of the container now. Such a task owns the row: an
+   * event meanwhile is looked at once the task has ended (taskEnded), and a `start` not at all,
+   * since a start while a task holds the row is that task's own.
+   */
+  taskHolds?: (uuid: string) => boolean;
+  /** Events that came while a task held their container: the last action, by uuid. */
+  private readonly held = new Map<string, string>();
 
   constructor(
     private readonly engine: EngineClient,
@@ -72,10 +80,12 @@ export class StateSync {
       OUTSIDE_CHANGES,
       (e) => {
         const uuid = e.labels[LABEL_UUID];
-        if (uuid)
-          void this.refresh(uuid, e.action).catch((err: unknown) =>
-            this.logger.warn('event sync failed', { uuid, error: String(err) }),
-          );
+        if (!uuid) return;
+        if (this.taskHolds?.(uuid)) {
+          if (e.action !== 'start') this.held.set(uuid, e.action);
+          return;
+        }
+        this.refreshQuietly(uuid, e.action);
       },
       (err) => {
         if (this.stopped) return;
@@ -85,6 +95,23 @@ export class StateSync {
           void this.reconcile().catch(() => undefined);
         }, 2_000);
       },
+    );
+  }
+
+  /**
+   * A task of this container has ended: an outside change it held back (a container that died
+   * right after its start) is brought into the row now rather than at the next reconcile.
+   */
+  taskEnded(uuid: string): void {
+    const action = this.held.get(uuid);
+    if (action === undefined) return;
+    this.held.delete(uuid);
+    if (!this.stopped) this.refreshQuietly(uuid, action);
+  }
+
+  private refreshQuietly(uuid: string, action: string): void {
+    void this.refresh(uuid, action).catch((err: unknown) =>
+      this.logger.warn('event sync failed', { uuid, error: String(err) }),
     );
   }
 
