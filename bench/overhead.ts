@@ -11,7 +11,9 @@
  *
  * Latency: median create -> Running of sequential starts. Burst: 20 starts at concurrency 10,
  * containers per second until the last is Running. Rounds of the four are interleaved so each
- * sees the same machine; ratios are taken within a round and their median reported.
+ * sees the same machine; ratios are taken within a round and their median reported. The order
+ * of the sides turns from one start (and one burst round) to the next: a side that always went
+ * last would start beside the containers the others had just started, and after their work.
  * Then the resident memory of the idle daemons, read from their /metrics.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,7 +25,7 @@ import { median, sleep } from './stats';
 
 const IMAGE = process.env.BENCH_IMAGE ?? '127.0.0.1:5000/busybox:latest';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const LATENCY_PER_ROUND = Number(process.env.BENCH_LATENCY_PER_ROUND ?? 6);
+const LATENCY_PER_ROUND = Number(process.env.BENCH_LATENCY_PER_ROUND ?? 8);
 const BURST = Number(process.env.BENCH_BURST ?? 20);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const POLL_MS = 50;
@@ -33,6 +35,9 @@ const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/d
 
 type Side = 'raw_network' | 'raw_bridge' | 'zun_poll' | 'zun_longpoll';
 const SIDES: Side[] = ['raw_network', 'raw_bridge', 'zun_poll', 'zun_longpoll'];
+
+/** The sides in the order of turn `n`: each goes first, second, ... in turn. */
+const inTurn = (n: number): Side[] => SIDES.map((_, i) => SIDES[(i + n) % SIDES.length]);
 
 async function rawStart(network: string | null): Promise<number> {
   const t0 = performance.now();
@@ -180,7 +185,7 @@ async function main(): Promise<void> {
     for (const side of SIDES) lat[side] = [];
     // Sides alternate start by start, so a slow moment of the machine hits all of them.
     for (let i = 0; i < LATENCY_PER_ROUND; i++) {
-      for (const side of SIDES) {
+      for (const side of inTurn(round * LATENCY_PER_ROUND + i)) {
         const before = requests;
         lat[side].push(await START[side]());
         if (side === 'zun_poll') pollRequests += requests - before;
@@ -190,7 +195,7 @@ async function main(): Promise<void> {
     await cleanup();
     const thr = {} as Record<Side, number>;
     const burstCpu = {} as Record<Side, Record<string, number>>;
-    for (const side of SIDES) {
+    for (const side of inTurn(round)) {
       const before = cpuSnapshot();
       thr[side] = BURST / (await burst(BURST, CONCURRENCY, START[side]));
       const spent = cpuSpent(before, cpuSnapshot());

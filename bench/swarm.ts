@@ -4,6 +4,8 @@
  * Both sides are watched by clients polling every 50 ms: for one container, its task or its row;
  * for 20, Swarm's task list (one poller) against our 20 rows, each with its own poller (as
  * scripts and consoles do) and, like Swarm's side, one poller of the container list.
+ * Our side is measured a third way too: each create waited for with the long-poll
+ * (`GET /v1/containers/<uuid>?wait_for_status_change=`), the service's own way to wait.
  * Swarm runs each case twice: a service without networks (its tasks on the engine's default
  * bridge, less work than ours) and one on a swarm-scoped bridge network (a user-defined bridge
  * per task, the same work as ours: zun-ts puts every container on its project's network).
@@ -127,6 +129,21 @@ async function zunRun(): Promise<number> {
   }
 }
 
+/** Create -> Running, waited for with the long-poll instead of polling. */
+async function zunRunLongPoll(): Promise<number> {
+  const { uuid, t0 } = await zunCreate();
+  let status = 'Creating';
+  for (;;) {
+    const s = await api<{ status: string; status_reason: string }>(
+      'GET',
+      `/v1/containers/${uuid}?wait_for_status_change=${status}`,
+    );
+    if (s.body.status === 'Running') return performance.now() - t0;
+    if (s.body.status === 'Error') throw new Error(`container failed: ${s.body.status_reason}`);
+    status = s.body.status;
+  }
+}
+
 async function zunCleanup(): Promise<void> {
   const list = await api<{ containers: { uuid: string }[] }>('GET', '/v1/containers?all_projects=1');
   await Promise.all(list.body.containers.map((c) => api('DELETE', `/v1/containers/${c.uuid}?force=True`)));
@@ -137,15 +154,15 @@ async function zunCleanup(): Promise<void> {
   }
 }
 
-async function zunSingle(): Promise<number> {
-  const ms = await zunRun();
+async function zunSingle(run = zunRun): Promise<number> {
+  const ms = await run();
   await zunCleanup();
   return ms;
 }
 
-async function zunScale(): Promise<number> {
+async function zunScale(run = zunRun): Promise<number> {
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: SCALE }, () => zunRun()));
+  await Promise.all(Array.from({ length: SCALE }, () => run()));
   const ms = performance.now() - t0;
   await zunCleanup();
   return ms;
@@ -192,23 +209,31 @@ async function main(): Promise<void> {
   await zunSingle();
 
   // Sides interleaved within each round, so each sees the same machine.
-  const single = { swarm: [] as number[], swarm_network: [] as number[], zun: [] as number[] };
+  const single = {
+    swarm: [] as number[],
+    swarm_network: [] as number[],
+    zun: [] as number[],
+    zun_longpoll: [] as number[],
+  };
   for (let i = 0; i < SINGLE_ROUNDS; i++) {
     single.swarm.push(await swarmSingle('bridge'));
     single.swarm_network.push(await swarmSingle('network'));
     single.zun.push(await zunSingle());
+    single.zun_longpoll.push(await zunSingle(zunRunLongPoll));
   }
   const scale = {
     swarm: [] as number[],
     swarm_network: [] as number[],
     zun: [] as number[],
     zun_listed: [] as number[],
+    zun_longpoll: [] as number[],
   };
   for (let i = 0; i < SCALE_ROUNDS; i++) {
     scale.swarm.push(await swarmScale('bridge'));
     scale.swarm_network.push(await swarmScale('network'));
     scale.zun.push(await zunScale());
     scale.zun_listed.push(await zunScaleListed());
+    scale.zun_longpoll.push(await zunScale(zunRunLongPoll));
   }
   await docker.swarmLeave({ force: true });
 
@@ -230,6 +255,10 @@ async function main(): Promise<void> {
       scale_0_to_20_same_work: s20.swarm_network / s20.zun,
       scale_0_to_20_listed: s20.swarm / s20.zun_listed,
       scale_0_to_20_listed_same_work: s20.swarm_network / s20.zun_listed,
+      single_longpoll: s1.swarm / s1.zun_longpoll,
+      single_longpoll_same_work: s1.swarm_network / s1.zun_longpoll,
+      scale_0_to_20_longpoll: s20.swarm / s20.zun_longpoll,
+      scale_0_to_20_longpoll_same_work: s20.swarm_network / s20.zun_longpoll,
     },
     samples: { single, scale },
   };
@@ -243,6 +272,8 @@ async function main(): Promise<void> {
       `one container             ${f(s1.swarm)}   ${f(s1.swarm_network)}  ${f(s1.zun)}  ${x(result.speedup.single)} ${x(result.speedup.single_same_work)}`,
       `0 -> ${SCALE}, a poller each     ${f(s20.swarm)}   ${f(s20.swarm_network)}  ${f(s20.zun)}  ${x(result.speedup.scale_0_to_20)} ${x(result.speedup.scale_0_to_20_same_work)}`,
       `0 -> ${SCALE}, one list poller   ${f(s20.swarm)}   ${f(s20.swarm_network)}  ${f(s20.zun_listed)}  ${x(result.speedup.scale_0_to_20_listed)} ${x(result.speedup.scale_0_to_20_listed_same_work)}`,
+      `one container, long-poll  ${f(s1.swarm)}   ${f(s1.swarm_network)}  ${f(s1.zun_longpoll)}  ${x(result.speedup.single_longpoll)} ${x(result.speedup.single_longpoll_same_work)}`,
+      `0 -> ${SCALE}, long-poll each    ${f(s20.swarm)}   ${f(s20.swarm_network)}  ${f(s20.zun_longpoll)}  ${x(result.speedup.scale_0_to_20_longpoll)} ${x(result.speedup.scale_0_to_20_longpoll_same_work)}`,
       '',
     ].join('\n'),
   );

@@ -1,5 +1,5 @@
 import type { Sequelize } from 'sequelize';
-import { loadConfig } from '@zun/common';
+import { COMPUTE_BINARY, ComputeNode, Service, loadConfig } from '@zun/common';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/db';
 import { HostStateCache } from './host-states';
 
@@ -60,5 +60,26 @@ describe('HostStateCache (real PostgreSQL)', () => {
     // The next ask after the idle spell reloads on demand, as before.
     await cache.get();
     expect(queries).toBe(idle + 2);
+  });
+
+  it('gives a refusal a current view: fresh() sees a host that registered within the lifetime', async () => {
+    const cache = new HostStateCache(db.sequelize, loadConfig({}), 60_000);
+    expect(await cache.get()).toEqual([]);
+    await Service.create({ host: 'late', binary: COMPUTE_BINARY, last_seen_up: new Date() });
+    await ComputeNode.create({
+      uuid: 'late-node',
+      hostname: 'late',
+      cpus: 2,
+      mem_total: 2048,
+      disk_total: 10,
+      disk_quota_supported: false,
+      cpu_limit: 2,
+      mem_limit: 2048,
+      disk_limit: 10,
+    });
+    // The cached view is within its lifetime and does not know the host; a current one does.
+    expect(await cache.get()).toEqual([]);
+    expect((await cache.fresh()).map((h) => h.hostname)).toEqual(['late']);
+    expect((await cache.get()).map((h) => h.hostname)).toEqual(['late']);
   });
 });

@@ -139,11 +139,18 @@ export class HostStateCache {
   ) {}
 
   async get(): Promise<readonly HostState[]> {
-    return (await this.current()).hosts;
+    return (await this.cached()).hosts;
+  }
+
+  /** The hosts as they are now: a reload begun after this call, for a decision that refuses. */
+  async fresh(): Promise<readonly HostState[]> {
+    // A reload already under way may have read the rows before the change we must see.
+    await this.loading?.catch(() => undefined);
+    return (await this.reload()).hosts;
   }
 
   async endpoint(hostname: string): Promise<string | null> {
-    return (await this.current()).endpoints.get(hostname) ?? null;
+    return (await this.cached()).endpoints.get(hostname) ?? null;
   }
 
   /**
@@ -158,7 +165,7 @@ export class HostStateCache {
     h.diskUsed = usage.disk;
   }
 
-  private async current(): Promise<HostSnapshot> {
+  private async cached(): Promise<HostSnapshot> {
     this.askedAt = Date.now();
     if (Date.now() - this.loadedAt < this.ttlMs) return this.snapshot;
     return this.reload();

@@ -65,7 +65,9 @@ export async function createCapsule(
   };
   const uuid = randomUUID();
   const image = deps.config.sandboxImage;
-  const result = deps.scheduler.schedule(hosts, request);
+  let result = deps.scheduler.schedule(hosts, request);
+  // The snapshot may be up to a second old: "no valid host" is decided on a current view.
+  if (!result.ok) result = deps.scheduler.schedule(await deps.hosts.fresh(), request);
   const placed = result.ok
     ? await placeOnHost(deps, result.hosts, uuid, request)
     : { host: null, explanation: result.explanation };

@@ -47,11 +47,26 @@ export async function createContainer(
   // Awaited in turn below; a refusal meanwhile must not count as unhandled.
   quota.catch(() => undefined);
   registryLookup.catch(() => undefined);
-  const hosts = await timed('snapshot', () => deps.hosts.get());
-  if (p.requestedHost && !hosts.some((h) => h.hostname === p.requestedHost)) {
+  let hosts = await timed('snapshot', () => deps.hosts.get());
+  // The snapshot may be up to a second old: a refusal is made on a current view, so a host that
+  // has just registered, come back or grown is not refused on the last second's record.
+  let current = false;
+  const reload = async (): Promise<boolean> => {
+    if (current) return false;
+    current = true;
+    hosts = await timed('snapshot', () => deps.hosts.fresh());
+    return true;
+  };
+  const hostFound = () => !p.requestedHost || hosts.some((h) => h.hostname === p.requestedHost);
+  if (!hostFound() && (await reload()) && !hostFound()) {
     throw new NotFoundError(`Compute host ${p.requestedHost} could not be found.`, 'compute-node-not-found');
   }
-  refuseWhatNoHostOffers(hosts, p);
+  try {
+    refuseWhatNoHostOffers(hosts, p);
+  } catch (err) {
+    if (!(await reload())) throw err;
+    refuseWhatNoHostOffers(hosts, p);
+  }
   const limits = await quota;
   const registry = await registryLookup;
   if (registry) refuseForeignImageHost(p.image, registry);
@@ -65,7 +80,9 @@ export async function createContainer(
     hints: p.hints,
     cpuPolicy: p.cpuPolicy,
   };
-  const result = await timed('filter', () => deps.scheduler.schedule(hosts, spec));
+  let result = await timed('filter', () => deps.scheduler.schedule(hosts, spec));
+  if (!result.ok && (await reload()))
+    result = await timed('filter', () => deps.scheduler.schedule(hosts, spec));
   const values = {
     name: p.name ?? generateContainerName(),
     project_id: ctx.projectId,
