@@ -95,9 +95,22 @@ async function swarmSingle(net: SwarmNet): Promise<number> {
 async function swarmScale(net: SwarmNet): Promise<number> {
   const id = await createService(0, net);
   const svc = docker.getService(id);
-  const info = (await svc.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
   const t0 = performance.now();
-  await svc.update({ ...info.Spec, version: info.Version.Index, Mode: { Replicated: { Replicas: SCALE } } });
+  // Swarm may bump the new service's version between our read and our update ("update out of
+  // sequence", a 500): read it again and retry.
+  for (let attempt = 1; ; attempt++) {
+    const info = (await svc.inspect()) as { Version: { Index: number }; Spec: Record<string, unknown> };
+    try {
+      await svc.update({
+        ...info.Spec,
+        version: info.Version.Index,
+        Mode: { Replicated: { Replicas: SCALE } },
+      });
+      break;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 500 || attempt === 3) throw err;
+    }
+  }
   await waitRunning(id, SCALE);
   const ms = performance.now() - t0;
   await removeService(id);
