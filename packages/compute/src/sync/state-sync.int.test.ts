@@ -27,6 +27,18 @@ describe('reconcile (real engine, real PostgreSQL)', () => {
   const docker = new Docker({ socketPath: SOCKET });
   const host = `sync-${randomUUID().slice(0, 8)}`;
 
+  /** A running sleeper labelled as this host's container `uuid`, as the agent makes them. */
+  async function startOurs(uuid: string): Promise<Docker.Container> {
+    const made = await docker.createContainer({
+      name: dockerName(uuid),
+      Image: BUSYBOX,
+      Cmd: ['sleep', '300'],
+      Labels: { [LABEL_MANAGED]: 'true', [LABEL_HOST]: host, [LABEL_UUID]: uuid },
+    });
+    await made.start();
+    return made;
+  }
+
   beforeAll(async () => {
     db = await createTestDatabase();
   });
@@ -63,13 +75,7 @@ describe('reconcile (real engine, real PostgreSQL)', () => {
     const real = new DockerodeEngine(SOCKET);
     let finishCreate: (() => Promise<void>) | null = async () => {
       // What the agent's create and start do, landing right after the listing was taken.
-      const made = await docker.createContainer({
-        name: dockerName(uuid),
-        Image: BUSYBOX,
-        Cmd: ['sleep', '300'],
-        Labels: { [LABEL_MANAGED]: 'true', [LABEL_HOST]: host, [LABEL_UUID]: uuid },
-      });
-      await made.start();
+      const made = await startOurs(uuid);
       await row.update({ container_id: made.id, status: ContainerStatus.Running, task_state: null });
     };
     const engine: EngineClient = Object.assign(Object.create(real) as EngineClient, {
@@ -98,13 +104,7 @@ describe('reconcile (real engine, real PostgreSQL)', () => {
 
   it('applies an outside change that came while a task held the container once the task ends', async () => {
     const uuid = randomUUID();
-    const made = await docker.createContainer({
-      name: dockerName(uuid),
-      Image: BUSYBOX,
-      Cmd: ['sleep', '300'],
-      Labels: { [LABEL_MANAGED]: 'true', [LABEL_HOST]: host, [LABEL_UUID]: uuid },
-    });
-    await made.start();
+    const made = await startOurs(uuid);
     const row = await Container.create({
       uuid,
       name: 'held',
@@ -128,7 +128,8 @@ describe('reconcile (real engine, real PostgreSQL)', () => {
     sync.taskHolds = (u) => held && u === uuid;
     sync.startEvents();
     try {
-      // The engine's event stream is open once an event of ours arrives; a start is never held.
+      // Time for the engine's event stream to open. (Were the kill's events missed, the last
+      // check below fails: nothing would be held for taskEnded to apply.)
       await new Promise((r) => setTimeout(r, 500));
       await made.kill();
       for (let i = 0; i < 50 && (await made.inspect()).State.Running; i++)
