@@ -9,6 +9,13 @@ export type PullPolicy = 'always' | 'ifnotpresent' | 'never';
 export class ImageNotPresentError extends Error {}
 
 /**
+ * How long an image found on the host is taken to be there still without asking the engine
+ * again: a burst of creates from one image costs one inspect, not one each. Should it have been
+ * removed meanwhile, the engine's create says so (404) and the create looks again (forget()).
+ */
+const FOUND_FOR_MS = 10_000;
+
+/**
  * Resolves a container's image on this host according to its pull policy (null → always, as
  * upstream). The registry is the one named in the reference, else the container's private
  * registry's domain, else `[docker] default_registry` (see planPull); there is no implicit
@@ -22,6 +29,9 @@ export class DockerImageDriver {
     private readonly defaults: DefaultRegistry | null = null,
   ) {}
 
+  /** What present() and pulls found, by reference, and when. */
+  private readonly found = new Map<string, { inspect: ImageInspect; at: number }>();
+
   /**
    * The image of a row whose container is made again (rebuild, auto_heal), from the row's registry
    * if it has one. Create checks presence while it claims, so it calls the steps itself.
@@ -31,7 +41,12 @@ export class DockerImageDriver {
     policy: string | null,
   ): Promise<{ ref: string; inspect: ImageInspect }> {
     const source = await this.source(c.registry_id);
-    const local = await this.present(c.image, policy, source);
+    // Asked afresh: not on the path of a create's answer, and called again by one whose image
+    // had gone.
+    const local =
+      effectivePolicy(policy) === 'always'
+        ? null
+        : await this.inspect(planPull(c.image, source, this.defaults).ref);
     return this.ensureImage(c.image, policy, local, undefined, source);
   }
 
@@ -56,7 +71,24 @@ export class DockerImageDriver {
     source: PullSource | null = null,
   ): Promise<ImageInspect | null> {
     if (effectivePolicy(policy) === 'always') return null;
-    return this.engine.inspectImage(planPull(image, source, this.defaults).ref);
+    const { ref } = planPull(image, source, this.defaults);
+    const seen = this.found.get(ref);
+    if (seen && Date.now() - seen.at < FOUND_FOR_MS) return seen.inspect;
+    return this.inspect(ref);
+  }
+
+  /** Forgets what present() found: the engine has said an image is not there after all. */
+  forget(): void {
+    this.found.clear();
+  }
+
+  private async inspect(ref: string): Promise<ImageInspect | null> {
+    const inspect = await this.engine.inspectImage(ref);
+    // Bounded by the images used within FOUND_FOR_MS; a host that uses many at once starts over.
+    if (this.found.size > 1000) this.found.clear();
+    if (inspect) this.found.set(ref, { inspect, at: Date.now() });
+    else this.found.delete(ref);
+    return inspect;
   }
 
   /**
@@ -88,7 +120,7 @@ export class DockerImageDriver {
       throw plan.origin ? pullFailure(err, plan, plan.origin) : err;
     }
     await pulling(false);
-    const inspect = await this.engine.inspectImage(ref);
+    const inspect = await this.inspect(ref);
     if (!inspect)
       throw new ImageNotPresentError(`Image ${image} was pulled but cannot be found on this host`);
     return { ref, inspect };

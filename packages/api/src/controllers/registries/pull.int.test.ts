@@ -78,6 +78,37 @@ describe('pulling with a registry’s credentials (real registry with auth, real
     expect(stack.agentOutput).not.toContain(reg.password);
   });
 
+  it('an image removed from the host right after a create is pulled again by the next (ifnotpresent)', async () => {
+    // The agent takes an image it found a moment ago to be there still; the engine's create
+    // then says it is gone, and the create looks for it afresh and pulls it. (The pull policy
+    // is an admin's choice, so is the registry here.)
+    const registry = await stack.call<{ registry: View }>('POST', '/v1/registries', {
+      user: 'admin',
+      body: {
+        registry: { name: 'admins', domain: reg.domain, username: reg.username, password: reg.password },
+      },
+    });
+    expect(registry.status).toBe(201);
+    const run = async (): Promise<View> => {
+      const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+        user: 'admin',
+        body: {
+          image: reg.repository,
+          registry: 'admins',
+          image_pull_policy: 'ifnotpresent',
+          command: ['true'],
+        },
+      });
+      expect(r.status).toBe(202);
+      return stack.waitFor(String(r.body.uuid), (x) => x.status === 'Stopped' || x.status === 'Error');
+    };
+    expect((await run()).status).toBe('Stopped');
+    await reg.forget(stack.docker);
+    const again = await run();
+    expect(again.status_reason ?? null).toBeNull();
+    expect(again.status).toBe('Stopped');
+  });
+
   it('a wrong password ends in Error with a readable reason, no claim and no engine container', async () => {
     await createRegistry('wrongpw', 'not-the-password');
     await reg.forget(stack.docker);

@@ -53,7 +53,7 @@ export async function createContainer(
   try {
     // A create retried after an agent crash starts from a clean slate.
     if (c.container_id) await removeQuietly(ctx, c.container_id);
-    const { ref, inspect: image } = await claimAndEnsureImage(ctx, c);
+    let { ref, inspect: image } = await claimAndEnsureImage(ctx, c);
     ctx.steps?.mark('claim_image');
 
     const requested = params.mounts ?? [];
@@ -65,6 +65,13 @@ export async function createContainer(
       try {
         return await make();
       } catch (err) {
+        // 404, no such image: the image the driver had found a moment ago (it remembers for a
+        // few seconds) was removed since. It is looked for afresh, pulled if the policy says so.
+        if (isNotFound(err) && c.image_driver !== 'glance') {
+          ctx.images.forget();
+          ({ ref, inspect: image } = await ctx.images.ensureForRow(c, c.image_pull_policy));
+          return make();
+        }
         // 409, the name is taken: an earlier run of this create (cut short by an agent crash or
         // a database outage) made the Docker container without recording its id. The name is
         // ours alone (zun-<uuid>), so that container goes and the create starts afresh.
