@@ -206,6 +206,12 @@ export interface ClaimRequest {
   disk: number;
   /** 'dedicated': the host pins whole CPUs of one NUMA node (refused where pinning is off). */
   cpu_policy?: 'shared' | 'dedicated';
+  /**
+   * Take the container's 'held' create task with the claim, in the same statement, and run it
+   * at once: the API records a create before claiming, and this spares the agent the wait for
+   * PostgreSQL's notification and a drain of its queue.
+   */
+  take_task?: boolean;
 }
 
 export interface HostUsage {

@@ -146,7 +146,7 @@ export async function startAgent(
         executeTimeoutMs: config.docker.executeTimeout * 1000,
       }),
     ],
-    serialize: (uuid, fn) => runner.serialize(uuid, fn),
+    tasks: runner,
     availability,
     publicRoutes: metrics.publicRoutes(
       {

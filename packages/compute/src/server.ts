@@ -25,6 +25,7 @@ import type { ManagerContext } from './manager/context';
 import { updateResources } from './manager/commands/update';
 import type { Router } from 'express';
 import type { AgentAvailability } from './routes/availability';
+import type { TaskRunner } from './manager/task-runner';
 
 /**
  * The agent's HTTP endpoint. Only the API (holding the service credential) may call it; it
@@ -42,8 +43,11 @@ export function createAgentApp(deps: {
   routes?: Router[];
   /** Served before the credential check: access log, /metrics, /healthcheck. */
   publicRoutes?: Router;
-  /** Orders such a change with the container's tasks (TaskRunner.serialize). */
-  serialize: <T>(uuid: string, fn: () => Promise<T>) => Promise<T>;
+  /**
+   * The host's task runner: orders such a change with the container's tasks (serialize), and
+   * runs the create a claim takes (takeHeld, run).
+   */
+  tasks: Pick<TaskRunner, 'serialize' | 'takeHeld' | 'run'>;
   availability: AgentAvailability;
 }): express.Express {
   const app = express();
@@ -69,7 +73,7 @@ export function createAgentApp(deps: {
     '/v1/claims',
     deps.availability.needsTally,
     express.json(),
-    claimsRouter(deps.tracker, deps.logger),
+    claimsRouter(deps.tracker, deps.logger, deps.tasks),
   );
 
   app.get('/v1/health', (_req, res) => {
@@ -135,7 +139,7 @@ export function createAgentApp(deps: {
     const uuid = req.params.uuid;
     const log = deps.logger.child({ uuid });
     // Read the row only once earlier tasks are done: they may change its state or Docker id.
-    const c = await deps.serialize(uuid, async () => {
+    const c = await deps.tasks.serialize(uuid, async () => {
       const row = await Container.findOne({ where: { uuid, host: deps.host } });
       if (!row)
         throw new NotFoundError(

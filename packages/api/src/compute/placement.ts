@@ -2,8 +2,21 @@ import { ServiceUnavailableError } from '@zun/common';
 import { consume, release, type HostState, type RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from './deps';
 
+/**
+ * A create already recorded, its task held on the first candidate (compute/held.ts): each
+ * claim takes the task, and before claiming on another host the task is moved there.
+ */
+export interface HeldCreate {
+  /** Moves the held task (and the row) to `host`; false if it is no longer held. */
+  moveTo(host: string): Promise<boolean>;
+}
+
 export type Placement =
-  /** `claimed` is false only when every agent tried was unreachable: the create then waits, queued. */
+  /**
+   * `claimed` is false only when every agent tried was unreachable: the create then waits,
+   * queued for `host`. (True as well, with nothing left to do, for a held create that its
+   * host took by itself meanwhile.)
+   */
   { host: string; claimed: boolean } | { host: null; explanation: string };
 
 /**
@@ -22,10 +35,12 @@ export async function placeOnHost(
   candidates: HostState[],
   uuid: string,
   spec: RequestSpec,
+  held?: HeldCreate,
 ): Promise<Placement> {
   const refusals: string[] = [];
   let unreachable: HostState | null = null;
   const tries = candidates.slice(0, Math.max(1, deps.config.scheduler.maxAttempts));
+  let recordedOn = tries[0]?.hostname;
   for (const host of tries) {
     // Counted before the await so concurrent requests in this process see it at once.
     const pick = consume(host, spec);
@@ -35,6 +50,11 @@ export async function placeOnHost(
       refusals.push(`${host.hostname} (no agent endpoint)`);
       continue;
     }
+    if (held && host.hostname !== recordedOn) {
+      // Taken meanwhile (only after a grace far longer than these tries): it runs where it is.
+      if (!(await held.moveTo(host.hostname))) return { host: recordedOn!, claimed: true };
+      recordedOn = host.hostname;
+    }
     try {
       const answer = await deps.agents.claim(endpoint, {
         container_uuid: uuid,
@@ -42,6 +62,7 @@ export async function placeOnHost(
         memory: spec.memory,
         disk: spec.disk,
         cpu_policy: spec.cpuPolicy === 'dedicated' ? 'dedicated' : 'shared',
+        take_task: held !== undefined,
       });
       if (answer.claimed) return { host: host.hostname, claimed: true };
       release(host, spec, pick);

@@ -2,7 +2,9 @@ import { Client } from 'pg';
 import { QueryTypes, type Transaction } from 'sequelize';
 import { CONTAINER_TYPE, Container, Quota, QuotaClass, loadConfig, type ZunConfig } from '@zun/common';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/db';
-import { checkQuota, OverQuotaError } from './quotas';
+import type { RequestContext } from '../identity/context';
+import { insertAndQueue } from './dispatch';
+import { checkQuota, OverQuotaError, quotaGuard } from './quotas';
 
 /**
  * The quota check's cost and its lock, against real PostgreSQL: a project unlimited in what a
@@ -126,5 +128,57 @@ describe('checkQuota (real PostgreSQL)', () => {
     );
     await expect(over).rejects.toBeInstanceOf(OverQuotaError);
     await expect(over).rejects.toThrow('containers (limit 4, in use 4, requested 1)');
+  });
+
+  it("a create's one statement counts under the lock, never its own row, and writes nothing when over", async () => {
+    const project = 'p-guard';
+    await Quota.create({ project_id: project, resource: 'containers', hard_limit: 2 });
+    const ctx = { userId: 'u', projectId: project } as RequestContext;
+    const insert = (i: number) =>
+      insertAndQueue(
+        {
+          uuid: `00000000-0000-4000-8000-0000000001${i}0`,
+          name: `g-${i}`,
+          project_id: project,
+          user_id: 'u',
+          image: 'busybox',
+          status: 'Creating',
+          host: 'h1',
+          cpu: 0.1,
+          memory: '64',
+        },
+        'h1',
+        'create',
+        { run: true, nets: [], mounts: [] },
+        ctx,
+        quotaGuard(config, project, delta),
+      );
+    const written = async () => {
+      const [row] = await db.sequelize.query<{ containers: number; actions: number; tasks: number }>(
+        `SELECT (SELECT count(*) FROM containers WHERE project_id = :project)::int AS containers,
+                (SELECT count(*) FROM container_actions WHERE project_id = :project)::int AS actions,
+                (SELECT count(*) FROM compute_tasks t JOIN containers c ON c.uuid = t.container_uuid
+                  WHERE c.project_id = :project)::int AS tasks`,
+        { type: QueryTypes.SELECT, replacements: { project } },
+      );
+      return row;
+    };
+    // Up to the limit exactly: the row being inserted is not counted against itself.
+    await insert(1);
+    await insert(2);
+    expect(await written()).toEqual({ containers: 2, actions: 2, tasks: 2 });
+    // Over it: the statement fails whole, with the refusal's numbers.
+    const over = insert(3);
+    await expect(over).rejects.toBeInstanceOf(OverQuotaError);
+    await expect(over).rejects.toThrow('containers (limit 2, in use 2, requested 1)');
+    expect(await written()).toEqual({ containers: 2, actions: 2, tasks: 2 });
+    // And it waits for the project's lock like any check under it.
+    await Quota.update({ hard_limit: 3 }, { where: { project_id: project, resource: 'containers' } });
+    const release = await holdLock(project);
+    const third = insert(3);
+    expect(await settlesWithin(third, 1_000)).toBe(false);
+    await release();
+    await third;
+    expect(await written()).toEqual({ containers: 3, actions: 3, tasks: 3 });
   });
 });

@@ -1,6 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import {
-  CONTAINER_TYPE,
   NotAllowedError,
   Quota,
   QUOTA_RESOURCES,
@@ -50,114 +49,114 @@ export async function projectLimits(
   return values;
 }
 
-/** What a project holds, as columns of one row: shared by projectUsage and limitsAndUsage. */
-const USAGE_SELECT = `SELECT count(*) FILTER (WHERE container_type IN (:plain, :member, :init)) AS containers,
-            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN NULLIF(memory, '')::numeric END), 0) AS memory,
-            coalesce(sum(CASE WHEN container_type IN (:plain, :capsule) THEN cpu END), 0) AS cpu,
-            coalesce(sum(CASE WHEN container_type = :plain THEN disk END), 0) AS disk
-       FROM containers
-      WHERE project_id = :projectId AND NOT (status = 'Error' AND host IS NULL)`;
+type UsageJson = Record<QuotaResource, number | string>;
 
-const TYPES = {
-  plain: CONTAINER_TYPE.container,
-  capsule: CONTAINER_TYPE.capsule,
-  member: CONTAINER_TYPE.capsuleMember,
-  init: CONTAINER_TYPE.capsuleInit,
-};
-
-/**
- * True when the request adds to a resource whose effective limit (the project's, else the
- * default class's, else the config's) is not -1. Resource names come from QUOTA_RESOURCES,
- * never from a request.
- */
-const SOME_LIMIT_APPLIES = QUOTA_RESOURCES.map(
-  (r) =>
-    `(coalesce((project_limits->>'${r}')::numeric, (class_limits->>'${r}')::numeric, :limit_${r}) >= 0 AND :delta_${r} > 0)`,
-).join(' OR ');
-
-type UsageRow = {
-  containers: string | number;
-  memory: string | number;
-  cpu: string | number;
-  disk: string | number;
-};
-
-function usageOf(row: UsageRow): QuotaValues {
+function usageOf(row: UsageJson): QuotaValues {
   return {
     containers: Number(row.containers),
     memory: Number(row.memory),
-    cpu: Math.round(Number(row.cpu) * 1000) / 1000,
+    cpu: Number(row.cpu),
     disk: Number(row.disk),
   };
 }
 
 /**
- * What a project holds now. Containers: plain containers and capsule members (init containers
- * included: each is a container of the engine); cpu and memory: plain containers and capsules
- * (whose rows carry their members' totals, so members are not counted twice); disk: plain
- * containers. A create that failed for want of a host (Error, no host) holds nothing and counts
- * for nothing, so failed attempts do not eat a project's quota.
+ * What a project holds now (the database function zun_project_usage, migration 013, which the
+ * quota check counts with too). Containers: plain containers and capsule members (init
+ * containers included: each is a container of the engine); cpu and memory: plain containers and
+ * capsules (whose rows carry their members' totals, so members are not counted twice); disk:
+ * plain containers. A create that failed for want of a host (Error, no host) holds nothing and
+ * counts for nothing, so failed attempts do not eat a project's quota.
  */
 export async function projectUsage(
   sequelize: Sequelize,
   projectId: string,
   t?: Transaction,
 ): Promise<QuotaValues> {
-  const [row] = await sequelize.query<UsageRow>(USAGE_SELECT, {
+  const [row] = await sequelize.query<{ usage: UsageJson }>('SELECT zun_project_usage(:projectId) AS usage', {
     type: QueryTypes.SELECT,
     transaction: t,
-    replacements: { projectId, ...TYPES },
+    replacements: { projectId },
   });
-  return usageOf(row);
+  return usageOf(row.usage);
 }
 
-/**
- * A project's limits (as projectLimits) and, only when the request adds to a resource the
- * project is limited in, its usage (as projectUsage), in one statement: on a busy machine each
- * round trip is felt in a create's latency. The usage is a sum over all the project's containers,
- * so a project unlimited in what the request adds (an operator's, with thousands of rows) must not
- * pay for it on every create; the CASE runs that subquery only when some limit applies.
- */
-async function limitsAndUsage(
-  sequelize: Sequelize,
+/** The arguments of zun_quota_check for a request adding `delta` to `projectId`. */
+export interface QuotaCheckArgs {
+  project: string;
+  /** The config's limits, as JSON: the function lays the default class and the project's over them. */
+  defaults: string;
+  delta: string;
+}
+
+export function quotaCheckArgs(
   config: ZunConfig,
   projectId: string,
   delta: Partial<QuotaValues>,
-  t?: Transaction,
-): Promise<{ limits: QuotaValues; usage: QuotaValues | null }> {
-  type Overrides = Record<string, number | string> | null;
-  const [row] = await sequelize.query<{
-    class_limits: Overrides;
-    project_limits: Overrides;
-    usage: UsageRow | null;
-  }>(
-    `SELECT class_limits, project_limits,
-            CASE WHEN ${SOME_LIMIT_APPLIES} THEN (SELECT row_to_json(u) FROM (${USAGE_SELECT}) u) END AS usage
-       FROM (SELECT (SELECT json_object_agg(resource, hard_limit) FROM quota_classes WHERE class_name = :cls) AS class_limits,
-                    (SELECT json_object_agg(resource, hard_limit) FROM quotas WHERE project_id = :projectId) AS project_limits) l`,
-    {
-      type: QueryTypes.SELECT,
-      transaction: t,
-      replacements: {
-        projectId,
-        cls: DEFAULT_CLASS,
-        ...TYPES,
-        ...Object.fromEntries(QUOTA_RESOURCES.map((r) => [`limit_${r}`, config.quota[r]])),
-        ...Object.fromEntries(QUOTA_RESOURCES.map((r) => [`delta_${r}`, delta[r] ?? 0])),
-      },
-    },
-  );
+): QuotaCheckArgs {
   const { containers, memory, cpu, disk } = config.quota;
-  const limits: QuotaValues = { containers, memory, cpu, disk };
-  // Config defaults, then the default class, then the project's own: as projectLimits.
-  for (const overrides of [row.class_limits, row.project_limits]) {
-    for (const [resource, limit] of Object.entries(overrides ?? {})) {
-      if ((QUOTA_RESOURCES as readonly string[]).includes(resource))
-        limits[resource as QuotaResource] = Number(limit);
-    }
-  }
-  return { limits, usage: row.usage ? usageOf(row.usage) : null };
+  return {
+    project: projectId,
+    defaults: JSON.stringify({ containers, memory, cpu, disk }),
+    delta: JSON.stringify(Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, delta[r] ?? 0]))),
+  };
 }
+
+/** What zun_quota_check answers: limits always; usage only when a limit applies to the request. */
+export interface QuotaCheckRow {
+  limits: Record<string, number | string>;
+  usage: UsageJson | null;
+  ok: boolean;
+}
+
+/** The limits of a zun_quota_check answer, resources outside QUOTA_RESOURCES left out. */
+export function limitsOf(row: QuotaCheckRow): QuotaValues {
+  const limits = {} as QuotaValues;
+  for (const r of QUOTA_RESOURCES) limits[r] = Number(row.limits[r]);
+  return limits;
+}
+
+/** The refusal for a request that a zun_quota_check answer says does not fit. */
+export function overQuota(row: QuotaCheckRow, delta: Partial<QuotaValues>): OverQuotaError {
+  const limits = limitsOf(row);
+  const usage = usageOf(row.usage ?? { containers: 0, memory: 0, cpu: 0, disk: 0 });
+  return new OverQuotaError(
+    QUOTA_RESOURCES.filter((r) => {
+      const d = delta[r] ?? 0;
+      return d > 0 && limits[r] >= 0 && usage[r] + d > limits[r];
+    }).map((r) => ({ resource: r, limit: limits[r], inUse: usage[r], requested: delta[r] ?? 0 })),
+  );
+}
+
+/**
+ * The quota check a create's insert makes in its own statement: zun_quota_enforce, which takes
+ * the project's lock, counts, and raises SQLSTATE ZQ001 when the request does not fit.
+ */
+export interface QuotaGuard {
+  args: QuotaCheckArgs;
+  delta: Partial<QuotaValues>;
+}
+
+/** The guard for a create adding `delta` to the project; null when quotas are not checked. */
+export function quotaGuard(
+  config: ZunConfig,
+  projectId: string,
+  delta: Partial<QuotaValues>,
+): QuotaGuard | null {
+  if (config.quota.driver === 'noop') return null;
+  return { args: quotaCheckArgs(config, projectId, delta), delta };
+}
+
+/** The refusal a guarded statement failed with (SQLSTATE ZQ001), or null for any other error. */
+export function guardRefusal(err: unknown, guard: QuotaGuard): OverQuotaError | null {
+  const pg = (err as { parent?: { code?: string; detail?: string } }).parent;
+  if (pg?.code !== QUOTA_EXCEEDED || !pg.detail) return null;
+  const { limits, usage } = JSON.parse(pg.detail) as Pick<QuotaCheckRow, 'limits' | 'usage'>;
+  return overQuota({ limits, usage, ok: false }, guard.delta);
+}
+
+/** SQLSTATE of zun_quota_enforce's refusal (migration 013). */
+const QUOTA_EXCEEDED = 'ZQ001';
 
 /** Does any of these limits bound a resource that `delta` adds? If not, there is nothing to check. */
 export function limitApplies(limits: QuotaValues, delta: Partial<QuotaValues>): boolean {
@@ -166,14 +165,14 @@ export function limitApplies(limits: QuotaValues, delta: Partial<QuotaValues>): 
 
 /**
  * Refuses (OverQuotaError) when adding `delta` to the project's usage passes a limit, and
- * returns the limits it read. Inside a transaction it first takes the project's quota lock, held
- * until that transaction ends: two creates of one project, in any zun-api process, then check
- * and insert one after the other, so the usage is exact; other projects never wait. `limits`
- * read by an earlier check of the same request are used again: usage changes under the lock,
- * limits only when an admin sets them. Given those limits, a project unlimited in every resource
- * the request adds is neither locked nor counted: there is nothing to check, and the lock would
- * only serialise the project's creates behind a sum over all its containers. With
- * `[quota] driver = noop` nothing is checked (and no lock taken).
+ * returns the project's limits, in one statement (zun_quota_check). Inside a transaction it
+ * first takes the project's quota lock, held until that transaction ends: two changes of one
+ * project, in any zun-api process, then check and write one after the other, so the usage is
+ * exact; other projects never wait. A project unlimited in every resource the request adds is
+ * neither locked nor counted: there is nothing to check, and the lock would only serialise the
+ * project's creates behind a sum over all its containers. `limits` read by an earlier check of
+ * the same request spare that statement when none applies. With `[quota] driver = noop`
+ * nothing is checked (and no lock taken).
  */
 export async function checkQuota(
   sequelize: Sequelize,
@@ -183,23 +182,15 @@ export async function checkQuota(
   opts: { transaction?: Transaction; limits?: QuotaValues } = {},
 ): Promise<QuotaValues | null> {
   if (config.quota.driver === 'noop') return null;
-  const known = opts.limits;
-  if (known && !limitApplies(known, delta)) return known;
-  const t = opts.transaction;
-  if (t) {
-    await sequelize.query("SELECT pg_advisory_xact_lock(hashtext('zun-quota:' || :projectId))", {
-      transaction: t,
-      replacements: { projectId },
-    });
-  }
-  const { limits, usage } = known
-    ? { limits: known, usage: await projectUsage(sequelize, projectId, t) }
-    : await limitsAndUsage(sequelize, config, projectId, delta, t);
-  if (!usage) return limits;
-  const over = QUOTA_RESOURCES.filter((r) => {
-    const d = delta[r] ?? 0;
-    return d > 0 && limits[r] >= 0 && usage[r] + d > limits[r];
-  }).map((r) => ({ resource: r, limit: limits[r], inUse: usage[r], requested: delta[r] ?? 0 }));
-  if (over.length) throw new OverQuotaError(over);
-  return limits;
+  if (opts.limits && !limitApplies(opts.limits, delta)) return opts.limits;
+  const [row] = await sequelize.query<QuotaCheckRow>(
+    'SELECT * FROM zun_quota_check(:project, CAST(:defaults AS jsonb), CAST(:delta AS jsonb), :lock, NULL)',
+    {
+      type: QueryTypes.SELECT,
+      transaction: opts.transaction,
+      replacements: { ...quotaCheckArgs(config, projectId, delta), lock: opts.transaction !== undefined },
+    },
+  );
+  if (!row.ok) throw overQuota(row, delta);
+  return limitsOf(row);
 }

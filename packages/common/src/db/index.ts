@@ -19,6 +19,7 @@ import * as m009 from './migrations/009-identity-management';
 import * as m010 from './migrations/010-quotas';
 import * as m011 from './migrations/011-container-events';
 import * as m012 from './migrations/012-capsule-events';
+import * as m013 from './migrations/013-quota-check';
 
 export * from './models/compute';
 export { isDatabaseUnavailable } from './unavailable';
@@ -43,6 +44,7 @@ const MIGRATIONS = [
   { name: '010-quotas', mod: m010 },
   { name: '011-container-events', mod: m011 },
   { name: '012-capsule-events', mod: m012 },
+  { name: '013-quota-check', mod: m013 },
 ];
 
 export interface PoolOptions {

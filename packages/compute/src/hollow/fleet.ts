@@ -180,7 +180,7 @@ export class HollowFleet {
       tracker,
       logger: this.logger,
       manager: ctx,
-      serialize: (uuid, fn) => runner.serialize(uuid, fn),
+      tasks: runner,
       availability,
     });
     const { server, port } = await listen(app, 0, config.compute.listenHost);

@@ -114,25 +114,40 @@ export class ResourceTracker {
   }
 
   /**
-   * The API's claim, made while it places a container and before the container's row exists:
-   * checked and reserved in memory, then recorded. Re-claiming the same uuid replaces its claim.
-   * Throws InsufficientResourcesError, leaving nothing behind, when the host cannot take it.
+   * The API's placement claim, made while it places a container: checked and reserved in
+   * memory, then recorded. Re-claiming the same uuid replaces its claim. Throws
+   * InsufficientResourcesError, leaving nothing behind, when the host cannot take it. `then`,
+   * the rest of a statement after a WITH query `claim` (e.g. taking the container's held task),
+   * runs in the same statement as the record, so both happen or neither; its rows are returned.
    */
-  async claimFor(uuid: string, want: Usage, policy: CpuPolicy = 'shared'): Promise<void> {
+  async claimFor<R extends object = never>(
+    uuid: string,
+    want: Usage,
+    policy: CpuPolicy = 'shared',
+    then?: { sql: string; replacements: Record<string, unknown> },
+  ): Promise<R[]> {
     const pinning = this.reserve(uuid, want, policy);
+    const replacements = {
+      uuid,
+      host: this.host,
+      ...want,
+      cpuset: pinning ? JSON.stringify(pinning.cpuset) : null,
+      numaNode: pinning?.numaNode ?? null,
+    };
     try {
       // A plain statement: it is on the path of every create's answer, and a model upsert
       // costs the agent several times the CPU for the same row.
-      await this.sequelize.query(CLAIM_UPSERT, {
-        replacements: {
-          uuid,
-          host: this.host,
-          ...want,
-          cpuset: pinning ? JSON.stringify(pinning.cpuset) : null,
-          numaNode: pinning?.numaNode ?? null,
+      if (!then) {
+        await this.sequelize.query(CLAIM_UPSERT, { replacements, type: QueryTypes.INSERT });
+        return [];
+      }
+      return await this.sequelize.query<R>(
+        `WITH claim AS (${CLAIM_UPSERT} RETURNING container_uuid), ${then.sql}`,
+        {
+          replacements: { ...replacements, ...then.replacements },
+          type: QueryTypes.SELECT,
         },
-        type: QueryTypes.INSERT,
-      });
+      );
     } catch (err) {
       this.forget(uuid);
       throw err;

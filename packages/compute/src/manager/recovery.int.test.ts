@@ -260,4 +260,41 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     expect(now.State.Running).toBe(true);
     await expect(stack.docker.getContainer(first.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
+
+  it('a create recorded but never claimed (zun-api stopped in between) is run by its host after a grace period', async () => {
+    await killAgent();
+    const create = async (): Promise<string> => {
+      const r = await stack.call<View>('POST', '/v1/containers?run=true', {
+        body: { image: BUSYBOX, command: ['sleep', '600'] },
+      });
+      expect(r.status).toBe(202);
+      return String(r.body.uuid);
+    };
+    const [old, fresh] = [await create(), await create()];
+    // As zun-api leaves them when it stops between recording a create and claiming it: held,
+    // one for longer than the grace period (two minutes), one just now.
+    await db.sequelize.query(
+      `UPDATE compute_tasks SET state = 'held',
+              created_at = CASE WHEN container_uuid = :old THEN now() - interval '200 seconds' ELSE now() END
+        WHERE container_uuid IN (:old, :fresh)`,
+      { replacements: { old, fresh } },
+    );
+    await startAgent();
+    const view = await stack.waitFor(old, (c) => c.status === 'Running' && c.task_state === null, 60_000);
+    expect(view.status_reason).toBeNull();
+    // The fresh one still waits for its claim: a drain does not take it.
+    await db.sequelize.query("SELECT pg_notify('zun_compute_tasks', :host)", {
+      replacements: { host: stack.host },
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await tasksOf(fresh)).map((t) => t.state)).toEqual(['held']);
+    await db.sequelize.query(
+      "UPDATE compute_tasks SET created_at = now() - interval '200 seconds' WHERE container_uuid = :fresh",
+      { replacements: { fresh } },
+    );
+    await db.sequelize.query("SELECT pg_notify('zun_compute_tasks', :host)", {
+      replacements: { host: stack.host },
+    });
+    await stack.waitFor(fresh, (c) => c.status === 'Running' && c.task_state === null, 60_000);
+  });
 });

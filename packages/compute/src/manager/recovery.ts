@@ -55,7 +55,7 @@ export async function settleStaleTaskStates(ctx: ManagerContext): Promise<string
     `SELECT c.uuid FROM containers c
       WHERE c.host = :host AND c.task_state IS NOT NULL
         AND NOT EXISTS (SELECT 1 FROM compute_tasks t
-                         WHERE t.container_uuid = c.uuid AND t.state IN ('pending', 'running'))`,
+                         WHERE t.container_uuid = c.uuid AND t.state IN ('held', 'pending', 'running'))`,
     { replacements: { host: ctx.host }, type: QueryTypes.SELECT },
   );
   if (!stale.length) return [];

@@ -10,6 +10,23 @@ import { StepTimer } from './step-timer';
 const INTERRUPTED = 'interrupted by an agent restart';
 
 /**
+ * A 'held' create whose claim never came (zun-api stopped between recording it and claiming)
+ * is drained like a pending one after this long: longer than any placement's tries take.
+ */
+const HELD_GRACE_SECONDS = 120;
+
+/** Tasks just taken (the WITH query `taken`), each with its container's row, in one statement. */
+const TAKEN_WITH_ROWS = `SELECT c.*, to_jsonb(taken) AS task FROM taken LEFT JOIN containers c ON c.uuid = taken.container_uuid`;
+
+export type TakenRow = Record<string, unknown> & { task: Record<string, unknown> };
+
+/** The rest of a statement taking a container's 'held' task, after a WITH query of its own. */
+export interface TakeHeld {
+  sql: string;
+  replacements: Record<string, unknown>;
+}
+
+/**
  * Drains this host's pending compute_tasks. Tasks of one container run one after another in
  * the order they were accepted; different containers run concurrently. A task left 'running'
  * by a crashed agent is run again at start-up (once; see recover()): every command is written
@@ -141,8 +158,23 @@ export class TaskRunner {
   }
 
   /**
+   * The statement's tail that takes the held create of `uuid` on this host with its row: run
+   * with the claim (ResourceTracker.claimFor), its rows go to run().
+   */
+  takeHeld(uuid: string): TakeHeld {
+    return {
+      sql: `taken AS (
+              UPDATE compute_tasks SET state = 'running', updated_at = now()
+               WHERE container_uuid = :heldUuid AND host = :heldHost AND state = 'held'
+               RETURNING *)
+            ${TAKEN_WITH_ROWS}`,
+      replacements: { heldUuid: uuid, heldHost: this.ctx.host },
+    };
+  }
+
+  /**
    * Takes every pending task of this host in one statement ('running' means taken by this
-   * agent; recover() hands such tasks back after a crash).
+   * agent; recover() hands such tasks back after a crash), and any held one left unclaimed.
    */
   private async drain(): Promise<void> {
     for (const [id, end] of [...this.unwritten]) {
@@ -153,14 +185,27 @@ export class TaskRunner {
     }
     // The containers' rows come with their tasks, in the same statement: a task would
     // otherwise begin with a round trip to load its row.
-    const rows = await this.ctx.sequelize.query<Record<string, unknown> & { task: Record<string, unknown> }>(
+    const rows = await this.ctx.sequelize.query<TakenRow>(
       `WITH taken AS (
          UPDATE compute_tasks SET state = 'running', updated_at = now()
-          WHERE id IN (SELECT id FROM compute_tasks WHERE host = :host AND state = 'pending' FOR UPDATE SKIP LOCKED)
+          WHERE id IN (SELECT id FROM compute_tasks
+                        WHERE host = :host
+                          AND (state = 'pending'
+                               OR state = 'held' AND created_at < now() - make_interval(secs => :grace))
+                          FOR UPDATE SKIP LOCKED)
           RETURNING *)
-       SELECT c.*, to_jsonb(taken) AS task FROM taken LEFT JOIN containers c ON c.uuid = taken.container_uuid`,
-      { replacements: { host: this.ctx.host }, type: QueryTypes.SELECT },
+       ${TAKEN_WITH_ROWS}`,
+      { replacements: { host: this.ctx.host, grace: HELD_GRACE_SECONDS }, type: QueryTypes.SELECT },
     );
+    this.run(rows);
+  }
+
+  /**
+   * Queues tasks just taken (by a drain, or with a claim) behind their containers' earlier
+   * ones. After stop() they stay 'running' in the database: the next start hands them back.
+   */
+  run(rows: TakenRow[]): void {
+    if (this.stopped) return;
     const taken = rows
       .map(({ task, ...row }) => ({
         task: ComputeTask.build(task as never, { isNewRecord: false, raw: true }),

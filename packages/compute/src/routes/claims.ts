@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { InputError, type ClaimRequest, type ClaimAnswer, type Logger } from '@zun/common';
 import { InsufficientResourcesError, type ResourceTracker } from '../manager/claims';
+import type { TaskRunner, TakenRow } from '../manager/task-runner';
 
 const isAmount = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
@@ -8,8 +9,13 @@ const isAmount = (v: unknown): v is number => typeof v === 'number' && Number.is
  * /v1/claims: the API's placement claim on this host. The tracker checks and reserves in memory
  * (no waits, never over-commits) and records the claim; the answer carries the host's usage so the
  * API's snapshot follows the authority. 409 means "this host cannot take it, try the next one".
+ * With `take_task` the container's held create is taken in the claim's statement and run at once.
  */
-export function claimsRouter(tracker: ResourceTracker, logger: Logger): Router {
+export function claimsRouter(
+  tracker: ResourceTracker,
+  logger: Logger,
+  tasks: Pick<TaskRunner, 'takeHeld' | 'run'>,
+): Router {
   const r = Router();
   r.post('/', async (req, res) => {
     const b = (req.body ?? {}) as Partial<ClaimRequest>;
@@ -27,11 +33,13 @@ export function claimsRouter(tracker: ResourceTracker, logger: Logger): Router {
       usage: tracker.usage(),
       limits: tracker.currentLimits(),
     });
+    let taken: TakenRow[];
     try {
-      await tracker.claimFor(
+      taken = await tracker.claimFor<TakenRow>(
         b.container_uuid,
         { cpu: b.cpu, memory: b.memory, disk: b.disk },
         b.cpu_policy === 'dedicated' ? 'dedicated' : 'shared',
+        b.take_task === true ? tasks.takeHeld(b.container_uuid) : undefined,
       );
     } catch (err) {
       if (!(err instanceof InsufficientResourcesError)) throw err;
@@ -39,6 +47,7 @@ export function claimsRouter(tracker: ResourceTracker, logger: Logger): Router {
       res.status(409).json(answer(false, err.message));
       return;
     }
+    tasks.run(taken);
     res.status(201).json(answer(true, null));
   });
   r.delete('/:uuid', async (req, res) => {

@@ -2,6 +2,7 @@ import { Op } from 'sequelize';
 import {
   CONTAINER_TYPE,
   ComputeTask,
+  OPEN_TASK_STATES,
   Container,
   ContainerStatus,
   LABEL_HOST,
@@ -139,7 +140,7 @@ export class StateSync {
     const owner = c.capsule_id ?? uuid;
     if (
       await ComputeTask.count({
-        where: { container_uuid: owner, state: { [Op.in]: ['pending', 'running'] } },
+        where: { container_uuid: owner, state: { [Op.in]: OPEN_TASK_STATES } },
       })
     )
       return false;

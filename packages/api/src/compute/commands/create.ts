@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Transaction } from 'sequelize';
 import {
   Container,
   ContainerAction,
@@ -15,17 +14,19 @@ import type { HostState, RequestSpec } from '@zun/scheduler';
 import type { ComputeDeps } from '../deps';
 import { insertAndQueue } from '../dispatch';
 import { generateContainerName } from '../names';
-import { placeOnHost, releaseQuietly } from '../placement';
-import { checkQuota, limitApplies } from '../quotas';
+import { placeOnHost, type Placement } from '../placement';
+import { failHeld, moveHeld, queueHeld } from '../held';
+import { checkQuota, quotaGuard } from '../quotas';
 import type { SchedulingStep } from '../scheduling-metrics';
 
 /**
- * POST /v1/containers: schedule in-process, then in one transaction insert the row (Creating),
- * the `create` action and the durable task for the chosen host; wake that host's agent after
- * commit. The host is the first candidate whose agent accepts the claim (compute/placement.ts).
- * Over the project's quota: 403 before anything is claimed or recorded (compute/quotas.ts).
- * With no valid host the row is kept in Error with the explanation (202,
- * as upstream), and no task or claim exists.
+ * POST /v1/containers: schedule in-process, then in one statement check the project's quota
+ * and insert the row (Creating), the `create` action and the durable task, held for the first
+ * candidate host. The claim on that host's agent takes the task in the same statement as the
+ * claim, and the agent starts at once; a host that refuses passes it to the next candidate
+ * (compute/placement.ts, compute/held.ts). Over the project's quota: 403 with nothing recorded
+ * or claimed (compute/quotas.ts). With no valid host the row is kept in Error with the
+ * explanation (202, as upstream), and no task or claim exists.
  */
 export async function createContainer(
   deps: ComputeDeps,
@@ -35,17 +36,12 @@ export async function createContainer(
 ): Promise<Container> {
   const timed = <T>(step: SchedulingStep, fn: () => Promise<T> | T): Promise<T> =>
     deps.scheduling ? deps.scheduling.time(step, fn) : Promise.resolve(fn());
-  // Checked before anything is claimed (the common refusal costs nothing), and again, exactly,
-  // under the project's quota lock in the transaction that records the container. The three
-  // look-ups are independent: they run together, so a create waits for one round trip, not three.
   const quotaDelta = { containers: 1, cpu: p.cpu, memory: Number(p.memory), disk: p.disk };
-  const quota = checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
   // The row keeps the registry's uuid: the agent finds the credentials by it at pull time.
   const registryLookup = p.registry
     ? findRegistry(p.registry, ctx, { ownProject: true })
     : Promise.resolve(null);
   // Awaited in turn below; a refusal meanwhile must not count as unhandled.
-  quota.catch(() => undefined);
   registryLookup.catch(() => undefined);
   let hosts = await timed('snapshot', () => deps.hosts.get());
   // The snapshot may be up to a second old: a refusal is made on a current view, so a host that
@@ -67,7 +63,6 @@ export async function createContainer(
     if (!(await reload())) throw err;
     refuseWhatNoHostOffers(hosts, p);
   }
-  const limits = await quota;
   const registry = await registryLookup;
   if (registry) refuseForeignImageHost(p.image, registry);
   const spec: RequestSpec = {
@@ -141,46 +136,54 @@ export async function createContainer(
       return c;
     });
   };
-  if (!result.ok) return failedCreate(`There are not enough hosts available. ${result.explanation}`);
+  // A request over its quota is a 403 whether or not a host has room: checked before the
+  // scheduler's refusal is recorded as an Error row.
+  const unplaced = async (explanation: string): Promise<Container> => {
+    await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta);
+    return failedCreate(`There are not enough hosts available. ${explanation}`);
+  };
+  if (!result.ok) return unplaced(result.explanation);
 
+  // Recorded first, on the first candidate, with the quota checked in the same statement (under
+  // the project's lock, so the count is exact): over it, 403 with nothing recorded or claimed.
+  // The task is held, not queued: the claim that follows takes it, and the agent starts at once.
   const uuid = randomUUID();
-  const placed = await timed('claim', () => placeOnHost(deps, result.hosts, uuid, spec));
-  if (placed.host === null) {
-    return failedCreate(`There are not enough hosts available. ${placed.explanation}`);
-  }
-  const target = placed.host;
-  // Marked with the create's task state at once, as every verb is when accepted: the agent,
-  // which holds the claim made above, then has nothing to write before Running.
-  const record = (t?: Transaction): Promise<Container> =>
-    insertAndQueue(
-      t,
-      {
-        ...values,
-        uuid,
-        host: target,
-        status: ContainerStatus.Creating,
-        task_state: TaskState.ContainerCreating,
-      },
-      target,
-      'create',
-      { run, nets: p.nets, mounts: p.mounts },
-      ctx,
-    );
+  const first = result.hosts[0].hostname;
+  const c = await insertAndQueue(
+    {
+      ...values,
+      uuid,
+      host: first,
+      status: ContainerStatus.Creating,
+      // Marked with the create's task state at once, as every verb is when accepted: the agent
+      // then has nothing to write before Running.
+      task_state: TaskState.ContainerCreating,
+    },
+    first,
+    'create',
+    { run, nets: p.nets, mounts: p.mounts },
+    ctx,
+    quotaGuard(deps.config, ctx.projectId, quotaDelta),
+    'held',
+  );
+  let placed: Placement;
   try {
-    // A limit on what the request adds is checked again, exactly, under the project's quota
-    // lock in the transaction that records the row. Without one, the row, its action and its
-    // task are one statement, atomic on its own.
-    if (limits && limitApplies(limits, quotaDelta)) {
-      return await deps.sequelize.transaction(async (t) => {
-        await checkQuota(deps.sequelize, deps.config, ctx.projectId, quotaDelta, { transaction: t, limits });
-        return record(t);
-      });
-    }
-    return await record();
+    placed = await timed('claim', () =>
+      placeOnHost(deps, result.hosts, uuid, spec, { moveTo: (host) => moveHeld(deps.sequelize, uuid, host) }),
+    );
   } catch (err) {
-    if (placed.claimed) await releaseQuietly(deps, target, uuid);
+    // Not left Creating for ever: failed visibly, unless an agent has taken it.
+    await failHeld(deps.sequelize, uuid, `The create could not be placed: ${String(err)}`).catch(() => false);
     throw err;
   }
+  if (placed.host === null) {
+    deps.logger.info('no valid host', { reason: placed.explanation });
+    await failHeld(deps.sequelize, uuid, `There are not enough hosts available. ${placed.explanation}`);
+    return (await Container.findOne({ where: { uuid } })) ?? c;
+  }
+  if (!placed.claimed) await queueHeld(deps.sequelize, uuid, placed.host);
+  c.set({ host: placed.host });
+  return c;
 }
 
 /**

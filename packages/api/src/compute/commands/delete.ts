@@ -1,6 +1,7 @@
 import { Op } from 'sequelize';
 import {
   ComputeTask,
+  OPEN_TASK_STATES,
   ContainerStatus,
   InvalidStateError,
   TaskState,
@@ -32,7 +33,7 @@ export async function deleteContainer(
   const inFlight = c.host
     ? null
     : await ComputeTask.findOne({
-        where: { container_uuid: c.uuid, state: { [Op.in]: ['pending', 'running'] } },
+        where: { container_uuid: c.uuid, state: { [Op.in]: OPEN_TASK_STATES } },
         order: [['id', 'DESC']],
       });
   const host = c.host ?? inFlight?.host ?? null;

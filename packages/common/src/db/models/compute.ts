@@ -73,7 +73,15 @@ export class ResourceClaim extends Model<
   declare updated_at: CreationOptional<Date>;
 }
 
-export type ComputeTaskState = 'pending' | 'running' | 'done' | 'failed';
+/**
+ * 'held': a create recorded before its host's claim; the claim takes it (or, should zun-api stop
+ * before claiming, the host's next drain after a grace period). 'pending': for the host's next
+ * drain. 'running': taken by the host's agent (handed back if the agent stops).
+ */
+export type ComputeTaskState = 'held' | 'pending' | 'running' | 'done' | 'failed';
+
+/** The states of a task not yet ended: its container is still owned by it. */
+export const OPEN_TASK_STATES: ComputeTaskState[] = ['held', 'pending', 'running'];
 
 export class ComputeTask extends Model<InferAttributes<ComputeTask>, InferCreationAttributes<ComputeTask>> {
   declare id: CreationOptional<string>;

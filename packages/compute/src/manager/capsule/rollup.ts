@@ -1,5 +1,12 @@
 import { Op } from 'sequelize';
-import { CONTAINER_TYPE, ComputeTask, Container, ContainerStatus, type Logger } from '@zun/common';
+import {
+  CONTAINER_TYPE,
+  ComputeTask,
+  Container,
+  ContainerStatus,
+  OPEN_TASK_STATES,
+  type Logger,
+} from '@zun/common';
 import type { ContainerInspect, EngineClient } from '../../docker/engine';
 import { observeState } from '../../docker/status';
 import { applyInspect } from '../context';
@@ -22,7 +29,7 @@ export async function rollUpCapsule(engine: EngineClient, uuid: string, logger: 
   const capsule = await Container.findOne({ where: { uuid, container_type: CONTAINER_TYPE.capsule } });
   if (!capsule || capsule.task_state || OWNED.includes(capsule.status) || !capsule.container_id) return;
   const queued = await ComputeTask.count({
-    where: { container_uuid: uuid, state: { [Op.in]: ['pending', 'running'] } },
+    where: { container_uuid: uuid, state: { [Op.in]: OPEN_TASK_STATES } },
   });
   if (queued) return;
   const members = await Container.findAll({
