@@ -404,7 +404,7 @@ export const OPTIONS: readonly OptionDecl[] = [
     name: 'orphan_claim_grace',
     type: 'float',
     default: 60,
-    help: 'Seconds a claim may exist without its container row before the reconcile releases it. The API claims first and records the row right after, so only a zun-api that died in between leaves such a claim; raise it if commits can be slower.',
+    help: "Seconds zun-api may take to place a create (its claims: up to [scheduler] max_attempts tries of at most 10 s each). A claim still without its container row after this long is released by the reconcile, and a create recorded but never claimed (its task 'held') is run by its host's next task poll: only a zun-api that died in the middle of a create leaves either.",
   },
   {
     section: 'compute',

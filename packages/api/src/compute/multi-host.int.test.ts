@@ -134,7 +134,9 @@ describe('several compute hosts, one per Docker engine', () => {
     const answers = await Promise.all(
       Array.from({ length: 4 * K }, (_, i) =>
         stack.call<View>('POST', '/v1/containers?run=true', {
-          body: { image: BUSYBOX, command: ['sleep', '600'], memory: SIZE, name: `race-${i}` },
+          // cpu 0.1: a create counts against the project's quota from the moment it is recorded,
+          // and all 4K in flight at once must stay within the default 20 vCPUs.
+          body: { image: BUSYBOX, command: ['sleep', '600'], memory: SIZE, cpu: 0.1, name: `race-${i}` },
           user: 'admin',
           ...(i % 2 ? { baseUrl: second!.url } : {}),
         }),

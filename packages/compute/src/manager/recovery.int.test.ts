@@ -272,7 +272,7 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     };
     const [old, fresh] = [await create(), await create()];
     // As zun-api leaves them when it stops between recording a create and claiming it: held,
-    // one for longer than the grace period (two minutes), one just now.
+    // one for longer than the grace period ([compute] orphan_claim_grace, 60 s), one just now.
     await db.sequelize.query(
       `UPDATE compute_tasks SET state = 'held',
               created_at = CASE WHEN container_uuid = :old THEN now() - interval '200 seconds' ELSE now() END

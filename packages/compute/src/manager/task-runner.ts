@@ -9,12 +9,6 @@ import { StepTimer } from './step-timer';
 /** Written on a task handed back by recover(): a second interruption fails it. */
 const INTERRUPTED = 'interrupted by an agent restart';
 
-/**
- * A 'held' create whose claim never came (zun-api stopped between recording it and claiming)
- * is drained like a pending one after this long: longer than any placement's tries take.
- */
-const HELD_GRACE_SECONDS = 120;
-
 /** Tasks just taken (the WITH query `taken`), each with its container's row, in one statement. */
 const TAKEN_WITH_ROWS = `SELECT c.*, to_jsonb(taken) AS task FROM taken LEFT JOIN containers c ON c.uuid = taken.container_uuid`;
 
@@ -195,7 +189,12 @@ export class TaskRunner {
                           FOR UPDATE SKIP LOCKED)
           RETURNING *)
        ${TAKEN_WITH_ROWS}`,
-      { replacements: { host: this.ctx.host, grace: HELD_GRACE_SECONDS }, type: QueryTypes.SELECT },
+      // A 'held' create whose claim never came (zun-api stopped between recording it and
+      // claiming) is drained like a pending one once the placement's grace has passed.
+      {
+        replacements: { host: this.ctx.host, grace: this.ctx.config.compute.orphanClaimGrace },
+        type: QueryTypes.SELECT,
+      },
     );
     this.run(rows);
   }
