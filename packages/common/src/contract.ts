@@ -35,6 +35,11 @@ export interface ContainerChange {
   container_type: number;
   /** The capsule a member or init container belongs to; null for anything else. */
   capsule_id: string | null;
+  /**
+   * The row as the change left it (to_jsonb: dates as ISO strings), on an insert or update
+   * whose row fits in a notification; absent otherwise.
+   */
+  row?: Record<string, unknown>;
 }
 export const COMPUTE_BINARY = 'zun-compute';
 export const SERVICE_TOKEN_HEADER = 'x-zun-service-token';

@@ -155,7 +155,9 @@ export class ContainerEventHub {
       this.rows.clear();
       return;
     }
-    this.rows.forget(change.uuid);
+    const row = change.op !== 'delete' && change.row ? rowOfChange(change.row) : null;
+    if (row) this.rows.replace(row);
+    else this.rows.forget(change.uuid);
     for (const key of [change.uuid, ''])
       for (const poke of [...(this.watchers.get(key) ?? [])]) poke('changed');
     if (this.subscribers.size === 0) return;
@@ -237,4 +239,20 @@ export class ContainerEventHub {
       void this.start();
     }, 1_000);
   }
+}
+
+/** The model's date columns (known once the models are set up): to_jsonb gives them as ISO strings. */
+let dateColumns: string[] | null = null;
+
+/** The row a change notification carries, as a read of it would give it. */
+export function rowOfChange(json: Record<string, unknown>): Container {
+  dateColumns ??= Object.entries(Container.getAttributes())
+    .filter(([, a]) => (a.type as { key?: string }).key === 'DATE')
+    .map(([name]) => name);
+  const values: Record<string, unknown> = { ...json };
+  for (const name of dateColumns) {
+    const v = values[name];
+    if (typeof v === 'string') values[name] = new Date(v);
+  }
+  return Container.build(values as never, { isNewRecord: false, raw: true });
 }

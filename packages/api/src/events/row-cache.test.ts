@@ -78,4 +78,18 @@ describe('ContainerRowCache', () => {
     expect(cache.get('x1')).toBeUndefined();
     expect(cache.get('x5999')).toBeUndefined();
   });
+
+  it('keeps a notified row only where one is cached, and refuses reads made before it', () => {
+    const cache = new ContainerRowCache();
+    cache.enable();
+    cache.replace(row('a', 'Running'));
+    expect(cache.get('a')).toBeUndefined();
+    cache.fill(row('a', 'Creating'), cache.generation);
+    const before = cache.generation;
+    cache.replace(row('a', 'Running'));
+    expect(cache.get('a')?.status).toBe('Running');
+    // A read that began before the change must not put the older row back.
+    cache.fill(row('a', 'Creating'), before);
+    expect(cache.get('a')?.status).toBe('Running');
+  });
 });

@@ -82,6 +82,18 @@ export class ContainerRowCache {
     if (this.rows.size > MAX_ROWS) this.rows.delete(this.rows.keys().next().value as string);
   }
 
+  /**
+   * A row as a change notification carried it, newer than anything read before (which `fill`
+   * then refuses): it replaces the cached one, as a read made now would. Only a row already
+   * cached (one being shown or waited for) is kept: every change of every row is notified, and
+   * holding them all would cost memory for rows nobody asks for.
+   */
+  replace(row: Container): void {
+    const cached = this.rows.has(row.uuid);
+    this.forget(row.uuid);
+    if (this.on && cached) this.rows.set(row.uuid, { row, at: this.now() });
+  }
+
   forget(uuid: string): void {
     this.seq += 1;
     this.rows.delete(uuid);

@@ -20,6 +20,7 @@ import * as m010 from './migrations/010-quotas';
 import * as m011 from './migrations/011-container-events';
 import * as m012 from './migrations/012-capsule-events';
 import * as m013 from './migrations/013-quota-check';
+import * as m014 from './migrations/014-container-event-rows';
 
 export * from './models/compute';
 export { isDatabaseUnavailable } from './unavailable';
@@ -45,6 +46,7 @@ const MIGRATIONS = [
   { name: '011-container-events', mod: m011 },
   { name: '012-capsule-events', mod: m012 },
   { name: '013-quota-check', mod: m013 },
+  { name: '014-container-event-rows', mod: m014 },
 ];
 
 export interface PoolOptions {

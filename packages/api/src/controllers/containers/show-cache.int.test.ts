@@ -112,4 +112,38 @@ describe('the cached show (real PostgreSQL notifications, real engine)', () => {
     while (seen.status_detail !== 'heard again' && Date.now() < deadline) seen = (await show(uuid)).body;
     expect(seen.status_detail).toBe('heard again');
   });
+
+  it("a change's notification carries the row: the next show needs no read, and is the show a read gives", async () => {
+    const uuid = await stack.runSleeper();
+    await show(uuid);
+    const waitFor = async (detail: string): Promise<View> => {
+      const deadline = Date.now() + 5_000;
+      let seen = (await show(uuid)).body;
+      while (seen.status_detail !== detail && Date.now() < deadline) seen = (await show(uuid)).body;
+      expect(seen.status_detail).toBe(detail);
+      return seen;
+    };
+    const before = await served();
+    await sql.query(
+      "UPDATE containers SET status_detail = 'carried', started_at = now() - interval '1 hour' WHERE uuid = $1",
+      [uuid],
+    );
+    const carried = await waitFor('carried');
+    expect((await served()).database).toBe(before.database);
+    // The same view as from the database (dates, numbers, JSON columns): the list reads it there.
+    const listed = await stack.call<{ containers: View[] }>('GET', '/v1/containers');
+    const fromList = listed.body.containers.find((c) => c.uuid === uuid)!;
+    const withoutLinks = (v: View) => Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'links'));
+    expect(withoutLinks(carried)).toEqual(withoutLinks(fromList));
+
+    // A row too large for a notification is announced without it, and read again.
+    const big = { ...Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`K${i}`, 'v'.repeat(90)])) };
+    const read = await served();
+    await sql.query("UPDATE containers SET status_detail = 'read', environment = $2 WHERE uuid = $1", [
+      uuid,
+      JSON.stringify(big),
+    ]);
+    await waitFor('read');
+    expect((await served()).database).toBeGreaterThan(read.database);
+  });
 });
