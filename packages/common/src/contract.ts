@@ -228,6 +228,11 @@ export interface HostUsage {
 /** The agent's answer (201 claimed, 409 refused), with its authoritative usage and limits. */
 export interface ClaimAnswer {
   claimed: boolean;
+  /**
+   * With `take_task`: whether the held create was taken (and runs). An agent from before
+   * `take_task` does not send it: the API then queues the task for the agent's drain.
+   */
+  task_taken?: boolean;
   reason: string | null;
   usage: HostUsage;
   limits: HostUsage;

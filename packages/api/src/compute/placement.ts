@@ -14,10 +14,10 @@ export interface HeldCreate {
 export type Placement =
   /**
    * `claimed` is false only when every agent tried was unreachable: the create then waits,
-   * queued for `host`. (True as well, with nothing left to do, for a held create that its
-   * host took by itself meanwhile.)
+   * queued for `host`. `taken`: the agent took the held create with its claim (true as well
+   * for a held create that its host took by itself meanwhile: nothing left to do).
    */
-  { host: string; claimed: boolean } | { host: null; explanation: string };
+  { host: string; claimed: boolean; taken?: boolean } | { host: null; explanation: string };
 
 /**
  * Claims the resources on the first candidate whose agent accepts, trying at most
@@ -52,7 +52,7 @@ export async function placeOnHost(
     }
     if (held && host.hostname !== recordedOn) {
       // Taken meanwhile (only after a grace far longer than these tries): it runs where it is.
-      if (!(await held.moveTo(host.hostname))) return { host: recordedOn!, claimed: true };
+      if (!(await held.moveTo(host.hostname))) return { host: recordedOn!, claimed: true, taken: true };
       recordedOn = host.hostname;
     }
     try {
@@ -64,7 +64,7 @@ export async function placeOnHost(
         cpu_policy: spec.cpuPolicy === 'dedicated' ? 'dedicated' : 'shared',
         take_task: held !== undefined,
       });
-      if (answer.claimed) return { host: host.hostname, claimed: true };
+      if (answer.claimed) return { host: host.hostname, claimed: true, taken: answer.task_taken === true };
       release(host, spec, pick);
       deps.hosts.observe(host.hostname, answer.usage);
       refusals.push(`${host.hostname} (${answer.reason ?? 'refused'})`);

@@ -1,4 +1,5 @@
 import { QueryTypes } from 'sequelize';
+import { SERVICE_TOKEN_HEADER } from '@zun/common';
 import { createTestDatabase, type TestDatabase } from '../../../../test/support/db';
 import { BUSYBOX, TestStack, type AgentHandle } from '../../../../test/support/stack';
 
@@ -261,7 +262,7 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     await expect(stack.docker.getContainer(first.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
-  it('a create recorded but never claimed (zun-api stopped in between) is run by its host after a grace period', async () => {
+  it('a held create is taken by its claim; one never claimed (zun-api stopped in between) is run after a grace period', async () => {
     await killAgent();
     const create = async (): Promise<string> => {
       const r = await stack.call<View>('POST', '/v1/containers?run=true', {
@@ -288,13 +289,14 @@ describe('task failures and recovery at start (real engine, real PostgreSQL)', (
     });
     await new Promise((r) => setTimeout(r, 1_000));
     expect((await tasksOf(fresh)).map((t) => t.state)).toEqual(['held']);
-    await db.sequelize.query(
-      "UPDATE compute_tasks SET created_at = now() - interval '200 seconds' WHERE container_uuid = :fresh",
-      { replacements: { fresh } },
-    );
-    await db.sequelize.query("SELECT pg_notify('zun_compute_tasks', :host)", {
-      replacements: { host: stack.host },
+    // Its claim takes it, in the claim's own statement, and the agent runs it at once.
+    const claimed = await fetch(`${agent!.url}/v1/claims`, {
+      method: 'POST',
+      headers: { [SERVICE_TOKEN_HEADER]: stack.serviceToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ container_uuid: fresh, cpu: 1, memory: 512, disk: 0, take_task: true }),
     });
+    expect(claimed.status).toBe(201);
+    expect(((await claimed.json()) as { task_taken?: boolean }).task_taken).toBe(true);
     await stack.waitFor(fresh, (c) => c.status === 'Running' && c.task_state === null, 60_000);
   });
 });

@@ -48,7 +48,7 @@ export function claimsRouter(
       return;
     }
     tasks.run(taken);
-    res.status(201).json(answer(true, null));
+    res.status(201).json({ ...answer(true, null), task_taken: taken.length > 0 });
   });
   r.delete('/:uuid', async (req, res) => {
     await tracker.release(req.params.uuid);

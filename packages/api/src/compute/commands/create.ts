@@ -181,7 +181,9 @@ export async function createContainer(
     await failHeld(deps.sequelize, uuid, `There are not enough hosts available. ${placed.explanation}`);
     return (await Container.findOne({ where: { uuid } })) ?? c;
   }
-  if (!placed.claimed) await queueHeld(deps.sequelize, uuid, placed.host);
+  // Queued for the host's drain when no agent took it: none answered, or one from before the
+  // held task (an upgrade in progress) claimed without taking it.
+  if (!placed.taken) await queueHeld(deps.sequelize, uuid, placed.host);
   c.set({ host: placed.host });
   return c;
 }
