@@ -3,6 +3,7 @@ import {
   Container,
   ContainerAction,
   ContainerStatus,
+  currentRequestId,
   InputError,
   NotFoundError,
   TaskState,
@@ -172,8 +173,10 @@ export async function createContainer(
       placeOnHost(deps, result.hosts, uuid, spec, { moveTo: (host) => moveHeld(deps.sequelize, uuid, host) }),
     );
   } catch (err) {
-    // Not left Creating for ever: failed visibly, unless an agent has taken it.
-    await failHeld(deps.sequelize, uuid, `The create could not be placed: ${String(err)}`).catch(() => false);
+    // Not left Creating for ever: failed visibly, unless an agent has taken it. The cause (an
+    // agent's address, its error) is for the operator's log, where the 500 puts it.
+    const reason = `The create could not be placed on a compute host (request ${currentRequestId() ?? 'unknown'}).`;
+    await failHeld(deps.sequelize, uuid, reason).catch(() => false);
     throw err;
   }
   if (placed.host === null) {
