@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
-import { ContainerStatus, TASK_CHANNEL } from '@zun/common';
+import { Container, ContainerStatus, TASK_CHANNEL } from '@zun/common';
 
 /**
  * A create is recorded with its task 'held' on its first candidate host, then claimed: the
@@ -41,10 +41,14 @@ export async function queueHeld(sequelize: Sequelize, uuid: string, host: string
 /**
  * No host took the claim (or placing it failed): the row goes to Error with the reason and
  * without a host, its task is dropped and its `create` action ends in Error, as a create that
- * found no host at all. Returns whether it did (false: an agent had taken the task).
+ * found no host at all. Returns the row in Error (null: an agent had taken the task).
  */
-export async function failHeld(sequelize: Sequelize, uuid: string, reason: string): Promise<boolean> {
-  const rows = await sequelize.query(
+export async function failHeld(
+  sequelize: Sequelize,
+  uuid: string,
+  reason: string,
+): Promise<Container | null> {
+  const rows = await sequelize.query<Record<string, unknown>>(
     `WITH dropped AS (
        DELETE FROM compute_tasks WHERE container_uuid = :uuid AND state = 'held'
        RETURNING container_uuid, action_id),
@@ -53,8 +57,8 @@ export async function failHeld(sequelize: Sequelize, uuid: string, reason: strin
         WHERE id IN (SELECT action_id FROM dropped))
      UPDATE containers SET status = :error, status_reason = :reason, host = NULL, task_state = NULL,
                            updated_at = now()
-      WHERE uuid IN (SELECT container_uuid FROM dropped) RETURNING uuid`,
+      WHERE uuid IN (SELECT container_uuid FROM dropped) RETURNING *`,
     { replacements: { uuid, reason, error: ContainerStatus.Error }, type: QueryTypes.SELECT },
   );
-  return rows.length > 0;
+  return rows.length ? Container.build(rows[0] as never, { isNewRecord: false, raw: true }) : null;
 }

@@ -37,16 +37,21 @@ export async function classLimits(name: string, config: ZunConfig, t?: Transacti
   return values;
 }
 
-/** A project's effective limits: its own, else the `default` class, else config. */
+/**
+ * A project's effective limits: its own, else the `default` class, else config. Read by the
+ * quota check's own function (migration 013), asked for no change, so the API shows the limits
+ * that the check applies.
+ */
 export async function projectLimits(
   projectId: string,
   config: ZunConfig,
   t?: Transaction,
 ): Promise<QuotaValues> {
-  const values = await defaultLimits(config, t);
-  for (const row of await Quota.findAll({ where: { project_id: projectId }, transaction: t }))
-    values[row.resource] = row.hard_limit;
-  return values;
+  const [row] = await Quota.sequelize!.query<QuotaCheckRow>(
+    'SELECT * FROM zun_quota_check(:project, CAST(:defaults AS jsonb), CAST(:delta AS jsonb), false, NULL)',
+    { type: QueryTypes.SELECT, transaction: t, replacements: { ...quotaCheckArgs(config, projectId, {}) } },
+  );
+  return limitsOf(row);
 }
 
 type UsageJson = Record<QuotaResource, number | string>;
@@ -82,18 +87,14 @@ export async function projectUsage(
 }
 
 /** The arguments of zun_quota_check for a request adding `delta` to `projectId`. */
-export interface QuotaCheckArgs {
+interface QuotaCheckArgs {
   project: string;
   /** The config's limits, as JSON: the function lays the default class and the project's over them. */
   defaults: string;
   delta: string;
 }
 
-export function quotaCheckArgs(
-  config: ZunConfig,
-  projectId: string,
-  delta: Partial<QuotaValues>,
-): QuotaCheckArgs {
+function quotaCheckArgs(config: ZunConfig, projectId: string, delta: Partial<QuotaValues>): QuotaCheckArgs {
   const { containers, memory, cpu, disk } = config.quota;
   return {
     project: projectId,
@@ -103,21 +104,21 @@ export function quotaCheckArgs(
 }
 
 /** What zun_quota_check answers: limits always; usage only when a limit applies to the request. */
-export interface QuotaCheckRow {
+interface QuotaCheckRow {
   limits: Record<string, number | string>;
   usage: UsageJson | null;
   ok: boolean;
 }
 
 /** The limits of a zun_quota_check answer, resources outside QUOTA_RESOURCES left out. */
-export function limitsOf(row: QuotaCheckRow): QuotaValues {
+function limitsOf(row: QuotaCheckRow): QuotaValues {
   const limits = {} as QuotaValues;
   for (const r of QUOTA_RESOURCES) limits[r] = Number(row.limits[r]);
   return limits;
 }
 
 /** The refusal for a request that a zun_quota_check answer says does not fit. */
-export function overQuota(row: QuotaCheckRow, delta: Partial<QuotaValues>): OverQuotaError {
+function overQuota(row: QuotaCheckRow, delta: Partial<QuotaValues>): OverQuotaError {
   const limits = limitsOf(row);
   const usage = usageOf(row.usage ?? { containers: 0, memory: 0, cpu: 0, disk: 0 });
   return new OverQuotaError(

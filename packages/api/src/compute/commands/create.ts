@@ -176,13 +176,18 @@ export async function createContainer(
     // Not left Creating for ever: failed visibly, unless an agent has taken it. The cause (an
     // agent's address, its error) is for the operator's log, where the 500 puts it.
     const reason = `The create could not be placed on a compute host (request ${currentRequestId() ?? 'unknown'}).`;
-    await failHeld(deps.sequelize, uuid, reason).catch(() => false);
+    await failHeld(deps.sequelize, uuid, reason).catch(() => null);
     throw err;
   }
   if (placed.host === null) {
     deps.logger.info('no valid host', { reason: placed.explanation });
-    await failHeld(deps.sequelize, uuid, `There are not enough hosts available. ${placed.explanation}`);
-    return (await Container.findOne({ where: { uuid } })) ?? c;
+    const failed = await failHeld(
+      deps.sequelize,
+      uuid,
+      `There are not enough hosts available. ${placed.explanation}`,
+    );
+    // Null only if the host took the task by itself meanwhile (after a grace far longer).
+    return failed ?? c;
   }
   // Queued for the host's drain when no agent took it: none answered, or one from before the
   // held task (an upgrade in progress) claimed without taking it.

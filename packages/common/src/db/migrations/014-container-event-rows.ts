@@ -28,15 +28,5 @@ export async function up(q: QueryInterface): Promise<void> {
     END $$ LANGUAGE plpgsql`);
 }
 
-export async function down(q: QueryInterface): Promise<void> {
-  await q.sequelize.query(`
-    CREATE OR REPLACE FUNCTION zun_container_notify() RETURNS trigger AS $$
-    DECLARE r RECORD;
-    BEGIN
-      IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;
-      PERFORM pg_notify('zun_container_events',
-        json_build_object('op', lower(TG_OP), 'uuid', r.uuid, 'project_id', r.project_id,
-          'container_type', r.container_type, 'capsule_id', r.capsule_id)::text);
-      RETURN NULL;
-    END $$ LANGUAGE plpgsql`);
-}
+/** Back to the notification of migration 012, without the row. */
+export { up as down } from './012-capsule-events';
