@@ -170,6 +170,8 @@ describe('glance image driver (real Keystone, Glance, engine and PostgreSQL)', (
     // Deleted under the agent's feet: the upload into it cannot succeed.
     await glance.deleteImage(r.body.uuid);
     await stack.waitFor(source, (c) => c.task_state === null, 60_000);
+    // The action's events are written when the task ends, just after the row's last write.
+    await stack.waitForTasksDone(source);
     const events = await db.sequelize.query<{ result: string; traceback: string | null }>(
       `SELECT e.result, e.traceback FROM container_action_events e JOIN container_actions a ON a.id = e.action_id
         WHERE a.container_uuid = :uuid AND a.action = 'commit'`,

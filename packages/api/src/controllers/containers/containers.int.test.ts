@@ -41,6 +41,7 @@ describe('containers API end to end (real engine, real PostgreSQL)', () => {
     expect(r.body.status).toBe('Creating');
     expect(r.body).not.toHaveProperty('host'); // admin-only field, demo caller
     const done = await stack.waitFor(String(r.body.uuid), (c) => c.status === 'Stopped');
+    await stack.waitForTasksDone(String(r.body.uuid));
     expect(done.host).toBe(stack.host);
     expect(done.status_detail).toMatch(/^Exited\(0\)/);
     expect(done.command).toEqual(['sh', '-c', 'echo hello-from-zun; echo to-stderr >&2']);

@@ -146,6 +146,8 @@ describe('pulling with a registry’s credentials (real registry with auth, real
 
     expect((await stack.call('POST', `/v1/containers/${uuid}/rebuild`)).status).toBe(202);
     await stack.waitFor(uuid, (x) => x.status === 'Running' && x.task_state === null);
+    // The action's events are written when the task ends, just after Running.
+    await stack.waitForTasksDone(uuid);
     const second = await engineId();
     expect(second).toBeDefined();
     expect(second).not.toBe(first);
