@@ -1,5 +1,7 @@
 import path from 'node:path';
+import Docker from 'dockerode';
 import { LocalPostgres } from '../packages/aio/src/local-postgres';
+import { reapStaleTestNetworks } from './support/reap';
 
 /**
  * One real PostgreSQL for the whole test run (fresh data directory); each test file creates its
@@ -21,5 +23,8 @@ export default async function globalSetup(): Promise<void> {
   await pg.initialise();
   await pg.start();
   (globalThis as { __ZUN_PG__?: LocalPostgres }).__ZUN_PG__ = pg;
+  const docker = new Docker({ socketPath: process.env.DOCKER_SOCKET ?? '/var/run/docker.sock' });
+  const reaped = await reapStaleTestNetworks(docker).catch(() => 0);
+  if (reaped > 0) console.log(`zun: removed ${reaped} network(s) left by killed test runs`);
   process.env.ZUN_TEST_PG_URL = `postgres://zun:zun@127.0.0.1:${port}`;
 }

@@ -19,3 +19,36 @@ export async function reapNetworksAndVolumes(docker: Docker, host: string): Prom
       .catch(() => undefined);
   }
 }
+
+/** Host names the test stacks give their agents (TestStack, AioStack). */
+const TEST_HOST = /^(test|e2e)-[0-9a-f]+$/;
+/** Older than any test run: a test stack's network this old was left by a run that was killed. */
+const STALE_MS = 60 * 60 * 1000;
+
+/**
+ * Networks that test hosts left behind in killed runs (a killed run skips its stacks' reaping).
+ * Each holds one of the engine's address pools, so enough of them make every later project
+ * network fail with "could not find an available, non-overlapping IPv4 address pool". Only
+ * networks of test host names, with no container on them, older than any run: a run beside
+ * this one, and a user's own `npm start` on the same engine, are left alone.
+ */
+export async function reapStaleTestNetworks(docker: Docker, now = Date.now()): Promise<number> {
+  let reaped = 0;
+  for (const n of await docker.listNetworks({ filters: { label: ['org.openstack.zun.managed=true'] } })) {
+    if (!TEST_HOST.test(n.Labels?.['org.openstack.zun.host'] ?? '')) continue;
+    if (now - Date.parse(n.Created) < STALE_MS) continue;
+    const info = (await docker
+      .getNetwork(n.Id)
+      .inspect()
+      .catch(() => null)) as {
+      Containers?: Record<string, unknown>;
+    } | null;
+    if (!info || Object.keys(info.Containers ?? {}).length > 0) continue;
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .then(() => reaped++)
+      .catch(() => undefined);
+  }
+  return reaped;
+}
