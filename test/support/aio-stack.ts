@@ -1,24 +1,19 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { passwordToken } from './password-token';
 import { reapNetworksAndVolumes } from './reap';
+import { runCli, type CliResult } from './cli';
 
-const run = promisify(execFile);
 const repo = path.resolve(__dirname, '..', '..');
 export const REGISTRY = `127.0.0.1:${process.env.ZUN_REGISTRY_PORT ?? 5000}`;
 export const BUSYBOX = `${REGISTRY}/busybox`;
 
-export interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
+export type { CliResult } from './cli';
 
 /** A port nobody listens on right now (the OS picks it), for a stack of our own. */
 export async function freePort(): Promise<number> {
@@ -154,20 +149,11 @@ export class AioStack {
     rmSync(this.state, { recursive: true, force: true });
   }
 
-  /** Runs the real CLI as admin (or as the demo user with {demo: true}). */
+  /** Runs the real CLI as admin (or as the demo user with {demo: true}); see cli.ts. */
   async zun(...args: (string | { demo: boolean })[]): Promise<CliResult> {
     const demo = args.some((a) => typeof a === 'object' && a.demo);
     const argv = args.filter((a): a is string => typeof a === 'string');
-    try {
-      const { stdout, stderr } = await run('/usr/bin/zun', argv, {
-        env: demo ? this.demoEnv : this.env,
-        timeout: 60_000,
-      });
-      return { code: 0, out: stdout, err: stderr };
-    } catch (e) {
-      const x = e as { code: number; stdout: string; stderr: string };
-      return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout, err: x.stderr };
-    }
+    return runCli('zun', argv, demo ? this.demoEnv : this.env);
   }
 
   async show(name: string, demo = false): Promise<Record<string, unknown>> {

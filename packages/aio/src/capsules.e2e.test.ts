@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { LABEL_CAPSULE } from '@zun/common';
 import { AioStack, BUSYBOX, type CliResult } from '../../../test/support/aio-stack';
+import { runCli } from '../../../test/support/cli';
 
 type View = Record<string, unknown>;
-const run = promisify(execFile);
 
 // The init container writes into the shared sized volume; member A serves that volume on port
 // 8080 and member B, which has no volume, reaches A on localhost (they share one network).
@@ -57,15 +55,7 @@ const json = (name: string) =>
 describe('zun CLI: capsules (all-in-one stack)', () => {
   const stack = new AioStack({ host: 'e2e-capsules' });
   const zun = (...args: (string | { demo: boolean })[]) => stack.zun(...args);
-  const openstack = async (...args: string[]): Promise<CliResult> => {
-    try {
-      const { stdout, stderr } = await run('/usr/bin/openstack', args, { env: stack.env, timeout: 60_000 });
-      return { code: 0, out: stdout, err: stderr };
-    } catch (e) {
-      const x = e as { code: number; stdout: string; stderr: string };
-      return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout, err: x.stderr };
-    }
-  };
+  const openstack = (...args: string[]): Promise<CliResult> => runCli('openstack', args, stack.env);
   const describeCapsule = async (ident: string, version?: string): Promise<View> => {
     const r = await zun(
       ...(version ? ['--zun-api-version', version] : []),

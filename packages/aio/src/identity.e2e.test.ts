@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { AioStack, type CliResult } from '../../../test/support/aio-stack';
-
-const run = promisify(execFile);
+import { runCli } from '../../../test/support/cli';
 
 /**
  * Identity management with the real `openstack` CLI (Debian python3-openstackclient) against
@@ -24,17 +21,8 @@ describe('openstack CLI: projects, users, roles and tokens (all-in-one stack)', 
     ...over,
   });
 
-  const cli = async (bin: string, env: NodeJS.ProcessEnv, args: string[]): Promise<CliResult> => {
-    try {
-      const { stdout, stderr } = await run(bin, args, { env, timeout: 60_000 });
-      return { code: 0, out: stdout, err: stderr };
-    } catch (e) {
-      const x = e as { code: number; stdout: string; stderr: string };
-      return { code: typeof x.code === 'number' ? x.code : 1, out: x.stdout, err: x.stderr };
-    }
-  };
-  const openstack = (env: NodeJS.ProcessEnv, ...args: string[]) => cli('/usr/bin/openstack', env, args);
-  const zun = (env: NodeJS.ProcessEnv, ...args: string[]) => cli('/usr/bin/zun', env, args);
+  const openstack = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli('openstack', args, env);
+  const zun = (env: NodeJS.ProcessEnv, ...args: string[]) => runCli('zun', args, env);
   const ok = (r: CliResult): string => {
     if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.err}${r.out}`);
     return r.out;

@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
 import { AioStack, BUSYBOX, freePort } from '../../../test/support/aio-stack';
+import { runCli, type Program } from '../../../test/support/cli';
 import { KEYSTONE_URL, requireOpenStack } from '../../../test/support/openstack';
 import { passwordToken } from '../../../test/support/password-token';
-
-const run = promisify(execFile);
 
 /** A password token from the real Keystone, scoped to the user's own project. */
 const keystoneToken = (user: string, password: string, project = user): Promise<string> =>
@@ -35,14 +32,9 @@ describe('external Keystone: the real CLIs with Keystone tokens (all-in-one stac
     OS_IDENTITY_API_VERSION: '3',
     OS_REGION_NAME: region,
   });
-  const cli = async (bin: 'zun' | 'openstack', user: string, ...args: string[]) => {
-    try {
-      const { stdout } = await run(`/usr/bin/${bin}`, args, { env: envFor(user), timeout: 60_000 });
-      return { code: 0, out: stdout };
-    } catch (e) {
-      const x = e as { code: number; stdout: string; stderr: string };
-      return { code: x.code || 1, out: `${x.stdout}${x.stderr}` };
-    }
+  const cli = async (bin: Program, user: string, ...args: string[]) => {
+    const r = await runCli(bin, args, envFor(user));
+    return { code: r.code, out: r.code === 0 ? r.out : `${r.out}${r.err}` };
   };
   const keystone = (method: string, p: string, body?: unknown) =>
     fetch(`${KEYSTONE_URL}${p}`, {
