@@ -17,6 +17,7 @@ and the connection closes. A call that runs over 120 s is killed by its own alar
 connection closes without an answer). The server exits when its stdin closes, i.e. when the
 test process that started it is gone.
 """
+import importlib
 import json
 import os
 import select
@@ -25,8 +26,6 @@ import socket
 import sys
 import tempfile
 import traceback
-
-import importlib
 
 PROGRAMS = {"zun": "zunclient.shell", "openstack": "openstackclient.shell"}
 PROGRAM = sys.argv[1]
