@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execCli } from '../../../test/support/cli';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/db';
 import { BUSYBOX, TestStack } from '../../../test/support/stack';
 import { TmuxTerminal } from '../../../test/support/tmux';
-
-const run = promisify(execFile);
 
 /**
  * The unmodified `zun` CLI in a real pseudo-terminal (tmux) against zun-api, zun-wsproxy, a
@@ -16,18 +13,8 @@ describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => 
   let term: TmuxTerminal;
   let cliEnv: Record<string, string>;
 
-  const zun = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const r = await run('/usr/bin/zun', args, {
-        env: { PATH: process.env.PATH, ...cliEnv },
-        timeout: 60_000,
-      });
-      return { code: 0, stdout: r.stdout, stderr: r.stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  // /usr/bin/zun itself, a process per call (not the e2e tests' CLI server).
+  const zun = (...args: string[]) => execCli('zun', args, { PATH: process.env.PATH, ...cliEnv });
   beforeAll(async () => {
     db = await createTestDatabase();
     stack = new TestStack(db);
@@ -131,10 +118,10 @@ describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => 
     await stack.waitFor(String(r.body.uuid), (v) => v.status === 'Running');
     const hi = await zun('exec', 'cli-exec', 'echo', 'hi');
     expect(hi).toMatchObject({ code: 0 });
-    expect(hi.stdout).toBe('hi\n\n');
+    expect(hi.out).toBe('hi\n\n');
     // The CLI prints the output but (python-zunclient 4.5.0) drops the exit code the API returns.
     const three = await zun('exec', 'cli-exec', 'sh', '-c', 'echo bye; exit 3');
-    expect(three.stdout).toBe('bye\n\n');
+    expect(three.out).toBe('bye\n\n');
     const api = await stack.call(
       'POST',
       `/v1/containers/cli-exec/execute?command=${encodeURIComponent('"sh" "-c" "echo bye; exit 3"')}`,
@@ -143,6 +130,6 @@ describe('zun run -i / attach / exec -i with the real CLI in a terminal', () => 
     // Not interactive: attach is refused with the reason.
     const attach = await zun('attach', 'cli-exec');
     expect(attach.code).not.toBe(0);
-    expect(attach.stderr).toContain('interactive');
+    expect(attach.err).toContain('interactive');
   });
 });
